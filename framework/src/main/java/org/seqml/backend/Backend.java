@@ -1,0 +1,37 @@
+package org.seqml.backend;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The one place that knows which ND4J backend runs and how numbers are stored.
+ *
+ * <p>{@link #floatX()} is Keras's {@code keras.config.floatx()}: the type new weights and
+ * computations use. It is float32 by default; gradient checks switch it to float64.
+ *
+ * <pre>{@code
+ * Backend.setFloatX(DataType.DOUBLE);   // every layer built after this holds doubles
+ * }</pre>
+ */
+public final class Backend {
+    private Backend() {
+    }
+
+    /** The floating-point type of new weights and of inputs converted for a model. */
+    public static DataType floatX() {
+        return Nd4j.defaultFloatingPointType();
+    }
+
+    /** Sets the floating-point type for weights built from now on (float32 or float64). */
+    public static void setFloatX(DataType type) {
+        if (type != DataType.FLOAT && type != DataType.DOUBLE) {
+            throw new IllegalArgumentException("floatX must be FLOAT or DOUBLE, got " + type);
+        }
+        Nd4j.setDefaultDataTypes(type, type);
+    }
+
+    /** The name of the ND4J backend in use, e.g. "CPU" or "CUDA". */
+    public static String name() {
+        return Nd4j.getBackend().getClass().getSimpleName().replace("Backend", "");
+    }
+}

@@ -1,0 +1,143 @@
+package org.seqml.layers;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.seqml.Shape;
+import org.seqml.activations.Activation;
+import org.seqml.activations.Activations;
+import org.seqml.initializers.Constant;
+import org.seqml.initializers.GlorotUniform;
+import org.seqml.initializers.Initializer;
+
+/**
+ * A fully connected layer, Keras's {@code Dense}:
+ * <pre>
+ * y = activation(x kernel + bias)          kernel (inputDim, units), bias (units)
+ * </pre>
+ * On input of rank 3 or more it applies to the last axis, so {@code (batch, time, features)}
+ * becomes {@code (batch, time, units)}: the same weights at every time step. A mask passes through.
+ *
+ * <pre>{@code
+ * SymbolicTensor h = new Dense(64).activation("relu").apply(x);
+ * SymbolicTensor p = new Dense(10).activation("softmax").apply(h);
+ * }</pre>
+ */
+public final class Dense extends Layer {
+
+    /** The options, with Keras's defaults. */
+    public record Config(int units, Activation activation, boolean useBias, Initializer kernelInitializer,
+                         Initializer biasInitializer) {
+        public Config {
+            if (units <= 0) {
+                throw new IllegalArgumentException("Dense: units must be positive, got " + units);
+            }
+        }
+    }
+
+    private final Config config;
+    private Parameter kernel;
+    private Parameter bias;
+
+    public Dense(int units) {
+        this(new Config(units, Activations.LINEAR, true, new GlorotUniform(), Constant.ZEROS));
+    }
+
+    public Dense(Config config) {
+        this.config = config;
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    public Dense activation(String name) {
+        return activation(Activation.get(name));
+    }
+
+    public Dense activation(Activation activation) {
+        return sameName(new Dense(with(config, "activation", activation)));
+    }
+
+    public Dense useBias(boolean useBias) {
+        return sameName(new Dense(with(config, "useBias", useBias)));
+    }
+
+    public Dense kernelInitializer(Initializer initializer) {
+        return sameName(new Dense(with(config, "kernelInitializer", initializer)));
+    }
+
+    public Dense kernelInitializer(String name) {
+        return kernelInitializer(Initializer.get(name));
+    }
+
+    public Dense biasInitializer(Initializer initializer) {
+        return sameName(new Dense(with(config, "biasInitializer", initializer)));
+    }
+
+    @Override
+    protected void checkInputShape(Shape shape) {
+        if (shape.rank() < 2) {
+            throw new IllegalArgumentException(describe() + ": expected input of rank 2 or more (batch, ..., features),"
+                + " got shape " + shape + ". Add a feature axis, e.g. reshape (batch,) to (batch, 1).");
+        }
+        requireKnownLast(shape);
+    }
+
+    @Override
+    protected void build(Shape inputShape) {
+        kernel = addWeight("kernel", new long[] {inputShape.last(), config.units()}, config.kernelInitializer());
+        if (config.useBias()) {
+            bias = addWeight("bias", new long[] {config.units()}, config.biasInitializer());
+        }
+    }
+
+    @Override
+    public Shape outputShape(Shape inputShape) {
+        return inputShape.with(-1, config.units());
+    }
+
+    @Override
+    public Forward forward(INDArray[] inputs, INDArray[] masks, boolean training) {
+        INDArray x = inputs[0];
+        INDArray x2 = flat(x, kernel.value().size(0));
+        INDArray z = x2.mmul(kernel.value());
+        if (bias != null) {
+            z.addiRowVector(bias.value());
+        }
+        INDArray y = config.activation() == Activations.LINEAR ? z : config.activation().apply(z);
+        return single(inputs, masks, unflat(y, x), firstMask(masks), training, x2, z, y);
+    }
+
+    @Override
+    public INDArray[] backward(Forward forward, INDArray[] outputGradients) {
+        INDArray x2 = forward.saved(0);
+        INDArray z = forward.saved(1);
+        INDArray y = forward.saved(2);
+        INDArray dy = flat(outputGradient(forward, outputGradients), config.units());
+        INDArray dz = config.activation().backward(z, y, dy);
+        if (kernel.trainable()) {
+            // kernel.grad += x2^T dz, written in place: no temporary for the product
+            Nd4j.gemm(x2, dz, kernel.grad(), true, false, 1.0, 1.0);
+        }
+        if (bias != null) {
+            accumulate(bias, dz.sum(0));
+        }
+        INDArray dx = dz.mmul(kernel.value().transpose());
+        return new INDArray[] {unflat(dx, forward.input())};
+    }
+
+    /** (batch, ..., n) as a matrix (batch * ..., n). */
+    private static INDArray flat(INDArray a, long n) {
+        return a.rank() == 2 ? a : a.reshape('c', a.length() / n, n);
+    }
+
+    /** A matrix back to the leading dimensions of {@code like}. */
+    private static INDArray unflat(INDArray m, INDArray like) {
+        if (like.rank() == 2) {
+            return m;
+        }
+        long[] shape = like.shape().clone();
+        shape[shape.length - 1] = m.size(1);
+        return m.reshape('c', shape);
+    }
+}

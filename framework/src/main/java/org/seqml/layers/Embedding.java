@@ -1,0 +1,112 @@
+package org.seqml.layers;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scatter.ScatterAdd;
+import org.nd4j.linalg.api.ops.impl.shape.Gather;
+import org.nd4j.linalg.factory.Nd4j;
+import org.seqml.Shape;
+import org.seqml.initializers.Initializer;
+import org.seqml.initializers.RandomUniform;
+
+/**
+ * Turns token ids into dense vectors, Keras's {@code Embedding}:
+ * <pre>
+ * y[..., :] = embeddings[x[...], :]            embeddings (inputDim, outputDim)
+ * mask      = x != 0                            when maskZero
+ * </pre>
+ * With {@code maskZero(true)} id 0 is padding: later layers (recurrent layers, pooling, losses)
+ * skip those steps, and the vocabulary must leave id 0 for it.
+ *
+ * <pre>{@code
+ * SymbolicTensor tokens = Input.of(Shape.UNKNOWN);
+ * SymbolicTensor vectors = new Embedding(20000, 128).maskZero(true).apply(tokens);
+ * }</pre>
+ * Input: integer ids of any shape {@code (batch, ...)}, as an int or float array.
+ * Output: {@code (batch, ..., outputDim)}.
+ */
+public final class Embedding extends Layer {
+
+    /** The options, with Keras's defaults. */
+    public record Config(int inputDim, int outputDim, Initializer embeddingsInitializer, boolean maskZero) {
+        public Config {
+            if (inputDim <= 0 || outputDim <= 0) {
+                throw new IllegalArgumentException("Embedding: inputDim and outputDim must be positive, got "
+                    + inputDim + " and " + outputDim);
+            }
+        }
+    }
+
+    private final Config config;
+    private Parameter embeddings;
+
+    /** {@code inputDim}: the vocabulary size (largest id + 1); {@code outputDim}: the vector size. */
+    public Embedding(int inputDim, int outputDim) {
+        this(new Config(inputDim, outputDim, new RandomUniform(), false));
+    }
+
+    public Embedding(Config config) {
+        this.config = config;
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    public Embedding maskZero(boolean maskZero) {
+        return sameName(new Embedding(with(config, "maskZero", maskZero)));
+    }
+
+    public Embedding embeddingsInitializer(Initializer initializer) {
+        return sameName(new Embedding(with(config, "embeddingsInitializer", initializer)));
+    }
+
+    @Override
+    protected void build(Shape inputShape) {
+        embeddings = addWeight("embeddings", new long[] {config.inputDim(), config.outputDim()},
+            config.embeddingsInitializer());
+    }
+
+    @Override
+    public Shape outputShape(Shape inputShape) {
+        long[] in = inputShape.dims();
+        long[] out = java.util.Arrays.copyOf(in, in.length + 1);
+        out[in.length] = config.outputDim();
+        return Shape.of(out);
+    }
+
+    @Override
+    public Forward forward(INDArray[] inputs, INDArray[] masks, boolean training) {
+        INDArray ids = inputs[0].reshape(inputs[0].length()).castTo(DataType.INT64);
+        checkIds(ids, inputs[0]);
+        INDArray rows = Nd4j.exec(new Gather(embeddings.value(), ids, 0))[0];
+        long[] shape = java.util.Arrays.copyOf(inputs[0].shape(), inputs[0].rank() + 1);
+        shape[shape.length - 1] = config.outputDim();
+        INDArray mask = config.maskZero() ? inputs[0].neq(0).castTo(embeddings.value().dataType()) : null;
+        return single(inputs, masks, rows.reshape('c', shape), mask, training, ids);
+    }
+
+    @Override
+    public INDArray[] backward(Forward forward, INDArray[] outputGradients) {
+        if (embeddings.trainable() && outputGradients[0] != null) {
+            INDArray ids = forward.saved(0);
+            INDArray dy = outputGradients[0].reshape('c', ids.length(), config.outputDim());
+            // embeddings.grad[ids[k], :] += dy[k, :], repeated ids add up
+            Nd4j.exec(new ScatterAdd(embeddings.grad(), ids, dy));
+        }
+        return new INDArray[] {null};
+    }
+
+    private void checkIds(INDArray ids, INDArray raw) {
+        if (ids.length() == 0) {
+            return;
+        }
+        long max = ids.maxNumber().longValue();
+        long min = ids.minNumber().longValue();
+        if (max >= config.inputDim() || min < 0) {
+            throw new IllegalArgumentException(describe() + ": token ids must be in [0, " + config.inputDim()
+                + "), got ids from " + min + " to " + max + " in input of shape "
+                + java.util.Arrays.toString(raw.shape()) + ". Raise inputDim to the vocabulary size (largest id + 1).");
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package org.seqml.layers;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * What one forward call of a layer produced: its outputs and their masks, and what its backward
+ * needs. A layer keeps no per-call state in fields; a graph keeps one {@code Forward} per call,
+ * which is what makes shared layers work.
+ *
+ * @param inputs      the inputs of the call
+ * @param inputMasks  their masks ({@code null} entries where none)
+ * @param outputs     the outputs
+ * @param outputMasks the masks of the outputs ({@code null} entries where none)
+ * @param saved       intermediate values the layer's backward reads (layer-specific)
+ * @param training    whether the call was in training mode
+ */
+public record Forward(INDArray[] inputs, INDArray[] inputMasks, INDArray[] outputs, INDArray[] outputMasks,
+                      INDArray[] saved, boolean training) {
+
+    /** The first (usually only) output. */
+    public INDArray output() {
+        return outputs[0];
+    }
+
+    /** The first (usually only) input. */
+    public INDArray input() {
+        return inputs[0];
+    }
+
+    /** The mask of the first input, or null. */
+    public INDArray inputMask() {
+        return inputMasks.length == 0 ? null : inputMasks[0];
+    }
+
+    /** The mask of the first output, or null. */
+    public INDArray outputMask() {
+        return outputMasks.length == 0 ? null : outputMasks[0];
+    }
+
+    public INDArray saved(int i) {
+        return saved[i];
+    }
+}

@@ -1,0 +1,68 @@
+package org.seqml.layers;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * One weight of a layer: its value, the gradient accumulated for it, and whether training may
+ * change it. Keras's {@code Variable}.
+ *
+ * <p>Backward passes add into {@link #grad()}, so a layer shared by several calls in one graph
+ * collects the gradient of all of them; the trainer zeroes it before each step.
+ */
+public final class Parameter {
+    private final String name;
+    private final INDArray value;
+    private INDArray grad;
+    private boolean trainable = true;
+
+    public Parameter(String name, INDArray value) {
+        this.name = name;
+        this.value = value;
+    }
+
+    /** Keras's weight name, e.g. "kernel", "recurrent_kernel", "bias". */
+    public String name() {
+        return name;
+    }
+
+    public INDArray value() {
+        return value;
+    }
+
+    /** The accumulated gradient (allocated on first use, same shape and type as the value). */
+    public INDArray grad() {
+        if (grad == null) {
+            grad = Nd4j.zeros(value.dataType(), value.shape());
+        }
+        return grad;
+    }
+
+    /** Adds {@code g} to the accumulated gradient. */
+    public void accumulate(INDArray g) {
+        grad().addi(g);
+    }
+
+    public void zeroGrad() {
+        if (grad != null) {
+            grad.assign(0);
+        }
+    }
+
+    public boolean trainable() {
+        return trainable;
+    }
+
+    void setTrainable(boolean trainable) {
+        this.trainable = trainable;
+    }
+
+    public long size() {
+        return value.length();
+    }
+
+    @Override
+    public String toString() {
+        return name + java.util.Arrays.toString(value.shape());
+    }
+}

@@ -1,0 +1,77 @@
+package org.seqml.layers.pooling;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.shape.OneHot;
+import org.nd4j.linalg.factory.Nd4j;
+import org.seqml.Shape;
+import org.seqml.layers.Forward;
+import org.seqml.layers.Layer;
+
+/**
+ * The largest value over time of each feature, Keras's {@code GlobalMaxPooling1D}. With a mask
+ * only the kept steps compete:
+ * <pre>
+ * y[b, f] = max over t with m[b, t] = 1 of x[b, t, f]
+ * </pre>
+ * The gradient goes to the winning step (the first, on ties). {@code (batch, time, features)}
+ * becomes {@code (batch, features)}, or {@code (batch, 1, features)} with {@code keepdims(true)}.
+ *
+ * <pre>{@code
+ * SymbolicTensor strongest = new GlobalMaxPooling1D().apply(sequence);
+ * }</pre>
+ */
+public final class GlobalMaxPooling1D extends Layer {
+
+    /** The option: keep the time axis with length 1. */
+    public record Config(boolean keepdims) {
+    }
+
+    private final Config config;
+
+    public GlobalMaxPooling1D() {
+        this(new Config(false));
+    }
+
+    public GlobalMaxPooling1D(Config config) {
+        this.config = config;
+    }
+
+    public GlobalMaxPooling1D keepdims(boolean keepdims) {
+        return sameName(new GlobalMaxPooling1D(new Config(keepdims)));
+    }
+
+    @Override
+    protected void checkInputShape(Shape shape) {
+        requireRank(shape, 3, "(batch, time, features)", "Pooling over time needs a sequence.");
+    }
+
+    @Override
+    public Shape outputShape(Shape in) {
+        return config.keepdims() ? Shape.of(in.get(0), 1, in.get(2)) : Shape.of(in.get(0), in.get(2));
+    }
+
+    @Override
+    public Forward forward(INDArray[] inputs, INDArray[] masks, boolean training) {
+        INDArray x = inputs[0];
+        INDArray m = firstMask(masks);
+        INDArray candidates = x;
+        if (m != null) {
+            // masked steps get a large negative offset so they never win
+            INDArray m3 = m.castTo(x.dataType()).reshape(m.size(0), m.size(1), 1).broadcast(x.shape());
+            candidates = m3.rsub(1.0).muli(-1e30).addi(x);
+        }
+        INDArray winner = Nd4j.argMax(candidates, 1);                       // (batch, features)
+        INDArray onehot = Nd4j.exec(new OneHot(winner, (int) x.size(1), -1, 1.0, 0.0, x.dataType()))[0];
+        INDArray select = onehot.permute(0, 2, 1).dup('c');                  // (batch, time, features)
+        INDArray y = x.mul(select).sum(1);
+        return Forward1D.result(inputs, masks, y, config.keepdims(), training, select);
+    }
+
+    @Override
+    public INDArray[] backward(Forward forward, INDArray[] outputGradients) {
+        INDArray x = forward.input();
+        INDArray dy = Forward1D.flatGradient(forward, outputGradients);
+        INDArray select = forward.saved(0);
+        return new INDArray[] {dy.reshape(x.size(0), 1, x.size(2)).broadcast(x.shape()).mul(select)};
+    }
+}

@@ -1,0 +1,137 @@
+package org.seqml.losses;
+
+import java.util.Arrays;
+import java.util.Locale;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A training objective: per-element values from labels and predictions, then Keras's
+ * {@code sum_over_batch_size} reduction with sample weights and a mask:
+ * <pre>
+ * l[b, t]  = loss of one sample (or one time step), over the last axis
+ * w[b, t]  = sampleWeight[b] * mask[b, t]           (each 1 when absent)
+ * loss     = sum(l * w) / N,   N = sum(mask) with a mask, else the number of l's elements
+ * </pre>
+ * so padded time steps neither count in the loss nor in its mean. Subclasses give {@code l} and
+ * its derivative; find one by Keras name with {@link #get}.
+ *
+ * <pre>{@code
+ * model.compile(new Adam(), Loss.get("binary_crossentropy"), "accuracy");
+ * model.compile(new Adam(), new CategoricalCrossentropy().fromLogits(true));
+ * }</pre>
+ */
+public abstract class Loss {
+
+    /** The loss and, when asked, dLoss/dyPred. */
+    public record Result(double value, INDArray gradient) {
+    }
+
+    /** The Keras name, e.g. "binary_crossentropy". */
+    public abstract String kerasName();
+
+    /** l: the loss of each sample (or step), reduced over the last axis of yPred. */
+    protected abstract INDArray elementLoss(INDArray yTrue, INDArray yPred);
+
+    /** dl/dyPred with the same shape as yPred (per element of {@link #elementLoss}). */
+    protected abstract INDArray elementGradient(INDArray yTrue, INDArray yPred);
+
+    /**
+     * Checks that the labels fit this loss and returns them in the shape the loss reads; the
+     * default wants yPred's shape, accepting {@code (batch,)} labels for {@code (batch, 1)}.
+     */
+    protected INDArray prepareLabels(INDArray yTrue, INDArray yPred) {
+        if (yTrue.rank() == yPred.rank() - 1 && yPred.size(-1) == 1) {
+            yTrue = yTrue.reshape(yPred.shape());
+        }
+        if (!Arrays.equals(yTrue.shape(), yPred.shape())) {
+            throw new IllegalArgumentException(kerasName() + ": labels have shape " + Arrays.toString(yTrue.shape())
+                + " but predictions have shape " + Arrays.toString(yPred.shape()) + ". " + labelHint(yTrue, yPred));
+        }
+        return yTrue.dataType() == yPred.dataType() ? yTrue : yTrue.castTo(yPred.dataType());
+    }
+
+    /** How to fix labels whose shape does not fit. */
+    protected String labelHint(INDArray yTrue, INDArray yPred) {
+        return "Give one label per prediction, in the shape of the model's output.";
+    }
+
+    /** The unreduced loss l (per sample, or per step), after the labels are checked. */
+    public final INDArray elementwise(INDArray yTrue, INDArray yPred) {
+        return elementLoss(prepareLabels(yTrue, yPred), yPred);
+    }
+
+    /** The reduced loss, without its gradient. */
+    public final double compute(INDArray yTrue, INDArray yPred, INDArray sampleWeight, INDArray mask) {
+        return evaluate(yTrue, yPred, sampleWeight, mask, false).value();
+    }
+
+    /** Shorthand: the loss with no weights and no mask. */
+    public final double compute(INDArray yTrue, INDArray yPred) {
+        return compute(yTrue, yPred, null, null);
+    }
+
+    /** The reduced loss and, when {@code withGradient}, dLoss/dyPred. */
+    public final Result evaluate(INDArray yTrue, INDArray yPred, INDArray sampleWeight, INDArray mask,
+                                 boolean withGradient) {
+        INDArray labels = prepareLabels(yTrue, yPred);
+        INDArray l = elementLoss(labels, yPred);
+        INDArray w = weights(l, sampleWeight, mask);
+        double n = mask != null ? Math.max(mask.sumNumber().doubleValue(), 1e-12) : l.length();
+        double value = (w == null ? l.sumNumber().doubleValue() : l.mul(w).sumNumber().doubleValue()) / n;
+        if (!withGradient) {
+            return new Result(value, null);
+        }
+        INDArray g = elementGradient(labels, yPred);
+        if (w == null) {
+            g.divi(n);
+        } else {
+            long[] wShape = Arrays.copyOf(w.shape(), w.rank() + 1);
+            wShape[w.rank()] = 1;
+            g.muli(w.div(n).reshape(wShape).broadcast(g.shape()));
+        }
+        return new Result(value, g);
+    }
+
+    /** sampleWeight * mask in l's shape, or null when both are absent. */
+    private INDArray weights(INDArray l, INDArray sampleWeight, INDArray mask) {
+        INDArray w = null;
+        if (mask != null) {
+            if (!Arrays.equals(mask.shape(), l.shape())) {
+                throw new IllegalArgumentException(kerasName() + ": the output's mask has shape "
+                    + Arrays.toString(mask.shape()) + " but the per-step loss has shape " + Arrays.toString(l.shape())
+                    + ". A masked output needs one label per time step.");
+            }
+            w = mask.castTo(l.dataType());
+        }
+        if (sampleWeight != null) {
+            INDArray sw = sampleWeight.castTo(l.dataType());
+            if (sw.length() != l.size(0)) {
+                throw new IllegalArgumentException(kerasName() + ": sampleWeight has " + sw.length()
+                    + " values for a batch of " + l.size(0) + ". Give one weight per sample.");
+            }
+            INDArray swFull = l.rank() == 1 ? sw.reshape(l.shape())
+                : sw.reshape(sw.length(), 1).broadcast(l.shape());
+            w = w == null ? swFull.dup() : w.muli(swFull);
+        }
+        return w;
+    }
+
+    /** The loss with this Keras name (default options). */
+    public static Loss get(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "binary_crossentropy", "bce" -> new BinaryCrossentropy();
+            case "categorical_crossentropy", "cce" -> new CategoricalCrossentropy();
+            case "sparse_categorical_crossentropy" -> new SparseCategoricalCrossentropy();
+            case "mean_squared_error", "mse" -> new MeanSquaredError();
+            case "mean_absolute_error", "mae" -> new MeanAbsoluteError();
+            case "huber" -> new Huber();
+            default -> throw new IllegalArgumentException("Unknown loss '" + name + "'. Known: binary_crossentropy,"
+                + " categorical_crossentropy, sparse_categorical_crossentropy, mse, mae, huber.");
+        };
+    }
+
+    @Override
+    public String toString() {
+        return kerasName();
+    }
+}

@@ -1,0 +1,54 @@
+package org.seqml.metrics;
+
+import java.util.Locale;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.seqml.losses.Loss;
+
+/**
+ * A quantity tracked over batches, Keras's {@code Metric}: {@link #update} with each batch,
+ * {@link #result} for the value so far, {@link #reset} at the start of each epoch.
+ * Sample weights and an output mask weigh each value as they do in a {@link Loss}.
+ *
+ * <pre>{@code
+ * model.compile(new Adam(), "binary_crossentropy", "accuracy");   // "accuracy" -> BinaryAccuracy
+ * }</pre>
+ */
+public abstract class Metric {
+    private final String name;
+
+    protected Metric(String name) {
+        this.name = name;
+    }
+
+    /** The name the metric is logged under, e.g. "accuracy". */
+    public final String name() {
+        return name;
+    }
+
+    /** Adds one batch; {@code sampleWeight} (batch,) and {@code mask} (batch, time) may be null. */
+    public abstract void update(INDArray yTrue, INDArray yPred, INDArray sampleWeight, INDArray mask);
+
+    public abstract double result();
+
+    public abstract void reset();
+
+    /**
+     * The metric with this Keras name for a model trained with {@code loss}. "accuracy" (or "acc")
+     * resolves from the loss, as in Keras: binary cross-entropy gives binary accuracy, sparse
+     * categorical cross-entropy sparse categorical accuracy, categorical cross-entropy categorical
+     * accuracy; for other losses it is chosen from the shapes of the first batch.
+     */
+    public static Metric get(String name, Loss loss) {
+        String key = name.toLowerCase(Locale.ROOT);
+        return switch (key) {
+            case "accuracy", "acc" -> new Accuracy(name, Accuracy.kindFor(loss));
+            case "binary_accuracy" -> new Accuracy(name, Accuracy.Kind.BINARY);
+            case "categorical_accuracy" -> new Accuracy(name, Accuracy.Kind.CATEGORICAL);
+            case "sparse_categorical_accuracy" -> new Accuracy(name, Accuracy.Kind.SPARSE_CATEGORICAL);
+            case "mae", "mean_absolute_error", "mse", "mean_squared_error", "huber" ->
+                new LossMetric(name, Loss.get(key));
+            default -> throw new IllegalArgumentException("Unknown metric '" + name + "'. Known: accuracy (acc),"
+                + " binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, mae, mse, huber.");
+        };
+    }
+}

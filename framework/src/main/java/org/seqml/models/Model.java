@@ -1,0 +1,264 @@
+package org.seqml.models;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.seqml.callbacks.History;
+import org.seqml.layers.Layer;
+import org.seqml.losses.Loss;
+import org.seqml.optimizers.Optimizer;
+import org.seqml.training.FitOptions;
+import org.seqml.training.Trainer;
+
+/**
+ * A graph of layers from inputs to outputs that can be trained and run, Keras's {@code Model}
+ * (the Functional API): several inputs and outputs, shared layers, shape inference.
+ *
+ * <pre>{@code
+ * SymbolicTensor a = Input.of(8), b = Input.of(8);
+ * Dense shared = new Dense(16).activation("relu");
+ * SymbolicTensor ha = shared.apply(a), hb = shared.apply(b);
+ * SymbolicTensor same = new Dense(1).activation("sigmoid").apply(new Concatenate().apply(ha, hb));
+ * Model model = new Model(List.of(a, b), List.of(same));
+ * model.compile(new Adam(), new BinaryCrossentropy(), "accuracy");
+ * History h = model.fit(new INDArray[] {xa, xb}, new INDArray[] {y}, new FitOptions().epochs(5));
+ * }</pre>
+ *
+ * {@link #fit}, {@link #evaluate} and {@link #predict} all run in the one {@link Trainer} loop.
+ */
+public class Model {
+    private static int count;
+
+    private final String name;
+    private Graph graph;
+    private Trainer trainer;
+    private volatile boolean stopTraining;
+
+    /** A model from one input to one output. */
+    public Model(SymbolicTensor input, SymbolicTensor output) {
+        this(List.of(input), List.of(output));
+    }
+
+    public Model(List<SymbolicTensor> inputs, List<SymbolicTensor> outputs) {
+        this(inputs, outputs, null);
+    }
+
+    public Model(List<SymbolicTensor> inputs, List<SymbolicTensor> outputs, String name) {
+        this.name = name != null ? name : defaultName("model");
+        this.graph = new Graph(inputs, outputs);
+    }
+
+    /** For subclasses that build their graph later ({@link Sequential}). */
+    protected Model(String name, String base) {
+        this.name = name != null ? name : defaultName(base);
+    }
+
+    private static synchronized String defaultName(String base) {
+        count++;
+        return count == 1 ? base : base + "_" + (count - 1);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    // ---- the graph ------------------------------------------------------------------------
+
+    /** The graph; throws when a Sequential without an Input has not seen data yet. */
+    public Graph graph() {
+        if (graph == null) {
+            throw new IllegalStateException("Model '" + name + "' is not built yet: start it with an Input, or call"
+                + " fit/predict once so it can take the input shape from the data.");
+        }
+        return graph;
+    }
+
+    /** The graph for this data; a deferred model builds itself from the data's shape. */
+    public Graph graphFor(INDArray[] x) {
+        return graph();
+    }
+
+    protected final void setGraph(Graph g) {
+        this.graph = g;
+    }
+
+    protected final boolean hasGraph() {
+        return graph != null;
+    }
+
+    /** Every layer once, inputs first, in execution order. */
+    public List<Layer> layers() {
+        return graph().layers();
+    }
+
+    /** The layer with this name. */
+    public Layer getLayer(String layerName) {
+        for (Layer l : layers()) {
+            if (l.name().equals(layerName)) {
+                return l;
+            }
+        }
+        throw new IllegalArgumentException("Model '" + name + "' has no layer '" + layerName + "'; its layers are "
+            + layers().stream().map(Layer::name).toList() + ".");
+    }
+
+    /** Copies of all weights, layer by layer in Keras's order. */
+    public List<INDArray> getWeights() {
+        List<INDArray> all = new ArrayList<>();
+        for (Layer l : layers()) {
+            all.addAll(l.getWeights());
+        }
+        return all;
+    }
+
+    /** Sets all weights from arrays in the order of {@link #getWeights()}. */
+    public void setWeights(List<INDArray> weights) {
+        int i = 0;
+        for (Layer l : layers()) {
+            int k = l.weights().size();
+            if (i + k > weights.size()) {
+                throw new IllegalArgumentException("Model '" + name + "': not enough weight arrays (" + weights.size()
+                    + ") for its layers.");
+            }
+            l.setWeights(weights.subList(i, i + k));
+            i += k;
+        }
+        if (i != weights.size()) {
+            throw new IllegalArgumentException("Model '" + name + "': expected " + i + " weight arrays, got "
+                + weights.size() + ".");
+        }
+    }
+
+    public long countParams() {
+        long n = 0;
+        for (Layer l : layers()) {
+            n += l.countParams();
+        }
+        return n;
+    }
+
+    // ---- compile --------------------------------------------------------------------------
+
+    /** Configures training: one loss for every output, metrics by Keras name (e.g. "accuracy"). */
+    public void compile(Optimizer optimizer, Loss loss, String... metrics) {
+        int outputs = hasGraph() ? graph.outputs().size() : 1;
+        compile(optimizer, Collections.nCopies(outputs, loss), Collections.nCopies(outputs, 1.0), metrics);
+    }
+
+    /** Configures training with Keras names: {@code compile("adam", "binary_crossentropy", "accuracy")}. */
+    public void compile(String optimizer, String loss, String... metrics) {
+        compile(Optimizer.get(optimizer), Loss.get(loss), metrics);
+    }
+
+    /**
+     * Configures training of a model with several outputs: one loss per output and their weights
+     * in the total loss; the metrics are tracked for every output.
+     */
+    public void compile(Optimizer optimizer, List<Loss> losses, List<Double> lossWeights, String... metrics) {
+        if (hasGraph() && losses.size() != graph.outputs().size()) {
+            throw new IllegalArgumentException("Model '" + name + "' has " + graph.outputs().size() + " outputs but "
+                + losses.size() + " losses were given. Give one loss per output.");
+        }
+        if (lossWeights.size() != losses.size()) {
+            throw new IllegalArgumentException("compile: " + losses.size() + " losses but " + lossWeights.size()
+                + " loss weights.");
+        }
+        for (String m : metrics) {
+            org.seqml.metrics.Metric.get(m, losses.get(0));   // fails now on an unknown name, not mid-fit
+        }
+        this.trainer = new Trainer(this, optimizer, losses, lossWeights, List.of(metrics));
+    }
+
+    /** The compiled trainer; throws with a hint when compile was not called. */
+    public Trainer trainer(String call) {
+        if (trainer == null) {
+            throw new IllegalStateException("Model '" + name + "' must be compiled before " + call + "(): call"
+                + " model.compile(optimizer, loss, metrics...) first, e.g. model.compile(new Adam(),"
+                + " new BinaryCrossentropy(), \"accuracy\").");
+        }
+        return trainer;
+    }
+
+    // ---- fit / evaluate / predict ----------------------------------------------------------
+
+    public History fit(INDArray x, INDArray y, int batchSize, int epochs) {
+        return fit(x, y, new FitOptions().batchSize(batchSize).epochs(epochs));
+    }
+
+    public History fit(INDArray x, INDArray y, FitOptions options) {
+        return fit(new INDArray[] {x}, new INDArray[] {y}, options);
+    }
+
+    /** Trains on one array per input and one label array per output. */
+    public History fit(INDArray[] x, INDArray[] y, FitOptions options) {
+        return trainer("fit").fit(x, y, options);
+    }
+
+    public Map<String, Double> evaluate(INDArray x, INDArray y) {
+        return evaluate(new INDArray[] {x}, new INDArray[] {y}, 32);
+    }
+
+    /** The loss and metrics over all samples, by name ("loss", "accuracy", ...). */
+    public Map<String, Double> evaluate(INDArray[] x, INDArray[] y, int batchSize) {
+        return trainer("evaluate").evaluate(x, y, batchSize, null);
+    }
+
+    /** One optimizer step on exactly this batch; returns its loss and metrics. */
+    public Map<String, Double> trainOnBatch(INDArray x, INDArray y) {
+        return trainOnBatch(new INDArray[] {x}, new INDArray[] {y});
+    }
+
+    public Map<String, Double> trainOnBatch(INDArray[] x, INDArray[] y) {
+        return trainer("trainOnBatch").trainOnBatch(x, y, null);
+    }
+
+    /** The output for one input, in batches of 32. Needs no compile. */
+    public INDArray predict(INDArray x) {
+        return predict(x, 32);
+    }
+
+    public INDArray predict(INDArray x, int batchSize) {
+        INDArray[] out = predict(new INDArray[] {x}, batchSize);
+        if (out.length != 1) {
+            throw new IllegalStateException("Model '" + name + "' has " + out.length + " outputs; use predict(INDArray[],"
+                + " int) to get all of them.");
+        }
+        return out[0];
+    }
+
+    /** Every output, for one array per input, computed in batches. */
+    public INDArray[] predict(INDArray[] x, int batchSize) {
+        return Trainer.predict(this, x, batchSize);
+    }
+
+    // ---- stopping -------------------------------------------------------------------------
+
+    /** Asks the running fit to stop after the current batch (Keras's {@code model.stop_training = True}). */
+    public void stopTraining() {
+        stopTraining = true;
+    }
+
+    public boolean stopTrainingRequested() {
+        return stopTraining;
+    }
+
+    /** Called by the trainer when a fit starts. */
+    public void resetStopTraining() {
+        stopTraining = false;
+    }
+
+    // ---- summary --------------------------------------------------------------------------
+
+    /** Prints the layers, output shapes, parameter counts (and connections) to System.out. */
+    public void summary() {
+        summary(System.out);
+    }
+
+    public void summary(PrintStream out) {
+        out.print(new Summary(this).toString());
+        out.flush();
+    }
+}

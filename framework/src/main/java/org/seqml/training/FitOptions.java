@@ -1,0 +1,102 @@
+package org.seqml.training;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.seqml.callbacks.Callback;
+
+/**
+ * The arguments of {@code fit}, with Keras's defaults: batch size 32, 1 epoch, shuffling on, no
+ * validation, verbose chosen from the console (1: a progress bar on a terminal, 2: one line per
+ * epoch otherwise, 0: silent).
+ *
+ * <pre>{@code
+ * model.fit(x, y, new FitOptions().batchSize(64).epochs(10).validationSplit(0.1));
+ * model.fit(x, y, new FitOptions().epochs(5).validationData(xVal, yVal).callbacks(myCallback));
+ * }</pre>
+ */
+public final class FitOptions {
+    int batchSize = 32;
+    int epochs = 1;
+    int initialEpoch;
+    int verbose = -1;
+    boolean shuffle = true;
+    double validationSplit;
+    INDArray[] validationX;
+    INDArray[] validationY;
+    INDArray sampleWeight;
+    final List<Callback> callbacks = new ArrayList<>();
+    java.io.PrintStream out = System.out;
+
+    public FitOptions batchSize(int value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException("fit: batchSize must be positive, got " + value);
+        }
+        this.batchSize = value;
+        return this;
+    }
+
+    public FitOptions epochs(int value) {
+        if (value < 0) {
+            throw new IllegalArgumentException("fit: epochs must be >= 0, got " + value);
+        }
+        this.epochs = value;
+        return this;
+    }
+
+    /** The epoch to start from (0-based), for resuming: epochs counts from 0 as in Keras. */
+    public FitOptions initialEpoch(int value) {
+        this.initialEpoch = value;
+        return this;
+    }
+
+    /** 0 silent, 1 progress bar, 2 one line per epoch. */
+    public FitOptions verbose(int value) {
+        if (value < 0 || value > 2) {
+            throw new IllegalArgumentException("fit: verbose is 0, 1 or 2, got " + value);
+        }
+        this.verbose = value;
+        return this;
+    }
+
+    public FitOptions shuffle(boolean value) {
+        this.shuffle = value;
+        return this;
+    }
+
+    /** Holds out the last fraction of the samples (before shuffling) for validation, as Keras does. */
+    public FitOptions validationSplit(double value) {
+        if (value < 0 || value >= 1) {
+            throw new IllegalArgumentException("fit: validationSplit must be in [0, 1), got " + value);
+        }
+        this.validationSplit = value;
+        return this;
+    }
+
+    public FitOptions validationData(INDArray x, INDArray y) {
+        return validationData(new INDArray[] {x}, new INDArray[] {y});
+    }
+
+    public FitOptions validationData(INDArray[] x, INDArray[] y) {
+        this.validationX = x;
+        this.validationY = y;
+        return this;
+    }
+
+    /** One weight per training sample, multiplying its loss. */
+    public FitOptions sampleWeight(INDArray weights) {
+        this.sampleWeight = weights;
+        return this;
+    }
+
+    public FitOptions callbacks(Callback... values) {
+        this.callbacks.addAll(List.of(values));
+        return this;
+    }
+
+    /** Where the progress bar writes (System.out by default). */
+    public FitOptions output(java.io.PrintStream stream) {
+        this.out = stream;
+        return this;
+    }
+}

@@ -1,0 +1,282 @@
+package org.seqml.training;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.seqml.RandomSeed;
+import org.seqml.callbacks.Callback;
+import org.seqml.callbacks.History;
+import org.seqml.callbacks.ProgbarLogger;
+import org.seqml.layers.Parameter;
+import org.seqml.losses.Loss;
+import org.seqml.metrics.Mean;
+import org.seqml.metrics.Metric;
+import org.seqml.models.Graph;
+import org.seqml.models.Model;
+import org.seqml.optimizers.Optimizer;
+
+/**
+ * THE training loop: {@code fit}, {@code evaluate}, {@code predict} and {@code trainOnBatch} of
+ * every model run here. One step:
+ * <pre>
+ * zero gradients -> forward (training) -> per output: loss and dLoss/dy (times its loss weight)
+ * -> backward through the graph -> optimizer step -> metrics
+ * </pre>
+ * The total loss is {@code sum_k lossWeight_k * loss_k}; masks from the outputs (e.g. a
+ * sequence output after an Embedding with maskZero) keep padded steps out of losses and
+ * metrics. Made by {@code model.compile}.
+ */
+public final class Trainer {
+    private final Model model;
+    private final Optimizer optimizer;
+    private final List<Loss> losses;
+    private final List<Double> lossWeights;
+    private final List<String> metricNames;
+    private List<Mean> lossTrackers;
+    private List<List<Metric>> metrics;
+    private Mean totalLoss;
+
+    public Trainer(Model model, Optimizer optimizer, List<Loss> losses, List<Double> lossWeights,
+                   List<String> metricNames) {
+        this.model = model;
+        this.optimizer = optimizer;
+        this.losses = List.copyOf(losses);
+        this.lossWeights = List.copyOf(lossWeights);
+        this.metricNames = List.copyOf(metricNames);
+    }
+
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    public List<Loss> losses() {
+        return losses;
+    }
+
+    // ---- fit ------------------------------------------------------------------------------
+
+    public History fit(INDArray[] xRaw, INDArray[] yRaw, FitOptions o) {
+        Graph graph = model.graphFor(xRaw);
+        INDArray[] x = DataCheck.inputs(graph, xRaw);
+        INDArray[] y = DataCheck.labels(graph, yRaw);
+        INDArray sw = o.sampleWeight;
+        long n = x[0].size(0);
+        DataCheck.sameSamples(n, x, "An input");
+        DataCheck.sameSamples(n, y, "A label array");
+        if (sw != null) {
+            DataCheck.sameSamples(n, new INDArray[] {sw}, "sampleWeight");
+        }
+        INDArray[] valX = null;
+        INDArray[] valY = null;
+        if (o.validationX != null) {
+            valX = DataCheck.inputs(graph, o.validationX);
+            valY = DataCheck.labels(graph, o.validationY);
+        } else if (o.validationSplit > 0) {
+            long split = (long) Math.floor(n * (1 - o.validationSplit));
+            if (split <= 0 || split >= n) {
+                throw new IllegalArgumentException("fit: validationSplit " + o.validationSplit + " of " + n
+                    + " samples leaves no training or no validation samples.");
+            }
+            valX = rowsOf(x, split, n);
+            valY = rowsOf(y, split, n);
+            x = rowsOf(x, 0, split);
+            y = rowsOf(y, 0, split);
+            sw = sw == null ? null : Batches.rows(sw, 0, split);
+            n = split;
+        }
+        int verbose = o.verbose >= 0 ? o.verbose : System.console() != null ? 1 : 2;
+        History history = new History();
+        List<Callback> callbacks = new ArrayList<>();
+        callbacks.add(history);
+        if (verbose > 0) {
+            callbacks.add(new ProgbarLogger(o.out));
+        }
+        callbacks.addAll(o.callbacks);
+        int steps = (int) ((n + o.batchSize - 1) / o.batchSize);
+        for (Callback c : callbacks) {
+            c.setModel(model);
+            c.setParams(o.epochs, steps, verbose);
+        }
+        SplittableRandom shuffler = new SplittableRandom(RandomSeed.next());
+        model.resetStopTraining();
+        callbacks.forEach(c -> c.onTrainBegin(Map.of()));
+        for (int epoch = o.initialEpoch; epoch < o.epochs && !model.stopTrainingRequested(); epoch++) {
+            final int e = epoch;
+            resetTrackers();
+            callbacks.forEach(c -> c.onEpochBegin(e, Map.of()));
+            Batches batches = Batches.of((int) n, o.batchSize, o.shuffle, shuffler);
+            Map<String, Double> logs = Map.of();
+            for (int b = 0; b < batches.count() && !model.stopTrainingRequested(); b++) {
+                final int batch = b;
+                callbacks.forEach(c -> c.onTrainBatchBegin(batch, Map.of()));
+                logs = step(graph, take(x, batches, b), take(y, batches, b), batches.take(sw, b), true);
+                final Map<String, Double> batchLogs = logs;
+                callbacks.forEach(c -> c.onTrainBatchEnd(batch, batchLogs));
+            }
+            Map<String, Double> epochLogs = new LinkedHashMap<>(logs);
+            if (valX != null) {
+                Map<String, Double> val = evaluateChecked(graph, valX, valY, o.batchSize, null);
+                val.forEach((k, v) -> epochLogs.put("val_" + k, v));
+            }
+            callbacks.forEach(c -> c.onEpochEnd(e, epochLogs));
+        }
+        callbacks.forEach(c -> c.onTrainEnd(Map.of()));
+        return history;
+    }
+
+    private static INDArray[] take(INDArray[] arrays, Batches batches, int b) {
+        INDArray[] out = new INDArray[arrays.length];
+        for (int i = 0; i < arrays.length; i++) {
+            out[i] = batches.take(arrays[i], b);
+        }
+        return out;
+    }
+
+    private static INDArray[] rowsOf(INDArray[] arrays, long from, long to) {
+        INDArray[] out = new INDArray[arrays.length];
+        for (int i = 0; i < arrays.length; i++) {
+            out[i] = Batches.rows(arrays[i], from, to).dup('c');
+        }
+        return out;
+    }
+
+    // ---- one step -------------------------------------------------------------------------
+
+    /** One batch: forward, losses, and when {@code train} backward and an optimizer step; returns running logs. */
+    private Map<String, Double> step(Graph graph, INDArray[] x, INDArray[] y, INDArray sw, boolean train) {
+        List<Parameter> parameters = graph.parameters();
+        if (train) {
+            parameters.forEach(Parameter::zeroGrad);
+        }
+        Graph.Run run = graph.forward(x, train);
+        INDArray[] outputs = run.outputs();
+        INDArray[] masks = run.outputMasks();
+        INDArray[] grads = new INDArray[outputs.length];
+        double total = 0;
+        long batch = x[0].size(0);
+        for (int k = 0; k < outputs.length; k++) {
+            Loss.Result r = lossOf(graph, k, y[k], outputs[k], sw, masks[k], train);
+            double w = lossWeights.get(k);
+            total += w * r.value();
+            lossTrackers.get(k).add(r.value(), batch);
+            if (train) {
+                grads[k] = w == 1.0 ? r.gradient() : r.gradient().muli(w);
+            }
+        }
+        totalLoss.add(total, batch);
+        if (train) {
+            graph.backward(run, grads);
+            optimizer.apply(parameters);
+        }
+        for (int k = 0; k < outputs.length; k++) {
+            for (Metric m : metrics.get(k)) {
+                m.update(y[k], outputs[k], sw, masks[k]);
+            }
+        }
+        return logs(graph);
+    }
+
+    private Loss.Result lossOf(Graph graph, int k, INDArray y, INDArray out, INDArray sw, INDArray mask,
+                               boolean withGradient) {
+        try {
+            return losses.get(k).evaluate(y, out, sw, mask, withGradient);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Output '" + graph.outputs().get(k).node().layer().name() + "': "
+                + e.getMessage(), e);
+        }
+    }
+
+    private void resetTrackers() {
+        if (lossTrackers == null) {
+            lossTrackers = new ArrayList<>();
+            metrics = new ArrayList<>();
+            totalLoss = new Mean("loss");
+            for (Loss loss : losses) {
+                lossTrackers.add(new Mean("loss"));
+                List<Metric> ms = new ArrayList<>();
+                for (String name : metricNames) {
+                    ms.add(Metric.get(name, loss));
+                }
+                metrics.add(ms);
+            }
+        }
+        totalLoss.reset();
+        lossTrackers.forEach(Mean::reset);
+        metrics.forEach(ms -> ms.forEach(Metric::reset));
+    }
+
+    /** "loss" and metric names; with several outputs also "{output}_loss" and "{output}_{metric}", as Keras logs. */
+    private Map<String, Double> logs(Graph graph) {
+        Map<String, Double> logs = new LinkedHashMap<>();
+        logs.put("loss", totalLoss.result());
+        boolean several = losses.size() > 1;
+        for (int k = 0; k < losses.size(); k++) {
+            String prefix = several ? graph.outputs().get(k).node().layer().name() + "_" : "";
+            if (several) {
+                logs.put(prefix + "loss", lossTrackers.get(k).result());
+            }
+            for (Metric m : metrics.get(k)) {
+                logs.put(prefix + m.name(), m.result());
+            }
+        }
+        return logs;
+    }
+
+    // ---- evaluate, trainOnBatch, predict --------------------------------------------------
+
+    /** The loss and metrics over all samples (in order, batch by batch), by name. */
+    public Map<String, Double> evaluate(INDArray[] xRaw, INDArray[] yRaw, int batchSize, INDArray sampleWeight) {
+        Graph graph = model.graphFor(xRaw);
+        INDArray[] x = DataCheck.inputs(graph, xRaw);
+        INDArray[] y = DataCheck.labels(graph, yRaw);
+        DataCheck.sameSamples(x[0].size(0), y, "A label array");
+        return evaluateChecked(graph, x, y, batchSize, sampleWeight);
+    }
+
+    private Map<String, Double> evaluateChecked(Graph graph, INDArray[] x, INDArray[] y, int batchSize, INDArray sw) {
+        resetTrackers();
+        Batches batches = Batches.of((int) x[0].size(0), batchSize, false, null);
+        Map<String, Double> logs = Map.of();
+        for (int b = 0; b < batches.count(); b++) {
+            logs = step(graph, take(x, batches, b), take(y, batches, b), batches.take(sw, b), false);
+        }
+        return new LinkedHashMap<>(logs);
+    }
+
+    /** One optimizer step on exactly this batch; returns its loss and metrics. */
+    public Map<String, Double> trainOnBatch(INDArray[] xRaw, INDArray[] yRaw, INDArray sampleWeight) {
+        Graph graph = model.graphFor(xRaw);
+        INDArray[] x = DataCheck.inputs(graph, xRaw);
+        INDArray[] y = DataCheck.labels(graph, yRaw);
+        DataCheck.sameSamples(x[0].size(0), y, "A label array");
+        resetTrackers();
+        return step(graph, x, y, sampleWeight, true);
+    }
+
+    /** Runs the model in inference mode batch by batch and joins the outputs; needs no compile. */
+    public static INDArray[] predict(Model model, INDArray[] xRaw, int batchSize) {
+        Graph graph = model.graphFor(xRaw);
+        INDArray[] x = DataCheck.inputs(graph, xRaw);
+        Batches batches = Batches.of((int) x[0].size(0), batchSize, false, null);
+        List<List<INDArray>> parts = new ArrayList<>();
+        for (int k = 0; k < graph.outputs().size(); k++) {
+            parts.add(new ArrayList<>());
+        }
+        for (int b = 0; b < batches.count(); b++) {
+            INDArray[] out = graph.forward(take(x, batches, b), false).outputs();
+            for (int k = 0; k < out.length; k++) {
+                parts.get(k).add(out[k]);
+            }
+        }
+        INDArray[] joined = new INDArray[parts.size()];
+        for (int k = 0; k < joined.length; k++) {
+            List<INDArray> p = parts.get(k);
+            joined[k] = p.size() == 1 ? p.get(0) : Nd4j.concat(0, p.toArray(INDArray[]::new));
+        }
+        return joined;
+    }
+}
