@@ -2,7 +2,7 @@ package org.seqml.layers;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.scatter.ScatterAdd;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.shape.Gather;
 import org.nd4j.linalg.factory.Nd4j;
 import org.seqml.Shape;
@@ -92,7 +92,10 @@ public final class Embedding extends Layer {
             INDArray ids = forward.saved(0);
             INDArray dy = outputGradients[0].reshape('c', ids.length(), config.outputDim());
             // embeddings.grad[ids[k], :] += dy[k, :], repeated ids add up
-            Nd4j.exec(new ScatterAdd(embeddings.grad(), ids, dy));
+            INDArray g = embeddings.grad();
+            // in place: the op writes into g itself, so no vocabulary-sized temporary per step
+            Nd4j.exec(DynamicCustomOp.builder("scatter_add").addInputs(g, ids, dy).addOutputs(g).callInplace(true)
+                .build());
         }
         return new INDArray[] {null};
     }
