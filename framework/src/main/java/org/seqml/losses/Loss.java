@@ -111,7 +111,8 @@ public abstract class Loss {
             }
             INDArray swFull = l.rank() == 1 ? sw.reshape(l.shape())
                 : sw.reshape(sw.length(), 1).broadcast(l.shape());
-            w = w == null ? swFull.dup() : w.muli(swFull);
+            // castTo returns the same array when the type already matches: never write into the mask
+            w = w == null ? swFull.dup() : w.mul(swFull);
         }
         return w;
     }
