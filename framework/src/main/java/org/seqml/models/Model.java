@@ -148,6 +148,11 @@ public class Model {
         compile(optimizer, Collections.nCopies(outputs, loss), Collections.nCopies(outputs, 1.0), metrics);
     }
 
+    /** Configures training with a configured optimizer and a loss by Keras name. */
+    public void compile(Optimizer optimizer, String loss, String... metrics) {
+        compile(optimizer, Loss.get(loss), metrics);
+    }
+
     /** Configures training with Keras names: {@code compile("adam", "binary_crossentropy", "accuracy")}. */
     public void compile(String optimizer, String loss, String... metrics) {
         compile(Optimizer.get(optimizer), Loss.get(loss), metrics);

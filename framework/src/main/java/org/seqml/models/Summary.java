@@ -3,7 +3,6 @@ package org.seqml.models;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.seqml.Shape;
 import org.seqml.layers.InputLayer;
 import org.seqml.layers.Layer;
 import org.seqml.layers.Parameter;
@@ -24,7 +23,7 @@ final class Summary {
     public String toString() {
         Graph graph = model.graph();
         boolean functional = !(model instanceof Sequential);
-        int[] widths = functional ? new int[] {33, 24, 12, 30} : new int[] {33, 24, 12};
+        int[] widths = functional ? new int[] {42, 24, 12, 30} : new int[] {42, 24, 12};
         int total = 0;
         for (int w : widths) {
             total += w;
@@ -118,10 +117,5 @@ final class Summary {
 
     private static String pad(String s, int width) {
         return s.length() >= width ? s.substring(0, width - 1) + " " : s + " ".repeat(width - s.length());
-    }
-
-    @SuppressWarnings("unused")
-    private static String format(Shape s) {
-        return s.toString();
     }
 }
