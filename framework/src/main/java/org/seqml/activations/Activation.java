@@ -22,6 +22,14 @@ public interface Activation {
     INDArray apply(INDArray x);
 
     /**
+     * y = f(x) written into {@code out} (same shape; may be a view). The built-in element-wise
+     * activations write directly, so recurrent steps allocate nothing here.
+     */
+    default void applyTo(INDArray x, INDArray out) {
+        out.assign(apply(x));
+    }
+
+    /**
      * dL/dx from the input {@code x}, the output {@code y = f(x)} and dL/dy. Implementations read
      * whichever of x and y makes the derivative cheapest; neither is modified.
      */

@@ -3,6 +3,8 @@ package org.seqml.activations;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Tanh;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -51,6 +53,11 @@ public enum Activations implements Activation {
         }
 
         @Override
+        public void applyTo(INDArray x, INDArray out) {
+            Nd4j.exec(new Sigmoid(x, out));
+        }
+
+        @Override
         public INDArray backward(INDArray x, INDArray y, INDArray dy) {
             // dy * y * (1 - y)
             return y.rsub(1.0).muli(y).muli(dy);
@@ -60,6 +67,11 @@ public enum Activations implements Activation {
         @Override
         public INDArray apply(INDArray x) {
             return Transforms.tanh(x, true);
+        }
+
+        @Override
+        public void applyTo(INDArray x, INDArray out) {
+            Nd4j.exec(new Tanh(x, out));
         }
 
         @Override

@@ -13,9 +13,21 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param outputMasks the masks of the outputs ({@code null} entries where none)
  * @param saved       intermediate values the layer's backward reads (layer-specific)
  * @param training    whether the call was in training mode
+ * @param cache       a layer-specific record of what its backward needs, for layers (recurrent
+ *                    ones) that keep more than a few arrays; null otherwise
  */
 public record Forward(INDArray[] inputs, INDArray[] inputMasks, INDArray[] outputs, INDArray[] outputMasks,
-                      INDArray[] saved, boolean training) {
+                      INDArray[] saved, boolean training, Object cache) {
+
+    public Forward(INDArray[] inputs, INDArray[] inputMasks, INDArray[] outputs, INDArray[] outputMasks,
+                   INDArray[] saved, boolean training) {
+        this(inputs, inputMasks, outputs, outputMasks, saved, training, null);
+    }
+
+    /** The cache as the type its layer stored. */
+    public <T> T cache(Class<T> type) {
+        return type.cast(cache);
+    }
 
     /** The first (usually only) output. */
     public INDArray output() {

@@ -195,6 +195,14 @@ public abstract class Layer {
         return p;
     }
 
+    /**
+     * Lists a built inner layer's weights as this layer's own, after those already listed: how a
+     * wrapper (Bidirectional, TimeDistributed) keeps Keras's weight order.
+     */
+    protected final void adoptWeights(Layer inner) {
+        weights.addAll(inner.weights());
+    }
+
     /** The weights in Keras's {@code get_weights()} order. */
     public final List<Parameter> weights() {
         return Collections.unmodifiableList(weights);

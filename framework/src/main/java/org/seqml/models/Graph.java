@@ -164,9 +164,9 @@ public final class Graph {
 
     /**
      * Backpropagates dLoss/dOutput (null for an output without a loss) through the run, adding
-     * every weight's gradient into it.
+     * every weight's gradient into it; returns dLoss/dInput per model input (null where none).
      */
-    public void backward(Run run, INDArray[] outputGradients) {
+    public INDArray[] backward(Run run, INDArray[] outputGradients) {
         Map<SymbolicTensor, INDArray> grads = new HashMap<>();
         for (int i = 0; i < outputs.size(); i++) {
             add(grads, outputs.get(i), outputGradients[i]);
@@ -187,6 +187,7 @@ public final class Graph {
                 add(grads, node.inputs().get(i), inGrads[i]);
             }
         }
+        return inputs.stream().map(grads::get).toArray(INDArray[]::new);
     }
 
     /** Sums gradients of a tensor read by several calls; never writes into an array a layer returned. */

@@ -1,0 +1,258 @@
+package org.seqml.layers.recurrent;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.seqml.activations.Activation;
+import org.seqml.activations.Activations;
+import org.seqml.initializers.Constant;
+import org.seqml.initializers.GlorotUniform;
+import org.seqml.initializers.Initializer;
+import org.seqml.initializers.Orthogonal;
+import org.seqml.layers.Parameter;
+
+/**
+ * Long short-term memory, Keras's {@code LSTM} (Hochreiter and Schmidhuber 1997), with an optional
+ * peephole variant (Gers et al. 2000):
+ * <pre>
+ * z = x W + h_{t-1} U + b                         W (in, 4U), U (U, 4U), b (4U); gates i, f, c, o
+ * i = rσ(z_i [+ p_i c_{t-1}])    f = rσ(z_f [+ p_f c_{t-1}])    g = σ(z_c)
+ * c_t = f c_{t-1} + i g
+ * o = rσ(z_o [+ p_o c_t])        h_t = o σ(c_t)
+ * </pre>
+ * σ is {@code activation} (tanh), rσ {@code recurrentActivation} (sigmoid); the bracketed
+ * peephole terms apply with {@code peephole(true)} and add the weights
+ * {@code input_gate_peephole_weights}, {@code forget_gate_peephole_weights},
+ * {@code output_gate_peephole_weights} (U each, as tf.keras's PeepholeLSTMCell).
+ * {@code unitForgetBias} starts the forget-gate bias at 1. Weights are Keras's, in Keras's order.
+ *
+ * <pre>{@code
+ * SymbolicTensor h = new LSTM(128).returnSequences(true).apply(embedded);
+ * List<SymbolicTensor> outAndStates = new LSTM(256).returnState(true).applyAll(x);   // [out, h, c]
+ * }</pre>
+ * Loop options (masks, goBackwards, returnState, stateful, dropout, ...) are {@link RNN}'s.
+ */
+public final class LSTM extends RNN<LSTM> {
+
+    /** The cell's options, with Keras's defaults. */
+    public record Config(int units, Activation activation, Activation recurrentActivation, boolean useBias,
+                         boolean unitForgetBias, boolean peephole, Initializer kernelInitializer,
+                         Initializer recurrentInitializer, Initializer biasInitializer) {
+        public Config {
+            if (units <= 0) {
+                throw new IllegalArgumentException("LSTM: units must be positive, got " + units);
+            }
+        }
+    }
+
+    /** Per step: gate pre-activations and activations, and the cell state and its activation. */
+    private record Cache(INDArray z, INDArray gates, INDArray cellActivation) {
+    }
+
+    private final Config config;
+    private Parameter kernel;
+    private Parameter recurrentKernel;
+    private Parameter bias;
+    private Parameter[] peepholes;
+
+    public LSTM(int units) {
+        this(new Config(units, Activations.TANH, Activations.SIGMOID, true, true, false, new GlorotUniform(),
+            new Orthogonal(), Constant.ZEROS), Options.defaults());
+    }
+
+    public LSTM(Config config, Options options) {
+        super(options);
+        this.config = config;
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    @Override
+    protected LSTM withOptions(Options newOptions) {
+        return new LSTM(config, newOptions);
+    }
+
+    private LSTM withConfig(String option, Object value) {
+        return sameName(new LSTM(with(config, option, value), options()));
+    }
+
+    public LSTM activation(String name) {
+        return withConfig("activation", Activation.get(name));
+    }
+
+    public LSTM activation(Activation a) {
+        return withConfig("activation", a);
+    }
+
+    public LSTM recurrentActivation(String name) {
+        return withConfig("recurrentActivation", Activation.get(name));
+    }
+
+    public LSTM recurrentActivation(Activation a) {
+        return withConfig("recurrentActivation", a);
+    }
+
+    public LSTM useBias(boolean value) {
+        return withConfig("useBias", value);
+    }
+
+    public LSTM unitForgetBias(boolean value) {
+        return withConfig("unitForgetBias", value);
+    }
+
+    /** Gate weights on the cell state (Gers et al. 2000). */
+    public LSTM peephole(boolean value) {
+        return withConfig("peephole", value);
+    }
+
+    public LSTM kernelInitializer(Initializer value) {
+        return withConfig("kernelInitializer", value);
+    }
+
+    public LSTM recurrentInitializer(Initializer value) {
+        return withConfig("recurrentInitializer", value);
+    }
+
+    public LSTM biasInitializer(Initializer value) {
+        return withConfig("biasInitializer", value);
+    }
+
+    @Override
+    public int units() {
+        return config.units();
+    }
+
+    @Override
+    protected int stateCount() {
+        return 2;
+    }
+
+    @Override
+    protected int gateCount() {
+        return 4;
+    }
+
+    @Override
+    protected void buildCell(long inputDim) {
+        int u = config.units();
+        kernel = addWeight("kernel", new long[] {inputDim, 4L * u}, config.kernelInitializer());
+        recurrentKernel = addWeight("recurrent_kernel", new long[] {u, 4L * u}, config.recurrentInitializer());
+        if (config.useBias()) {
+            Initializer init = config.biasInitializer();
+            if (config.unitForgetBias()) {
+                // Keras: the bias initializer for i, c, o and ones for f
+                init = new Initializer() {
+                    @Override
+                    public INDArray initialize(long[] shape, DataType type) {
+                        INDArray b = config.biasInitializer().initialize(shape, type);
+                        b.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(u, 2L * u)).assign(1.0);
+                        return b;
+                    }
+
+                    @Override
+                    public String kerasName() {
+                        return config.biasInitializer().kerasName();
+                    }
+                };
+            }
+            bias = addWeight("bias", new long[] {4L * u}, init);
+        }
+        if (config.peephole()) {
+            peepholes = new Parameter[] {
+                addWeight("input_gate_peephole_weights", new long[] {u}, new GlorotUniform()),
+                addWeight("forget_gate_peephole_weights", new long[] {u}, new GlorotUniform()),
+                addWeight("output_gate_peephole_weights", new long[] {u}, new GlorotUniform())};
+        }
+    }
+
+    @Override
+    protected Parameter kernel() {
+        return kernel;
+    }
+
+    @Override
+    protected INDArray inputBias() {
+        return bias == null ? null : bias.value();
+    }
+
+    @Override
+    protected Object newCache(long time, long batch, DataType type) {
+        long u = config.units();
+        return new Cache(Nd4j.create(type, time, batch, 4 * u), Nd4j.create(type, time, batch, 4 * u),
+            Nd4j.create(type, time, batch, u));
+    }
+
+    @Override
+    protected void step(int s, INDArray xz, INDArray hRec, INDArray[] prev, INDArray[] next, Object cacheObject) {
+        Cache cache = (Cache) cacheObject;
+        INDArray z = cache.z().slice(s).assign(xz);
+        Nd4j.gemm(hRec, recurrentKernel.value(), z, false, false, 1.0, 1.0);
+        INDArray a = cache.gates().slice(s);
+        INDArray cPrev = prev[1];
+        if (peepholes != null) {
+            gate(z, 0).addi(cPrev.mulRowVector(peepholes[0].value()));
+            gate(z, 1).addi(cPrev.mulRowVector(peepholes[1].value()));
+        }
+        config.recurrentActivation().applyTo(gates(z, 0, 2), gates(a, 0, 2));
+        config.activation().applyTo(gate(z, 2), gate(a, 2));
+        INDArray c = next[1];
+        gate(a, 1).mul(cPrev, c);                     // c = f c_{t-1}
+        c.addi(gate(a, 0).mul(gate(a, 2)));           //   + i g
+        if (peepholes != null) {
+            gate(z, 3).addi(c.mulRowVector(peepholes[2].value()));
+        }
+        config.recurrentActivation().applyTo(gate(z, 3), gate(a, 3));
+        INDArray ac = cache.cellActivation().slice(s);
+        config.activation().applyTo(c, ac);
+        gate(a, 3).mul(ac, next[0]);                   // h = o σ(c)
+    }
+
+    @Override
+    protected void stepBackward(int s, INDArray[] dNext, INDArray[] prev, INDArray[] newStates, INDArray dxz,
+                                INDArray[] dPrev, INDArray recMask, Object cacheObject) {
+        Cache cache = (Cache) cacheObject;
+        INDArray z = cache.z().slice(s);
+        INDArray a = cache.gates().slice(s);
+        INDArray ac = cache.cellActivation().slice(s);
+        INDArray dh = dNext[0];
+        INDArray cPrev = prev[1];
+        Activation rec = config.recurrentActivation();
+        // o = rσ(z_o): dz_o = rσ'(z_o) dh σ(c)
+        INDArray dzo = rec.backward(gate(z, 3), gate(a, 3), dh.mul(ac));
+        gate(dxz, 3).assign(dzo);
+        // dc = dc_next + σ'(c) dh o (+ dz_o p_o with peepholes)
+        INDArray dc = config.activation().backward(newStates[1], ac, dh.mul(gate(a, 3))).addi(dNext[1]);
+        if (peepholes != null) {
+            dc.addi(dzo.mulRowVector(peepholes[2].value()));
+        }
+        gate(dxz, 0).assign(rec.backward(gate(z, 0), gate(a, 0), dc.mul(gate(a, 2))));
+        gate(dxz, 1).assign(rec.backward(gate(z, 1), gate(a, 1), dc.mul(cPrev)));
+        gate(dxz, 2).assign(config.activation().backward(gate(z, 2), gate(a, 2), dc.mul(gate(a, 0))));
+        dPrev[1].assign(dc.muli(gate(a, 1)));
+        if (peepholes != null) {
+            dPrev[1].addi(gate(dxz, 0).mulRowVector(peepholes[0].value()));
+            dPrev[1].addi(gate(dxz, 1).mulRowVector(peepholes[1].value()));
+            accumulate(peepholes[0], gate(dxz, 0).mul(cPrev).sum(0));
+            accumulate(peepholes[1], gate(dxz, 1).mul(cPrev).sum(0));
+            accumulate(peepholes[2], dzo.mul(newStates[1]).sum(0));
+        }
+        Nd4j.gemm(dxz, recurrentKernel.value(), dPrev[0], false, true, 1.0, 0.0);
+        if (recMask != null) {
+            dPrev[0].muli(recMask);
+        }
+    }
+
+    @Override
+    protected void weightGradients(INDArray hRec, INDArray dXZ, Object cache) {
+        long rows = dXZ.size(0) * dXZ.size(1);
+        INDArray dXZ2 = dXZ.reshape('c', rows, dXZ.size(2));
+        if (recurrentKernel.trainable()) {
+            Nd4j.gemm(hRec.reshape('c', rows, hRec.size(2)), dXZ2, recurrentKernel.grad(), true, false, 1.0, 1.0);
+        }
+        if (bias != null) {
+            accumulate(bias, dXZ2.sum(0));
+        }
+    }
+}

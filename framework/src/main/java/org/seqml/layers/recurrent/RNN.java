@@ -1,0 +1,463 @@
+package org.seqml.layers.recurrent;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.Reverse;
+import org.nd4j.linalg.api.ops.random.impl.BernoulliDistribution;
+import org.nd4j.linalg.api.rng.Random;
+import org.nd4j.linalg.factory.Nd4j;
+import org.seqml.RandomSeed;
+import org.seqml.Shape;
+import org.seqml.layers.Forward;
+import org.seqml.layers.Layer;
+import org.seqml.layers.Parameter;
+
+/**
+ * The one time loop under every recurrent layer, Keras's {@code RNN}: masks, {@code goBackwards},
+ * {@code returnSequences}, {@code returnState}, {@code stateful}, initial states, and input and
+ * recurrent dropout live here once; {@link LSTM}, {@link GRU} and {@link SimpleRNN} supply the
+ * step (the cell).
+ *
+ * <p>The loop is arranged for speed: the input projection of all time steps is one GEMM
+ * ({@code (T*B, F) x (F, G*U)}), only the recurrent product stays inside the loop, and the
+ * backward pass gathers the weight gradients of all steps in one GEMM each.
+ * <pre>
+ * XZ        = X W + b                      (all steps at once, time-major)
+ * state_t   = step(XZ_t, state_{t-1})      (the cell)
+ * masked t  : state_t = state_{t-1};  out_t = out_{t-1}  (0 before the first kept step), or 0
+ *             when zeroOutputForMask (as Bidirectional asks)
+ * output    = out_{T-1}  or all out_t with returnSequences; plus the final states with returnState
+ * </pre>
+ * Dropout draws one mask per sequence and reuses it at every step, as Keras does: {@code dropout}
+ * on the inputs, {@code recurrentDropout} on the state that enters the recurrent product.
+ *
+ * <p>Inputs: {@code (batch, time, features)}, then optionally one initial state per state
+ * ({@code (batch, units)} each: h, or h and c for LSTM). Outputs: {@code (batch, units)} or
+ * {@code (batch, time, units)}, then the final states with {@code returnState}.
+ *
+ * @param <L> the concrete layer, so fluent options keep its type
+ */
+public abstract class RNN<L extends RNN<L>> extends Layer {
+
+    /** The loop's options, shared by every recurrent layer, with Keras's defaults (all off). */
+    public record Options(boolean returnSequences, boolean returnState, boolean goBackwards, boolean stateful,
+                          double dropout, double recurrentDropout, boolean zeroOutputForMask, long seed) {
+        public Options {
+            if (dropout < 0 || dropout >= 1 || recurrentDropout < 0 || recurrentDropout >= 1) {
+                throw new IllegalArgumentException("dropout and recurrentDropout must be in [0, 1), got " + dropout
+                    + " and " + recurrentDropout);
+            }
+        }
+
+        public static Options defaults() {
+            return new Options(false, false, false, false, 0, 0, false, RandomSeed.next());
+        }
+    }
+
+    private final Options options;
+    private INDArray[] carried;   // stateful: the final states of the last batch
+    private Random rng;
+
+    protected RNN(Options options) {
+        this.options = options;
+    }
+
+    public final Options options() {
+        return options;
+    }
+
+    /** A new unbuilt layer of the same kind with these loop options. */
+    protected abstract L withOptions(Options newOptions);
+
+    public final L returnSequences(boolean value) {
+        return sameName(withOptions(with(options, "returnSequences", value)));
+    }
+
+    public final L returnState(boolean value) {
+        return sameName(withOptions(with(options, "returnState", value)));
+    }
+
+    public final L goBackwards(boolean value) {
+        return sameName(withOptions(with(options, "goBackwards", value)));
+    }
+
+    /** Carries the final states of each batch into the next; {@link #resetStates()} clears them. */
+    public final L stateful(boolean value) {
+        return sameName(withOptions(with(options, "stateful", value)));
+    }
+
+    public final L dropout(double rate) {
+        return sameName(withOptions(with(options, "dropout", rate)));
+    }
+
+    public final L recurrentDropout(double rate) {
+        return sameName(withOptions(with(options, "recurrentDropout", rate)));
+    }
+
+    /** Outputs zeros at masked steps instead of repeating the last output (Bidirectional sets it). */
+    public final L zeroOutputForMask(boolean value) {
+        return sameName(withOptions(with(options, "zeroOutputForMask", value)));
+    }
+
+    public final L seed(long value) {
+        return sameName(withOptions(with(options, "seed", value)));
+    }
+
+    /** Forgets the states carried by a stateful layer. */
+    public final void resetStates() {
+        carried = null;
+    }
+
+    // ---- what a cell supplies ------------------------------------------------------------
+
+    /** The size of each state (and of the output). */
+    public abstract int units();
+
+    /** How many states the cell carries: 1 (h), or 2 for LSTM (h, c). */
+    protected abstract int stateCount();
+
+    /** How many blocks of {@code units} the input projection has (LSTM 4, GRU 3, SimpleRNN 1). */
+    protected abstract int gateCount();
+
+    /** Creates the weights for inputs of {@code inputDim} features. */
+    protected abstract void buildCell(long inputDim);
+
+    /** The input kernel {@code (inputDim, gates * units)}. */
+    protected abstract Parameter kernel();
+
+    /** The bias added to the input projection {@code (gates * units)}, or null. */
+    protected abstract INDArray inputBias();
+
+    /** Allocates what the cell keeps per step for its backward. */
+    protected abstract Object newCache(long time, long batch, DataType type);
+
+    /**
+     * One step: {@code xz} (batch, gates*units) holds the input projection of step {@code s}
+     * and may be overwritten; {@code hRec} is h_{s-1} as it enters the recurrent product (after
+     * recurrent dropout); {@code prev} the states before the step; writes the new states into
+     * {@code next} and what backward needs into the cache.
+     */
+    protected abstract void step(int s, INDArray xz, INDArray hRec, INDArray[] prev, INDArray[] next, Object cache);
+
+    /**
+     * The step backward: from dLoss/d(new states) {@code dNext}, writes dLoss/d(input projection)
+     * into {@code dxz} and dLoss/d(states before) into {@code dPrev} (whole arrays, overwritten).
+     * {@code newStates} are the step's outputs before masking.
+     */
+    protected abstract void stepBackward(int s, INDArray[] dNext, INDArray[] prev, INDArray[] newStates,
+                                         INDArray dxz, INDArray[] dPrev, INDArray recMask, Object cache);
+
+    /**
+     * After the loop: accumulate the bias and recurrent-kernel gradients of all steps at once.
+     * {@code hRec} is (T, B, U): h_{s-1} as it entered each recurrent product; {@code dXZ} (T, B, G*U).
+     */
+    protected abstract void weightGradients(INDArray hRec, INDArray dXZ, Object cache);
+
+    // ---- shapes and building -------------------------------------------------------------
+
+    @Override
+    protected final void checkInputShapes(List<Shape> shapes) {
+        Shape x = shapes.get(0);
+        requireRank(x, 3, "(batch, time, features)", "Add an Embedding for token ids, or reshape the input to"
+            + " (batch, time, features).");
+        requireKnownLast(x);
+        int extra = shapes.size() - 1;
+        if (extra != 0 && extra != stateCount()) {
+            throw new IllegalArgumentException(describe() + ": expected " + stateCount() + " initial state(s) after the"
+                + " input, got " + extra + ". Pass " + (stateCount() == 2 ? "[h, c]" : "[h]") + " of shape (batch, "
+                + units() + ").");
+        }
+        for (int k = 1; k < shapes.size(); k++) {
+            Shape st = shapes.get(k);
+            if (st.rank() != 2 || (st.isKnown(1) && st.get(1) != units())) {
+                throw new IllegalArgumentException(describe() + ": initial state " + (k - 1) + " must have shape (None, "
+                    + units() + "), got " + st + ".");
+            }
+        }
+    }
+
+    @Override
+    protected final void buildWeights(List<Shape> shapes) {
+        buildCell(shapes.get(0).last());
+    }
+
+    @Override
+    public final List<Shape> outputShapes(List<Shape> in) {
+        Shape x = in.get(0);
+        List<Shape> out = new ArrayList<>();
+        out.add(options.returnSequences() ? Shape.of(x.get(0), x.get(1), units()) : Shape.of(x.get(0), units()));
+        if (options.returnState()) {
+            for (int k = 0; k < stateCount(); k++) {
+                out.add(Shape.of(x.get(0), units()));
+            }
+        }
+        return out;
+    }
+
+    // ---- the loop ------------------------------------------------------------------------
+
+    /** What the loop keeps for backward. */
+    private record Run(INDArray x2, INDArray dropMask, INDArray recMask, INDArray mask, INDArray[] states,
+                       INDArray[] fresh, INDArray hRec, INDArray out, long time, long batch, Object cache) {
+    }
+
+    @Override
+    public final Forward forward(INDArray[] inputs, INDArray[] masks, boolean training) {
+        INDArray x = inputs[0];
+        long b = x.size(0);
+        long t = x.size(1);
+        long f = x.size(2);
+        int u = units();
+        DataType type = kernel().value().dataType();
+        INDArray xt = timeMajor(x.castTo(type));
+        INDArray dropMask = null;
+        if (training && options.dropout() > 0) {
+            dropMask = keepMask(b, f, options.dropout(), type);
+            xt.muli(dropMask.reshape(1, b, f).broadcast(t, b, f));
+        }
+        INDArray x2 = xt.reshape('c', t * b, f);
+        INDArray xz = x2.mmul(kernel().value());
+        if (inputBias() != null) {
+            xz.addiRowVector(inputBias());
+        }
+        xz = xz.reshape('c', t, b, (long) gateCount() * u);
+        INDArray mask = masks.length > 0 && masks[0] != null ? timeMajorMask(masks[0], type) : null;
+        INDArray recMask = training && options.recurrentDropout() > 0 ? keepMask(b, u, options.recurrentDropout(), type)
+            : null;
+
+        INDArray[] states = new INDArray[stateCount()];
+        INDArray[] fresh = new INDArray[stateCount()];
+        for (int k = 0; k < states.length; k++) {
+            states[k] = Nd4j.zeros(type, t + 1, b, u);
+            INDArray initial = initialState(inputs, k, b);
+            if (initial != null) {
+                states[k].slice(0).assign(initial);
+            }
+            fresh[k] = mask == null ? null : Nd4j.zeros(type, t, b, u);
+        }
+        INDArray hRec = recMask == null ? null : Nd4j.zeros(type, t, b, u);
+        INDArray out = mask == null ? null : Nd4j.zeros(type, t, b, u);
+        Object cache = newCache(t, b, type);
+        for (int s = 0; s < t; s++) {
+            INDArray[] prev = slices(states, s);
+            INDArray[] next = slices(states, s + 1);
+            INDArray h = prev[0];
+            if (recMask != null) {
+                h = hRec.slice(s).assign(prev[0]).muli(recMask);
+            }
+            step(s, xz.slice(s), h, prev, next, cache);
+            if (mask != null) {
+                applyMask(s, mask.slice(s), prev, next, fresh, out);
+            }
+        }
+        return finish(inputs, masks, training, new Run(x2, dropMask, recMask, mask, states, fresh,
+            hRec, out, t, b, cache));
+    }
+
+    private Forward finish(INDArray[] inputs, INDArray[] masks, boolean training, Run run) {
+        long t = run.time();
+        INDArray y;
+        if (options.returnSequences()) {
+            INDArray outputs = run.out() != null ? run.out()
+                : run.states()[0].get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, t + 1),
+                    org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all());
+            y = outputs.permute(1, 0, 2).dup('c');
+        } else {
+            y = (run.out() != null ? run.out().slice(t - 1) : run.states()[0].slice(t)).dup();
+        }
+        INDArray[] outs = new INDArray[1 + (options.returnState() ? stateCount() : 0)];
+        INDArray[] outMasks = new INDArray[outs.length];
+        outs[0] = y;
+        outMasks[0] = options.returnSequences() && masks.length > 0 ? masks[0] : null;
+        for (int k = 1; k < outs.length; k++) {
+            outs[k] = run.states()[k - 1].slice(t).dup();
+        }
+        if (options.stateful()) {
+            carried = new INDArray[stateCount()];
+            for (int k = 0; k < carried.length; k++) {
+                carried[k] = run.states()[k].slice(t).dup();
+            }
+        }
+        return new Forward(inputs, masks, outs, outMasks, new INDArray[0], training, run);
+    }
+
+    /** Keeps the states at masked steps and sets the step's output (repeat, or zero). */
+    private void applyMask(int s, INDArray m, INDArray[] prev, INDArray[] next, INDArray[] fresh, INDArray out) {
+        INDArray o = out.slice(s);
+        if (options.zeroOutputForMask()) {
+            o.assign(next[0]).muliColumnVector(m);
+        } else if (s == 0) {
+            o.assign(next[0]).muliColumnVector(m);
+        } else {
+            INDArray before = out.slice(s - 1);
+            o.assign(next[0]).subi(before).muliColumnVector(m).addi(before);
+        }
+        for (int k = 0; k < next.length; k++) {
+            fresh[k].slice(s).assign(next[k]);
+            next[k].subi(prev[k]).muliColumnVector(m).addi(prev[k]);
+        }
+    }
+
+    @Override
+    public final INDArray[] backward(Forward forward, INDArray[] outputGradients) {
+        Run run = forward.cache(Run.class);
+        long t = run.time();
+        long b = run.batch();
+        int u = units();
+        DataType type = kernel().value().dataType();
+        INDArray dOut = null;
+        INDArray dLast = null;
+        if (outputGradients[0] != null) {
+            if (options.returnSequences()) {
+                // the output sequence is already in processing order: no reversal here
+                dOut = outputGradients[0].castTo(type).permute(1, 0, 2).dup('c');
+            } else {
+                dLast = outputGradients[0].castTo(type);
+            }
+        }
+        INDArray[] dState = new INDArray[stateCount()];
+        for (int k = 0; k < dState.length; k++) {
+            INDArray g = options.returnState() && outputGradients.length > k + 1 ? outputGradients[k + 1] : null;
+            dState[k] = g == null ? Nd4j.zeros(type, b, u) : g.castTo(type).dup();
+        }
+        INDArray dXZ = Nd4j.zeros(type, t, b, (long) gateCount() * u);
+        INDArray[] dNew = new INDArray[stateCount()];
+        INDArray[] dPrev = new INDArray[stateCount()];
+        for (int k = 0; k < dPrev.length; k++) {
+            dPrev[k] = Nd4j.zeros(type, b, u);
+        }
+        INDArray carry = run.mask() != null && !options.zeroOutputForMask() ? Nd4j.zeros(type, b, u) : null;
+        for (int s = (int) t - 1; s >= 0; s--) {
+            INDArray dy = dOut != null ? dOut.slice(s) : s == t - 1 ? dLast : null;
+            INDArray[] prev = slices(run.states(), s);
+            INDArray[] fresh = run.mask() == null ? slices(run.states(), s + 1) : slices(run.fresh(), s);
+            INDArray keepDirect = null;
+            if (run.mask() == null) {
+                for (int k = 0; k < dNew.length; k++) {
+                    dNew[k] = dState[k];
+                }
+                if (dy != null) {
+                    dNew[0] = dNew[0].add(dy);
+                }
+            } else {
+                INDArray m = run.mask().slice(s);
+                INDArray total = dy == null ? carry : carry == null ? dy : dy.add(carry);
+                for (int k = 0; k < dNew.length; k++) {
+                    dNew[k] = dState[k].mulColumnVector(m);
+                }
+                if (total != null) {
+                    dNew[0].addi(total.mulColumnVector(m));
+                    if (carry != null) {
+                        carry = total.mulColumnVector(m.rsub(1.0));
+                    }
+                }
+                keepDirect = m.rsub(1.0);
+            }
+            stepBackward(s, dNew, prev, fresh, dXZ.slice(s), dPrev, run.recMask(), run.cache());
+            for (int k = 0; k < dState.length; k++) {
+                INDArray direct = keepDirect == null ? null : dState[k].mulColumnVector(keepDirect);
+                dState[k] = direct == null ? dPrev[k].dup() : dPrev[k].add(direct);
+            }
+        }
+        return inputGradients(run, dXZ, dState);
+    }
+
+    private INDArray[] inputGradients(Run run, INDArray dXZ, INDArray[] dInitial) {
+        long t = run.time();
+        long b = run.batch();
+        INDArray dXZ2 = dXZ.reshape('c', t * b, dXZ.size(2));
+        INDArray hRec = run.hRec() != null ? run.hRec()
+            : run.states()[0].get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, t),
+                org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all());
+        weightGradients(hRec, dXZ, run.cache());
+        if (kernel().trainable()) {
+            Nd4j.gemm(run.x2(), dXZ2, kernel().grad(), true, false, 1.0, 1.0);
+        }
+        INDArray dx = dXZ2.mmul(kernel().value().transpose()).reshape('c', t, b, run.x2().size(1));
+        if (run.dropMask() != null) {
+            dx.muli(run.dropMask().reshape(1, b, run.x2().size(1)).broadcast(dx.shape()));
+        }
+        int extra = inputShapes().size() - 1;   // initial states given as inputs get their gradients
+        INDArray[] grads = new INDArray[1 + extra];
+        grads[0] = batchMajor(dx);
+        for (int k = 0; k < extra; k++) {
+            grads[1 + k] = dInitial[k];
+        }
+        return grads;
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------
+
+    private INDArray initialState(INDArray[] inputs, int k, long batch) {
+        if (inputs.length > 1) {
+            return inputs[1 + k];
+        }
+        if (options.stateful() && carried != null) {
+            if (carried[k].size(0) != batch) {
+                throw new IllegalArgumentException(describe() + ": a stateful layer needs the same batch size every"
+                    + " call: it carries states for " + carried[k].size(0) + " samples, got " + batch + ". Call"
+                    + " resetStates() to start over.");
+            }
+            return carried[k];
+        }
+        return null;
+    }
+
+    /** (B, T, F) to a C-ordered time-major copy (T, B, F), reversed in time when goBackwards. */
+    private INDArray timeMajor(INDArray x) {
+        INDArray tm = x.permute(1, 0, 2).dup('c');
+        return options.goBackwards() ? reverseTime(tm) : tm;
+    }
+
+    /** Time-major (T, B, F) in processing order back to (B, T, F) in input order. */
+    private INDArray batchMajor(INDArray tm) {
+        INDArray ordered = options.goBackwards() ? reverseTime(tm) : tm;
+        return ordered.permute(1, 0, 2).dup('c');
+    }
+
+    /** A (B, T) mask as (T, B, 1) in processing order. */
+    private INDArray timeMajorMask(INDArray mask, DataType type) {
+        INDArray m = mask.castTo(type).transpose().dup('c');
+        if (options.goBackwards()) {
+            m = reverseTime(m);
+        }
+        return m.reshape('c', m.size(0), m.size(1), 1);
+    }
+
+    private static INDArray reverseTime(INDArray a) {
+        INDArray out = a.ulike();
+        Nd4j.exec(new Reverse(a, out, 0));
+        return out;
+    }
+
+    private INDArray keepMask(long rows, long cols, double rate, DataType type) {
+        if (rng == null) {
+            rng = Nd4j.getRandomFactory().getNewRandomInstance(options.seed());
+        }
+        INDArray keep = Nd4j.create(type, rows, cols);
+        Nd4j.getExecutioner().exec(new BernoulliDistribution(keep, 1.0 - rate), rng);
+        return keep.divi(1.0 - rate);
+    }
+
+    private static INDArray[] slices(INDArray[] arrays, int s) {
+        INDArray[] out = new INDArray[arrays.length];
+        for (int k = 0; k < arrays.length; k++) {
+            out[k] = arrays[k].slice(s);
+        }
+        return out;
+    }
+
+    /** Columns [k*units, (k+1)*units) of a (B, G*U) array: gate k. */
+    protected final INDArray gate(INDArray a, int k) {
+        return a.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+            org.nd4j.linalg.indexing.NDArrayIndex.interval((long) k * units(), (long) (k + 1) * units()));
+    }
+
+    /** Columns [from*units, to*units) of a (B, G*U) array: gates from..to-1. */
+    protected final INDArray gates(INDArray a, int from, int to) {
+        return a.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+            org.nd4j.linalg.indexing.NDArrayIndex.interval((long) from * units(), (long) to * units()));
+    }
+}

@@ -1,0 +1,155 @@
+package org.seqml.layers.recurrent;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.seqml.activations.Activation;
+import org.seqml.activations.Activations;
+import org.seqml.initializers.Constant;
+import org.seqml.initializers.GlorotUniform;
+import org.seqml.initializers.Initializer;
+import org.seqml.initializers.Orthogonal;
+import org.seqml.layers.Parameter;
+
+/**
+ * The plain (Elman) recurrent layer, Keras's {@code SimpleRNN}:
+ * <pre>
+ * h_t = σ(x_t W + h_{t-1} U + b)            W (in, U), U (U, U), b (U); σ = activation (tanh)
+ * </pre>
+ *
+ * <pre>{@code
+ * SymbolicTensor h = new SimpleRNN(50).apply(series);
+ * }</pre>
+ * Loop options (masks, goBackwards, returnState, stateful, dropout, ...) are {@link RNN}'s.
+ */
+public final class SimpleRNN extends RNN<SimpleRNN> {
+
+    /** The cell's options, with Keras's defaults. */
+    public record Config(int units, Activation activation, boolean useBias, Initializer kernelInitializer,
+                         Initializer recurrentInitializer, Initializer biasInitializer) {
+        public Config {
+            if (units <= 0) {
+                throw new IllegalArgumentException("SimpleRNN: units must be positive, got " + units);
+            }
+        }
+    }
+
+    private final Config config;
+    private Parameter kernel;
+    private Parameter recurrentKernel;
+    private Parameter bias;
+
+    public SimpleRNN(int units) {
+        this(new Config(units, Activations.TANH, true, new GlorotUniform(), new Orthogonal(), Constant.ZEROS),
+            Options.defaults());
+    }
+
+    public SimpleRNN(Config config, Options options) {
+        super(options);
+        this.config = config;
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    @Override
+    protected SimpleRNN withOptions(Options newOptions) {
+        return new SimpleRNN(config, newOptions);
+    }
+
+    private SimpleRNN withConfig(String option, Object value) {
+        return sameName(new SimpleRNN(with(config, option, value), options()));
+    }
+
+    public SimpleRNN activation(String name) {
+        return withConfig("activation", Activation.get(name));
+    }
+
+    public SimpleRNN activation(Activation a) {
+        return withConfig("activation", a);
+    }
+
+    public SimpleRNN useBias(boolean value) {
+        return withConfig("useBias", value);
+    }
+
+    public SimpleRNN kernelInitializer(Initializer value) {
+        return withConfig("kernelInitializer", value);
+    }
+
+    public SimpleRNN recurrentInitializer(Initializer value) {
+        return withConfig("recurrentInitializer", value);
+    }
+
+    @Override
+    public int units() {
+        return config.units();
+    }
+
+    @Override
+    protected int stateCount() {
+        return 1;
+    }
+
+    @Override
+    protected int gateCount() {
+        return 1;
+    }
+
+    @Override
+    protected void buildCell(long inputDim) {
+        int u = config.units();
+        kernel = addWeight("kernel", new long[] {inputDim, u}, config.kernelInitializer());
+        recurrentKernel = addWeight("recurrent_kernel", new long[] {u, u}, config.recurrentInitializer());
+        if (config.useBias()) {
+            bias = addWeight("bias", new long[] {u}, config.biasInitializer());
+        }
+    }
+
+    @Override
+    protected Parameter kernel() {
+        return kernel;
+    }
+
+    @Override
+    protected INDArray inputBias() {
+        return bias == null ? null : bias.value();
+    }
+
+    /** Per step: the pre-activation. */
+    @Override
+    protected Object newCache(long time, long batch, DataType type) {
+        return Nd4j.create(type, time, batch, config.units());
+    }
+
+    @Override
+    protected void step(int s, INDArray xz, INDArray hRec, INDArray[] prev, INDArray[] next, Object cache) {
+        INDArray z = ((INDArray) cache).slice(s).assign(xz);
+        Nd4j.gemm(hRec, recurrentKernel.value(), z, false, false, 1.0, 1.0);
+        config.activation().applyTo(z, next[0]);
+    }
+
+    @Override
+    protected void stepBackward(int s, INDArray[] dNext, INDArray[] prev, INDArray[] newStates, INDArray dxz,
+                                INDArray[] dPrev, INDArray recMask, Object cache) {
+        INDArray z = ((INDArray) cache).slice(s);
+        dxz.assign(config.activation().backward(z, newStates[0], dNext[0]));
+        Nd4j.gemm(dxz, recurrentKernel.value(), dPrev[0], false, true, 1.0, 0.0);
+        if (recMask != null) {
+            dPrev[0].muli(recMask);
+        }
+    }
+
+    @Override
+    protected void weightGradients(INDArray hRec, INDArray dXZ, Object cache) {
+        long rows = dXZ.size(0) * dXZ.size(1);
+        INDArray dXZ2 = dXZ.reshape('c', rows, dXZ.size(2));
+        if (recurrentKernel.trainable()) {
+            Nd4j.gemm(hRec.reshape('c', rows, hRec.size(2)), dXZ2, recurrentKernel.grad(), true, false, 1.0, 1.0);
+        }
+        if (bias != null) {
+            accumulate(bias, dXZ2.sum(0));
+        }
+    }
+}
