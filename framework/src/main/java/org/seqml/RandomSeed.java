@@ -16,6 +16,10 @@ import java.util.SplittableRandom;
  * }</pre>
  */
 public final class RandomSeed {
+    static {
+        org.seqml.backend.Backend.init();   // CPU tuning before ND4J loads its natives
+    }
+
     private static SplittableRandom stream = new SplittableRandom();
 
     private RandomSeed() {

@@ -14,7 +14,19 @@ import org.nd4j.linalg.factory.Nd4j;
  * }</pre>
  */
 public final class Backend {
+    static {
+        CpuTuning.apply();
+    }
+
     private Backend() {
+    }
+
+    /**
+     * Makes sure the CPU tuning ran before ND4J loads; every seqml entry point (layers, models,
+     * the random seed) calls it from its static initializer.
+     */
+    public static void init() {
+        // the static initializer above does the work, once
     }
 
     /** The floating-point type of new weights and of inputs converted for a model. */

@@ -93,9 +93,11 @@ public final class Embedding extends Layer {
             INDArray dy = outputGradients[0].reshape('c', ids.length(), config.outputDim());
             // embeddings.grad[ids[k], :] += dy[k, :], repeated ids add up
             INDArray g = embeddings.grad();
-            // in place: the op writes into g itself, so no vocabulary-sized temporary per step
+            // in place (no vocabulary-sized temporary per step), and with lock=true: without it the
+            // op adds repeated ids from several threads at once, losing updates and results that
+            // differ run to run
             Nd4j.exec(DynamicCustomOp.builder("scatter_add").addInputs(g, ids, dy).addOutputs(g).callInplace(true)
-                .build());
+                .addBooleanArguments(true).build());
         }
         return new INDArray[] {null};
     }

@@ -35,6 +35,10 @@ import org.seqml.models.SymbolicTensor;
  * {@code backward} (single input), or the list forms for several inputs.
  */
 public abstract class Layer {
+    static {
+        org.seqml.backend.Backend.init();   // CPU tuning before ND4J loads its natives
+    }
+
     private static final Map<String, Integer> NAME_COUNTS = new HashMap<>();
 
     private String name;

@@ -14,6 +14,10 @@ import org.seqml.layers.InputLayer;
  * }</pre>
  */
 public final class Input {
+    static {
+        org.seqml.backend.Backend.init();   // CPU tuning before ND4J loads its natives
+    }
+
     private Input() {
     }
 

@@ -30,6 +30,10 @@ import org.seqml.training.Trainer;
  * {@link #fit}, {@link #evaluate} and {@link #predict} all run in the one {@link Trainer} loop.
  */
 public class Model {
+    static {
+        org.seqml.backend.Backend.init();   // CPU tuning before ND4J loads its natives
+    }
+
     private static int count;
 
     private final String name;

@@ -8,6 +8,7 @@ import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.seqml.RandomSeed;
+import org.seqml.backend.CpuTuning;
 import org.seqml.callbacks.Callback;
 import org.seqml.callbacks.History;
 import org.seqml.callbacks.ProgbarLogger;
@@ -60,6 +61,15 @@ public final class Trainer {
     // ---- fit ------------------------------------------------------------------------------
 
     public History fit(INDArray[] xRaw, INDArray[] yRaw, FitOptions o) {
+        int mode = CpuTuning.flushDenormals();
+        try {
+            return fitFlushed(xRaw, yRaw, o);
+        } finally {
+            CpuTuning.restore(mode);
+        }
+    }
+
+    private History fitFlushed(INDArray[] xRaw, INDArray[] yRaw, FitOptions o) {
         Graph graph = model.graphFor(xRaw);
         INDArray[] x = DataCheck.inputs(graph, xRaw);
         INDArray[] y = DataCheck.labels(graph, yRaw);
@@ -230,11 +240,16 @@ public final class Trainer {
 
     /** The loss and metrics over all samples (in order, batch by batch), by name. */
     public Map<String, Double> evaluate(INDArray[] xRaw, INDArray[] yRaw, int batchSize, INDArray sampleWeight) {
-        Graph graph = model.graphFor(xRaw);
-        INDArray[] x = DataCheck.inputs(graph, xRaw);
-        INDArray[] y = DataCheck.labels(graph, yRaw);
-        DataCheck.sameSamples(x[0].size(0), y, "A label array");
-        return evaluateChecked(graph, x, y, batchSize, sampleWeight);
+        int mode = CpuTuning.flushDenormals();
+        try {
+            Graph graph = model.graphFor(xRaw);
+            INDArray[] x = DataCheck.inputs(graph, xRaw);
+            INDArray[] y = DataCheck.labels(graph, yRaw);
+            DataCheck.sameSamples(x[0].size(0), y, "A label array");
+            return evaluateChecked(graph, x, y, batchSize, sampleWeight);
+        } finally {
+            CpuTuning.restore(mode);
+        }
     }
 
     private Map<String, Double> evaluateChecked(Graph graph, INDArray[] x, INDArray[] y, int batchSize, INDArray sw) {
@@ -249,16 +264,30 @@ public final class Trainer {
 
     /** One optimizer step on exactly this batch; returns its loss and metrics. */
     public Map<String, Double> trainOnBatch(INDArray[] xRaw, INDArray[] yRaw, INDArray sampleWeight) {
-        Graph graph = model.graphFor(xRaw);
-        INDArray[] x = DataCheck.inputs(graph, xRaw);
-        INDArray[] y = DataCheck.labels(graph, yRaw);
-        DataCheck.sameSamples(x[0].size(0), y, "A label array");
-        resetTrackers();
-        return step(graph, x, y, sampleWeight, true);
+        int mode = CpuTuning.flushDenormals();
+        try {
+            Graph graph = model.graphFor(xRaw);
+            INDArray[] x = DataCheck.inputs(graph, xRaw);
+            INDArray[] y = DataCheck.labels(graph, yRaw);
+            DataCheck.sameSamples(x[0].size(0), y, "A label array");
+            resetTrackers();
+            return step(graph, x, y, sampleWeight, true);
+        } finally {
+            CpuTuning.restore(mode);
+        }
     }
 
     /** Runs the model in inference mode batch by batch and joins the outputs; needs no compile. */
     public static INDArray[] predict(Model model, INDArray[] xRaw, int batchSize) {
+        int mode = CpuTuning.flushDenormals();
+        try {
+            return predictFlushed(model, xRaw, batchSize);
+        } finally {
+            CpuTuning.restore(mode);
+        }
+    }
+
+    private static INDArray[] predictFlushed(Model model, INDArray[] xRaw, int batchSize) {
         Graph graph = model.graphFor(xRaw);
         INDArray[] x = DataCheck.inputs(graph, xRaw);
         Batches batches = Batches.of((int) x[0].size(0), batchSize, false, null);

@@ -48,6 +48,28 @@ public final class GradientCheck {
         this.inputGrads = inputGrads;
     }
 
+    /**
+     * A check of a layer whose training-mode call draws random masks: {@code restart} runs before
+     * every call so each sees the same masks.
+     */
+    public static GradientCheck of(Layer layer, INDArray[] inputs, INDArray[] masks, Runnable restart) {
+        requireDouble(inputs);
+        restart.run();
+        layer.call(inputs, masks, true);
+        INDArray[][] lastInputGrads = new INDArray[1][];
+        Supplier<Double> loss = () -> {
+            restart.run();
+            return project(layer.call(inputs, masks, true).outputs());
+        };
+        Runnable backward = () -> {
+            restart.run();
+            Forward f = layer.call(inputs, masks, true);
+            layer.weights().forEach(Parameter::zeroGrad);
+            lastInputGrads[0] = layer.backward(f, projections(f.outputs()));
+        };
+        return new GradientCheck(loss, backward, layer.weights(), inputs, () -> lastInputGrads[0]);
+    }
+
     /** A check of one layer called on these inputs (no masks, inference mode). */
     public static GradientCheck of(Layer layer, INDArray... inputs) {
         return of(layer, inputs, new INDArray[inputs.length], false);

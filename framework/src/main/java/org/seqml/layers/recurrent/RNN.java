@@ -105,6 +105,11 @@ public abstract class RNN<L extends RNN<L>> extends Layer {
         return sameName(withOptions(with(options, "seed", value)));
     }
 
+    /** Restarts the dropout stream from the seed, so the next call draws the first masks again. */
+    final void restartDropout() {
+        rng = null;
+    }
+
     /** Forgets the states carried by a stateful layer. */
     public final void resetStates() {
         carried = null;

@@ -1,0 +1,226 @@
+package org.seqml.examples.benchmark;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.seqml.RandomSeed;
+import org.seqml.layers.Dense;
+import org.seqml.layers.Embedding;
+import org.seqml.layers.recurrent.Bidirectional;
+import org.seqml.layers.recurrent.GRU;
+import org.seqml.layers.recurrent.LSTM;
+import org.seqml.layers.recurrent.RNN;
+import org.seqml.models.Input;
+import org.seqml.models.Model;
+import org.seqml.models.SymbolicTensor;
+import org.seqml.optimizers.Adam;
+
+/**
+ * The benchmark workloads W1-W5 of {@code ../shared/bench/README.md}, run through the public API,
+ * beside the PyTorch peer ({@code pytorch_peer.py}) in the same run when Debian's python3-torch is
+ * installed. Prints samples/s per workload (median of the timed steps) and the ratio seqml/PyTorch.
+ *
+ * <pre>
+ * mvn -q -pl examples -am compile exec:java -Dexec.mainClass=org.seqml.examples.benchmark.Benchmark \
+ *     -Dexec.args="w1:train,w1:infer,w2:train,w3:train,w4:train,w5:infer --reps 3 --warmup 1"
+ * </pre>
+ * A benchmark, not a test: it takes minutes.
+ */
+public final class Benchmark {
+    static final String ALL = "w1:train,w1:infer,w2:train,w3:train,w4:train,w5:infer";
+
+    /** What to run: workload:mode tasks, timed repetitions and warm-up steps, and whether to run the peer. */
+    public record Options(List<String> tasks, int reps, int warmup, boolean peer) {
+    }
+
+    private Benchmark() {
+    }
+
+    public static void main(String[] args) {
+        List<String> tasks = Arrays.asList((args.length > 0 && !args[0].startsWith("--") ? args[0] : ALL).split(","));
+        int reps = intArg(args, "--reps", 3);
+        int warmup = intArg(args, "--warmup", 1);
+        boolean peer = !Arrays.asList(args).contains("--no-peer");
+        run(new Options(tasks, reps, warmup, peer));
+    }
+
+    /** Runs the tasks; returns samples/s per task for seqml. */
+    public static Map<String, Double> run(Options o) {
+        Map<String, Double> ours = new LinkedHashMap<>();
+        for (String task : o.tasks()) {
+            double v = measure(task, o.reps(), o.warmup());
+            ours.put(task, v);
+            System.out.printf(Locale.ROOT, "seqml   %-9s %10.1f samples/s%n", task, v);
+        }
+        Map<String, Double> torch = o.peer() ? PyTorchPeer.run(o.tasks(), o.reps(), o.warmup()) : Map.of();
+        System.out.println();
+        System.out.printf(Locale.ROOT, "%-9s %14s %14s %8s%n", "task", "seqml", "pytorch", "ratio");
+        for (String task : o.tasks()) {
+            Double t = torch.get(task);
+            System.out.printf(Locale.ROOT, "%-9s %14.1f %14s %8s%n", task, ours.get(task),
+                t == null ? "-" : String.format(Locale.ROOT, "%.1f", t),
+                t == null ? "-" : String.format(Locale.ROOT, "%.2fx", ours.get(task) / t));
+        }
+        return ours;
+    }
+
+    /** Median samples/s of {@code reps} timed steps after {@code warmup} untimed ones. */
+    static double measure(String task, int reps, int warmup) {
+        String[] parts = task.split(":");
+        String w = parts[0];
+        boolean train = parts.length > 1 && parts[1].equals("train");
+        RandomSeed.set(1);
+        Workload workload = Workload.of(w);
+        Runnable step = train ? () -> workload.model().trainOnBatch(workload.x(), workload.y())
+            : () -> workload.model().predict(workload.x(), workload.batch());
+        for (int i = 0; i < warmup; i++) {
+            step.run();
+        }
+        double[] rates = new double[reps];
+        for (int r = 0; r < reps; r++) {
+            long t0 = System.nanoTime();
+            step.run();
+            rates[r] = workload.batch() / ((System.nanoTime() - t0) / 1e9);
+        }
+        Arrays.sort(rates);
+        return rates[reps / 2];
+    }
+
+    private static int intArg(String[] args, String name, int fallback) {
+        for (int i = 0; i < args.length - 1; i++) {
+            if (args[i].equals(name)) {
+                return Integer.parseInt(args[i + 1]);
+            }
+        }
+        return fallback;
+    }
+
+    /** A model with its compiled loss and one batch of data. */
+    record Workload(Model model, INDArray[] x, INDArray[] y, int batch) {
+
+        static Workload of(String name) {
+            return switch (name) {
+                case "w1" -> classifier(new LSTM(128), 64);
+                case "w2" -> classifier(new GRU(128), 64);
+                case "w3" -> classifier(new Bidirectional(new LSTM(128)), 64);
+                case "w5" -> classifier(new LSTM(128), 1);
+                case "w4" -> seq2seq();
+                default -> throw new IllegalArgumentException("unknown workload " + name + "; known: w1..w5");
+            };
+        }
+
+        /** Embedding(20000, 128) -> recurrent layer (last step) -> Dense(1, sigmoid); sequences of 200. */
+        private static Workload classifier(org.seqml.layers.Layer recurrent, int batch) {
+            SymbolicTensor tokens = Input.of(200);
+            SymbolicTensor h = recurrent.apply(new Embedding(20000, 128).apply(tokens));
+            Model model = new Model(tokens, new Dense(1).activation("sigmoid").apply(h));
+            model.compile(new Adam(1e-3), "binary_crossentropy");
+            INDArray x = ids(batch, 200, 20000);
+            INDArray y = Nd4j.rand(DataType.FLOAT, batch, 1).gt(0.5).castTo(DataType.FLOAT);
+            return new Workload(model, new INDArray[] {x}, new INDArray[] {y}, batch);
+        }
+
+        /** Teacher-forced encoder-decoder: the encoder's (h, c) seed the decoder; vocabulary 5000, length 20. */
+        private static Workload seq2seq() {
+            SymbolicTensor src = Input.of(20);
+            SymbolicTensor tgt = Input.of(20);
+            List<SymbolicTensor> encoded = new LSTM(256).returnState(true)
+                .applyAll(new Embedding(5000, 256).apply(src));
+            RNN<?> decoder = new LSTM(256).returnSequences(true);
+            SymbolicTensor decoded = decoder.apply(new Embedding(5000, 256).apply(tgt), encoded.get(1), encoded.get(2));
+            Model model = new Model(List.of(src, tgt), List.of(new Dense(5000).activation("softmax").apply(decoded)));
+            model.compile(new Adam(1e-3), "sparse_categorical_crossentropy");
+            return new Workload(model, new INDArray[] {ids(64, 20, 5000), ids(64, 20, 5000)},
+                new INDArray[] {ids(64, 20, 5000)}, 64);
+        }
+
+        private static INDArray ids(long batch, long time, int vocabulary) {
+            return org.nd4j.linalg.ops.transforms.Transforms.floor(
+                Nd4j.rand(DataType.FLOAT, batch, time).muli(vocabulary - 1), false);
+        }
+    }
+
+    /** Runs ../shared/bench/pytorch_peer.py tuned as its README says, when Debian's torch is installed. */
+    static final class PyTorchPeer {
+        private static final Pattern RESULT = Pattern.compile(
+            "RESULT .*\"workload\": \"(w\\d)\", \"mode\": \"(\\w+)\".*\"samples_per_s\": ([0-9.eE+-]+)");
+
+        static Map<String, Double> run(List<String> tasks, int reps, int warmup) {
+            Path script = locate();
+            if (script == null || !torchInstalled()) {
+                System.out.println("(PyTorch peer not run: needs ../shared/bench/pytorch_peer.py and Debian's"
+                    + " python3-torch: apt-get install -y python3-torch libopenblas0-openmp)");
+                return Map.of();
+            }
+            try {
+                ProcessBuilder pb = new ProcessBuilder("/usr/bin/python3", script.toString(), String.join(",", tasks),
+                    "--reps", Integer.toString(reps), "--warmup", Integer.toString(warmup));
+                pb.environment().put("LD_LIBRARY_PATH", "/usr/lib/x86_64-linux-gnu/openblas-openmp");
+                pb.environment().put("OPENBLAS_CORETYPE", "SkylakeX");
+                pb.environment().put("TORCH_FTZ", "1");
+                pb.environment().put("TORCH_SANITY", "0");
+                pb.redirectErrorStream(true);
+                Process p = pb.start();
+                Map<String, List<Double>> rates = new LinkedHashMap<>();
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = r.readLine()) != null) {
+                        Matcher m = RESULT.matcher(line);
+                        if (m.find()) {
+                            rates.computeIfAbsent(m.group(1) + ":" + m.group(2), k -> new ArrayList<>())
+                                .add(Double.parseDouble(m.group(3)));
+                        }
+                    }
+                }
+                p.waitFor();
+                Map<String, Double> medians = new LinkedHashMap<>();
+                rates.forEach((k, v) -> {
+                    v.sort(Double::compare);
+                    medians.put(k, v.get(v.size() / 2));
+                    System.out.printf(Locale.ROOT, "pytorch %-9s %10.1f samples/s%n", k, v.get(v.size() / 2));
+                });
+                return medians;
+            } catch (java.io.IOException e) {
+                System.out.println("(PyTorch peer failed: " + e.getMessage() + ")");
+                return Map.of();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Map.of();
+            }
+        }
+
+        private static Path locate() {
+            for (String p : new String[] {"../shared/bench/pytorch_peer.py", "../../shared/bench/pytorch_peer.py"}) {
+                if (Files.exists(Path.of(p))) {
+                    return Path.of(p);
+                }
+            }
+            return null;
+        }
+
+        private static boolean torchInstalled() {
+            try {
+                Process p = new ProcessBuilder("/usr/bin/python3", "-c", "import torch").start();
+                return p.waitFor() == 0;
+            } catch (java.io.IOException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+    }
+}
