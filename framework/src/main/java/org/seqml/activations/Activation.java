@@ -36,6 +36,14 @@ public interface Activation {
     INDArray backward(INDArray x, INDArray y, INDArray dy);
 
     /**
+     * dL/dx written into {@code out} (same shape; may be a view); the built-in sigmoid and tanh do
+     * it in one native op from x, so recurrent steps allocate nothing here.
+     */
+    default void backwardTo(INDArray x, INDArray y, INDArray dy, INDArray out) {
+        out.assign(backward(x, y, dy));
+    }
+
+    /**
      * The built-in activation with this Keras name. {@code "hard_sigmoid"} is Keras 3's
      * definition; {@code "hard_sigmoid_keras2"} is Keras 2's (used for importing old files).
      */

@@ -2,6 +2,8 @@ package org.seqml.activations;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
+import org.nd4j.linalg.api.ops.impl.transforms.gradient.SigmoidDerivative;
+import org.nd4j.linalg.api.ops.impl.transforms.gradient.TanhDerivative;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Tanh;
@@ -58,6 +60,11 @@ public enum Activations implements Activation {
         }
 
         @Override
+        public void backwardTo(INDArray x, INDArray y, INDArray dy, INDArray out) {
+            Nd4j.exec(new SigmoidDerivative(x, dy, out));
+        }
+
+        @Override
         public INDArray backward(INDArray x, INDArray y, INDArray dy) {
             // dy * y * (1 - y)
             return y.rsub(1.0).muli(y).muli(dy);
@@ -72,6 +79,11 @@ public enum Activations implements Activation {
         @Override
         public void applyTo(INDArray x, INDArray out) {
             Nd4j.exec(new Tanh(x, out));
+        }
+
+        @Override
+        public void backwardTo(INDArray x, INDArray y, INDArray dy, INDArray out) {
+            Nd4j.exec(new TanhDerivative(x, dy, out));
         }
 
         @Override

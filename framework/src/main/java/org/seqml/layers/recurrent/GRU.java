@@ -6,6 +6,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.seqml.activations.Activation;
 import org.seqml.activations.Activations;
+import org.seqml.backend.Blas;
 import org.seqml.initializers.Constant;
 import org.seqml.initializers.GlorotUniform;
 import org.seqml.initializers.Initializer;
@@ -45,10 +46,11 @@ public final class GRU extends RNN<GRU> {
     }
 
     /**
-     * Per step: pre-activations and activations of z, r, hh (T, B, 3U), and the recurrent
-     * candidate term: hz_h (resetAfter) or r h_{t-1} (not).
+     * Per step (T, features, B): the activations of z, r, hh, and the recurrent candidate term,
+     * hz_h (resetAfter) or r h_{t-1} (not); and scratch buffers.
      */
-    private record Cache(INDArray pre, INDArray act, INDArray candidate) {
+    private record Cache(INDArray act, INDArray candidate, INDArray hz, INDArray scratch, INDArray scratch2,
+                         INDArray scratch3) {
     }
 
     private final Config config;
@@ -154,109 +156,105 @@ public final class GRU extends RNN<GRU> {
     @Override
     protected Object newCache(long time, long batch, DataType type) {
         long u = config.units();
-        return new Cache(Nd4j.create(type, time, batch, 3 * u), Nd4j.create(type, time, batch, 3 * u),
-            Nd4j.create(type, time, batch, u));
+        return new Cache(Nd4j.create(type, time, 3 * u, batch), Nd4j.create(type, time, u, batch),
+            Nd4j.create(type, 3 * u, batch), Nd4j.create(type, u, batch), Nd4j.create(type, u, batch),
+            Nd4j.create(type, u, batch));
     }
 
     @Override
-    protected void step(int s, INDArray xz, INDArray hRec, INDArray[] prev, INDArray[] next, Object cacheObject) {
+    protected void step(int s, INDArray z, INDArray hRec, INDArray[] prev, INDArray[] next, Object cacheObject) {
         Cache cache = (Cache) cacheObject;
-        INDArray pre = cache.pre().slice(s).assign(xz);
         INDArray act = cache.act().slice(s);
         INDArray candidate = cache.candidate().slice(s);
-        INDArray hPrev = prev[0];
         INDArray u = recurrentKernel.value();
         if (config.resetAfter()) {
-            INDArray hz = hRec.mmul(u);
+            INDArray hz = cache.hz();
+            Blas.gemm(u, true, hRec, false, 1.0, hz, 0.0);                      // hz = U^T h_{t-1} + b_rec
             if (recurrentBias() != null) {
-                hz.addiRowVector(recurrentBias());
+                hz.addiColumnVector(recurrentBias());
             }
-            gates(pre, 0, 2).addi(gates(hz, 0, 2));
-            config.recurrentActivation().applyTo(gates(pre, 0, 2), gates(act, 0, 2));
+            gates(z, 0, 2).addi(gates(hz, 0, 2));
+            config.recurrentActivation().applyTo(gates(z, 0, 2), gates(act, 0, 2));
             candidate.assign(gate(hz, 2));
-            gate(pre, 2).addi(gate(act, 1).mul(candidate));
+            gate(z, 2).addi(gate(act, 1).mul(candidate, cache.scratch()));      // + r hz_h
         } else {
-            gates(pre, 0, 2).addi(hRec.mmul(gates(u, 0, 2)));
-            config.recurrentActivation().applyTo(gates(pre, 0, 2), gates(act, 0, 2));
-            gate(act, 1).mul(hRec, candidate);                       // r h_{t-1}
-            gate(pre, 2).addi(candidate.mmul(gate(u, 2)));
+            Blas.gemm(kernelGates(u, 0, 2), true, hRec, false, 1.0, gates(z, 0, 2), 1.0);
+            config.recurrentActivation().applyTo(gates(z, 0, 2), gates(act, 0, 2));
+            gate(act, 1).mul(hRec, candidate);                                    // r h_{t-1}
+            Blas.gemm(kernelGates(u, 2, 3), true, candidate, false, 1.0, gate(z, 2), 1.0);
         }
-        config.activation().applyTo(gate(pre, 2), gate(act, 2));
+        config.activation().applyTo(gate(z, 2), gate(act, 2));
         // h = z h_{t-1} + (1 - z) hh = hh + z (h_{t-1} - hh)
-        INDArray z = gate(act, 0);
         INDArray hh = gate(act, 2);
-        hPrev.sub(hh, next[0]).muli(z).addi(hh);
+        prev[0].sub(hh, next[0]).muli(gate(act, 0)).addi(hh);
     }
 
     @Override
-    protected void stepBackward(int s, INDArray[] dNext, INDArray[] prev, INDArray[] newStates, INDArray dxz,
-                                INDArray[] dPrev, INDArray recMask, Object cacheObject) {
+    protected void stepBackward(int s, INDArray z, INDArray[] dNext, INDArray[] prev, INDArray[] newStates,
+                                INDArray dz, INDArray[] dPrev, INDArray recMask, Object cacheObject) {
         Cache cache = (Cache) cacheObject;
-        INDArray pre = cache.pre().slice(s);
         INDArray act = cache.act().slice(s);
         INDArray candidate = cache.candidate().slice(s);
         INDArray hPrev = prev[0];
         INDArray dh = dNext[0];
-        INDArray z = gate(act, 0);
+        INDArray zg = gate(act, 0);
         INDArray r = gate(act, 1);
         INDArray hh = gate(act, 2);
+        INDArray t1 = cache.scratch();
+        INDArray t2 = cache.scratch2();
         Activation rec = config.recurrentActivation();
-        INDArray dzz = rec.backward(gate(pre, 0), z, dh.mul(hPrev.sub(hh)));
-        INDArray dhh = config.activation().backward(gate(pre, 2), hh, dh.mul(z.rsub(1.0)));
-        gate(dxz, 0).assign(dzz);
-        gate(dxz, 2).assign(dhh);
+        rec.backwardTo(gate(z, 0), zg, hPrev.sub(hh, t1).muli(dh), gate(dz, 0));
+        config.activation().backwardTo(gate(z, 2), hh, zg.rsub(1.0, t2).muli(dh), gate(dz, 2));
         INDArray u = recurrentKernel.value();
-        INDArray dhRec;
+        INDArray dhRec = dPrev[0];
         if (config.resetAfter()) {
-            INDArray dr = rec.backward(gate(pre, 1), r, dhh.mul(candidate));
-            gate(dxz, 1).assign(dr);
-            // the recurrent part sees the same gradients but r dhh for the candidate
-            INDArray dhz = dxz.dup();
+            rec.backwardTo(gate(z, 1), r, gate(dz, 2).mul(candidate, t1), gate(dz, 1));
+            // the recurrent product sees the same gradients, but r dhh for the candidate
+            INDArray dhz = cache.hz().assign(dz);
             gate(dhz, 2).muli(r);
-            dhRec = dhz.mmul(u.transpose());
+            Blas.gemm(u, false, dhz, false, 1.0, dhRec, 0.0);
         } else {
-            INDArray dCandidate = dhh.mmul(gate(u, 2).transpose());           // d(r h_{t-1})
-            INDArray hRec = recMask == null ? hPrev : hPrev.mul(recMask);
-            INDArray dr = rec.backward(gate(pre, 1), r, dCandidate.mul(hRec));
-            gate(dxz, 1).assign(dr);
-            dhRec = gates(dxz, 0, 2).mmul(gates(u, 0, 2).transpose()).addi(dCandidate.muli(r));
+            INDArray dCandidate = t2;
+            Blas.gemm(kernelGates(u, 2, 3), false, gate(dz, 2), false, 1.0, dCandidate, 0.0);   // d(r h_{t-1})
+            INDArray hRec = recMask == null ? hPrev : hPrev.mul(recMask, cache.scratch3());
+            rec.backwardTo(gate(z, 1), r, dCandidate.mul(hRec, t1), gate(dz, 1));
+            Blas.gemm(kernelGates(u, 0, 2), false, gates(dz, 0, 2), false, 1.0, dhRec, 0.0);
+            dhRec.addi(dCandidate.muli(r));
         }
         if (recMask != null) {
             dhRec.muli(recMask);
         }
-        // h = z h_{t-1} + ...: the direct path
-        dPrev[0].assign(dhRec.addi(dh.mul(z)));
+        dhRec.addi(dh.mul(zg, t1));                 // the direct path of h = z h_{t-1} + ...
     }
 
     @Override
-    protected void weightGradients(INDArray hRec, INDArray dXZ, Object cacheObject) {
+    protected void weightGradients(INDArray hRec, INDArray dZ, Object cacheObject) {
         Cache cache = (Cache) cacheObject;
-        long rows = dXZ.size(0) * dXZ.size(1);
         long u = config.units();
-        INDArray dXZ2 = dXZ.reshape('c', rows, 3 * u);
-        INDArray h2 = hRec.reshape('c', rows, u);
+        long rows = dZ.size(0);
+        INDArray grad = recurrentKernel.grad();
         if (config.resetAfter()) {
-            INDArray dHZ2 = dXZ2.dup();
-            INDArray r2 = cache.act().reshape('c', rows, 3 * u).get(NDArrayIndex.all(), NDArrayIndex.interval(u, 2 * u));
-            dHZ2.get(NDArrayIndex.all(), NDArrayIndex.interval(2 * u, 3 * u)).muli(r2);
+            INDArray dHZ = dZ.dup();
+            INDArray r = cache.act().get(NDArrayIndex.all(), NDArrayIndex.interval(u, 2 * u), NDArrayIndex.all())
+                .permute(0, 2, 1).dup('c').reshape('c', rows, u);
+            dHZ.get(NDArrayIndex.all(), NDArrayIndex.interval(2 * u, 3 * u)).muli(r);
             if (recurrentKernel.trainable()) {
-                Nd4j.gemm(h2, dHZ2, recurrentKernel.grad(), true, false, 1.0, 1.0);
+                Blas.gemm(hRec, true, dHZ, false, 1.0, grad, 1.0);
             }
             if (bias != null && bias.trainable()) {
-                bias.grad().getRow(0).addi(dXZ2.sum(0));
-                bias.grad().getRow(1).addi(dHZ2.sum(0));
+                bias.grad().getRow(0).addi(dZ.sum(0));
+                bias.grad().getRow(1).addi(dHZ.sum(0));
             }
         } else {
             if (recurrentKernel.trainable()) {
-                INDArray g = recurrentKernel.grad();
-                INDArray zr = dXZ2.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 2 * u));
-                INDArray dh = dXZ2.get(NDArrayIndex.all(), NDArrayIndex.interval(2 * u, 3 * u));
-                g.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 2 * u)).addi(h2.transpose().mmul(zr));
-                INDArray rh = cache.candidate().reshape('c', rows, u);
-                g.get(NDArrayIndex.all(), NDArrayIndex.interval(2 * u, 3 * u)).addi(rh.transpose().mmul(dh));
+                INDArray rh = cache.candidate().permute(0, 2, 1).dup('c').reshape('c', rows, u);
+                Blas.gemm(hRec, true, dZ.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 2 * u)), false, 1.0,
+                    kernelGates(grad, 0, 2), 1.0);
+                Blas.gemm(rh, true, dZ.get(NDArrayIndex.all(), NDArrayIndex.interval(2 * u, 3 * u)), false, 1.0,
+                    kernelGates(grad, 2, 3), 1.0);
             }
             if (bias != null) {
-                accumulate(bias, dXZ2.sum(0));
+                accumulate(bias, dZ.sum(0));
             }
         }
     }

@@ -5,6 +5,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.seqml.activations.Activation;
 import org.seqml.activations.Activations;
+import org.seqml.backend.Blas;
 import org.seqml.initializers.Constant;
 import org.seqml.initializers.GlorotUniform;
 import org.seqml.initializers.Initializer;
@@ -45,8 +46,8 @@ public final class LSTM extends RNN<LSTM> {
         }
     }
 
-    /** Per step: gate pre-activations and activations, and the cell state and its activation. */
-    private record Cache(INDArray z, INDArray gates, INDArray cellActivation) {
+    /** Per step (T, features, B): gate activations and the cell activation; and two (U, B) scratch buffers. */
+    private record Cache(INDArray gates, INDArray cellActivation, INDArray scratch, INDArray scratch2) {
     }
 
     private final Config config;
@@ -180,79 +181,77 @@ public final class LSTM extends RNN<LSTM> {
     @Override
     protected Object newCache(long time, long batch, DataType type) {
         long u = config.units();
-        return new Cache(Nd4j.create(type, time, batch, 4 * u), Nd4j.create(type, time, batch, 4 * u),
-            Nd4j.create(type, time, batch, u));
+        return new Cache(Nd4j.create(type, time, 4 * u, batch), Nd4j.create(type, time, u, batch),
+            Nd4j.create(type, u, batch), Nd4j.create(type, u, batch));
     }
 
     @Override
-    protected void step(int s, INDArray xz, INDArray hRec, INDArray[] prev, INDArray[] next, Object cacheObject) {
+    protected void step(int s, INDArray z, INDArray hRec, INDArray[] prev, INDArray[] next, Object cacheObject) {
         Cache cache = (Cache) cacheObject;
-        INDArray z = cache.z().slice(s).assign(xz);
-        Nd4j.gemm(hRec, recurrentKernel.value(), z, false, false, 1.0, 1.0);
+        Blas.gemm(recurrentKernel.value(), true, hRec, false, 1.0, z, 1.0);     // z += U^T h_{t-1}
         INDArray a = cache.gates().slice(s);
         INDArray cPrev = prev[1];
         if (peepholes != null) {
-            gate(z, 0).addi(cPrev.mulRowVector(peepholes[0].value()));
-            gate(z, 1).addi(cPrev.mulRowVector(peepholes[1].value()));
+            gate(z, 0).addi(cPrev.mulColumnVector(peepholes[0].value()));
+            gate(z, 1).addi(cPrev.mulColumnVector(peepholes[1].value()));
         }
         config.recurrentActivation().applyTo(gates(z, 0, 2), gates(a, 0, 2));
         config.activation().applyTo(gate(z, 2), gate(a, 2));
         INDArray c = next[1];
-        gate(a, 1).mul(cPrev, c);                     // c = f c_{t-1}
-        c.addi(gate(a, 0).mul(gate(a, 2)));           //   + i g
+        gate(a, 1).mul(cPrev, c);                                 // c = f c_{t-1}
+        c.addi(gate(a, 0).mul(gate(a, 2), cache.scratch()));     //   + i g
         if (peepholes != null) {
-            gate(z, 3).addi(c.mulRowVector(peepholes[2].value()));
+            gate(z, 3).addi(c.mulColumnVector(peepholes[2].value()));
         }
         config.recurrentActivation().applyTo(gate(z, 3), gate(a, 3));
         INDArray ac = cache.cellActivation().slice(s);
         config.activation().applyTo(c, ac);
-        gate(a, 3).mul(ac, next[0]);                   // h = o σ(c)
+        gate(a, 3).mul(ac, next[0]);                               // h = o σ(c)
     }
 
     @Override
-    protected void stepBackward(int s, INDArray[] dNext, INDArray[] prev, INDArray[] newStates, INDArray dxz,
-                                INDArray[] dPrev, INDArray recMask, Object cacheObject) {
+    protected void stepBackward(int s, INDArray z, INDArray[] dNext, INDArray[] prev, INDArray[] newStates,
+                                INDArray dz, INDArray[] dPrev, INDArray recMask, Object cacheObject) {
         Cache cache = (Cache) cacheObject;
-        INDArray z = cache.z().slice(s);
         INDArray a = cache.gates().slice(s);
         INDArray ac = cache.cellActivation().slice(s);
         INDArray dh = dNext[0];
         INDArray cPrev = prev[1];
+        INDArray t1 = cache.scratch();
+        INDArray dc = cache.scratch2();
         Activation rec = config.recurrentActivation();
-        // o = rσ(z_o): dz_o = rσ'(z_o) dh σ(c)
-        INDArray dzo = rec.backward(gate(z, 3), gate(a, 3), dh.mul(ac));
-        gate(dxz, 3).assign(dzo);
-        // dc = dc_next + σ'(c) dh o (+ dz_o p_o with peepholes)
-        INDArray dc = config.activation().backward(newStates[1], ac, dh.mul(gate(a, 3))).addi(dNext[1]);
+        // o = rσ(z_o), h = o σ(c): dz_o = rσ'(z_o) (dh σ(c))
+        rec.backwardTo(gate(z, 3), gate(a, 3), dh.mul(ac, t1), gate(dz, 3));
+        // dc = dc_next + σ'(c) (dh o)  (+ dz_o p_o with peepholes)
+        config.activation().backwardTo(newStates[1], ac, dh.mul(gate(a, 3), t1), dc);
+        dc.addi(dNext[1]);
         if (peepholes != null) {
-            dc.addi(dzo.mulRowVector(peepholes[2].value()));
+            dc.addi(gate(dz, 3).mulColumnVector(peepholes[2].value()));
         }
-        gate(dxz, 0).assign(rec.backward(gate(z, 0), gate(a, 0), dc.mul(gate(a, 2))));
-        gate(dxz, 1).assign(rec.backward(gate(z, 1), gate(a, 1), dc.mul(cPrev)));
-        gate(dxz, 2).assign(config.activation().backward(gate(z, 2), gate(a, 2), dc.mul(gate(a, 0))));
-        dPrev[1].assign(dc.muli(gate(a, 1)));
+        rec.backwardTo(gate(z, 0), gate(a, 0), dc.mul(gate(a, 2), t1), gate(dz, 0));        // i
+        rec.backwardTo(gate(z, 1), gate(a, 1), dc.mul(cPrev, t1), gate(dz, 1));              // f
+        config.activation().backwardTo(gate(z, 2), gate(a, 2), dc.mul(gate(a, 0), t1), gate(dz, 2));  // g
+        dc.mul(gate(a, 1), dPrev[1]);                                                          // dc_{t-1} = dc f
         if (peepholes != null) {
-            dPrev[1].addi(gate(dxz, 0).mulRowVector(peepholes[0].value()));
-            dPrev[1].addi(gate(dxz, 1).mulRowVector(peepholes[1].value()));
-            accumulate(peepholes[0], gate(dxz, 0).mul(cPrev).sum(0));
-            accumulate(peepholes[1], gate(dxz, 1).mul(cPrev).sum(0));
-            accumulate(peepholes[2], dzo.mul(newStates[1]).sum(0));
+            dPrev[1].addi(gate(dz, 0).mulColumnVector(peepholes[0].value()));
+            dPrev[1].addi(gate(dz, 1).mulColumnVector(peepholes[1].value()));
+            accumulate(peepholes[0], gate(dz, 0).mul(cPrev).sum(1));
+            accumulate(peepholes[1], gate(dz, 1).mul(cPrev).sum(1));
+            accumulate(peepholes[2], gate(dz, 3).mul(newStates[1]).sum(1));
         }
-        Nd4j.gemm(dxz, recurrentKernel.value(), dPrev[0], false, true, 1.0, 0.0);
+        Blas.gemm(recurrentKernel.value(), false, dz, false, 1.0, dPrev[0], 0.0);    // dh_{t-1} = U dz
         if (recMask != null) {
             dPrev[0].muli(recMask);
         }
     }
 
     @Override
-    protected void weightGradients(INDArray hRec, INDArray dXZ, Object cache) {
-        long rows = dXZ.size(0) * dXZ.size(1);
-        INDArray dXZ2 = dXZ.reshape('c', rows, dXZ.size(2));
+    protected void weightGradients(INDArray hRec, INDArray dZ, Object cache) {
         if (recurrentKernel.trainable()) {
-            Nd4j.gemm(hRec.reshape('c', rows, hRec.size(2)), dXZ2, recurrentKernel.grad(), true, false, 1.0, 1.0);
+            Blas.gemm(hRec, true, dZ, false, 1.0, recurrentKernel.grad(), 1.0);
         }
         if (bias != null) {
-            accumulate(bias, dXZ2.sum(0));
+            accumulate(bias, dZ.sum(0));
         }
     }
 }

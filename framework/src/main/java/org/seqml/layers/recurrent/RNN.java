@@ -9,7 +9,9 @@ import org.nd4j.linalg.api.ops.random.impl.BernoulliDistribution;
 import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
 import org.seqml.RandomSeed;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.seqml.Shape;
+import org.seqml.backend.Blas;
 import org.seqml.layers.Forward;
 import org.seqml.layers.Layer;
 import org.seqml.layers.Parameter;
@@ -21,8 +23,9 @@ import org.seqml.layers.Parameter;
  * step (the cell).
  *
  * <p>The loop is arranged for speed: the input projection of all time steps is one GEMM
- * ({@code (T*B, F) x (F, G*U)}), only the recurrent product stays inside the loop, and the
- * backward pass gathers the weight gradients of all steps in one GEMM each.
+ * ({@code (T*B, F) x (F, G*U)}), only the recurrent product stays inside the loop (straight to
+ * BLAS, on contiguous feature-major step arrays), and the backward pass gathers the weight
+ * gradients of all steps in one GEMM each.
  * <pre>
  * XZ        = X W + b                      (all steps at once, time-major)
  * state_t   = step(XZ_t, state_{t-1})      (the cell)
@@ -116,6 +119,10 @@ public abstract class RNN<L extends RNN<L>> extends Layer {
     }
 
     // ---- what a cell supplies ------------------------------------------------------------
+    //
+    // Inside the loop every per-step array is feature-major, (features, batch): a gate is then a
+    // contiguous run of rows, so the cell's element-wise ops run on contiguous memory and its
+    // products go straight to BLAS (org.seqml.backend.Blas) on time-step views without copies.
 
     /** The size of each state (and of the output). */
     public abstract int units();
@@ -135,30 +142,31 @@ public abstract class RNN<L extends RNN<L>> extends Layer {
     /** The bias added to the input projection {@code (gates * units)}, or null. */
     protected abstract INDArray inputBias();
 
-    /** Allocates what the cell keeps per step for its backward. */
+    /** Allocates what the cell keeps per step for its backward, and its scratch buffers. */
     protected abstract Object newCache(long time, long batch, DataType type);
 
     /**
-     * One step: {@code xz} (batch, gates*units) holds the input projection of step {@code s}
-     * and may be overwritten; {@code hRec} is h_{s-1} as it enters the recurrent product (after
-     * recurrent dropout); {@code prev} the states before the step; writes the new states into
-     * {@code next} and what backward needs into the cache.
+     * One step. {@code z} (gates*units, batch) holds the input projection of step {@code s}; the
+     * cell adds its recurrent part and keeps it (it is the step's pre-activation). {@code hRec}
+     * (units, batch) is h_{s-1} as it enters the recurrent product (after recurrent dropout);
+     * {@code prev} the states before the step. Writes the new states into {@code next}.
      */
-    protected abstract void step(int s, INDArray xz, INDArray hRec, INDArray[] prev, INDArray[] next, Object cache);
+    protected abstract void step(int s, INDArray z, INDArray hRec, INDArray[] prev, INDArray[] next, Object cache);
 
     /**
-     * The step backward: from dLoss/d(new states) {@code dNext}, writes dLoss/d(input projection)
-     * into {@code dxz} and dLoss/d(states before) into {@code dPrev} (whole arrays, overwritten).
-     * {@code newStates} are the step's outputs before masking.
+     * The step backward: from dLoss/d(new states) {@code dNext}, writes dLoss/d(pre-activation)
+     * into {@code dz} and dLoss/d(states before) into {@code dPrev} (overwritten). {@code z} is the
+     * step's pre-activation and {@code newStates} its outputs before masking.
      */
-    protected abstract void stepBackward(int s, INDArray[] dNext, INDArray[] prev, INDArray[] newStates,
-                                         INDArray dxz, INDArray[] dPrev, INDArray recMask, Object cache);
+    protected abstract void stepBackward(int s, INDArray z, INDArray[] dNext, INDArray[] prev, INDArray[] newStates,
+                                         INDArray dz, INDArray[] dPrev, INDArray recMask, Object cache);
 
     /**
-     * After the loop: accumulate the bias and recurrent-kernel gradients of all steps at once.
-     * {@code hRec} is (T, B, U): h_{s-1} as it entered each recurrent product; {@code dXZ} (T, B, G*U).
+     * After the loop, the bias and recurrent-kernel gradients of all steps in one product each.
+     * {@code hRec} (T*B, U): h_{s-1} as it entered each recurrent product; {@code dZ} (T*B, G*U);
+     * both batch-major, rows in step order.
      */
-    protected abstract void weightGradients(INDArray hRec, INDArray dXZ, Object cache);
+    protected abstract void weightGradients(INDArray hRec, INDArray dZ, Object cache);
 
     // ---- shapes and building -------------------------------------------------------------
 
@@ -203,8 +211,8 @@ public abstract class RNN<L extends RNN<L>> extends Layer {
 
     // ---- the loop ------------------------------------------------------------------------
 
-    /** What the loop keeps for backward. */
-    private record Run(INDArray x2, INDArray dropMask, INDArray recMask, INDArray mask, INDArray[] states,
+    /** What the loop keeps for backward; per-step arrays are (T, features, B). */
+    private record Run(INDArray x2, INDArray dropMask, INDArray recMask, INDArray mask, INDArray z, INDArray[] states,
                        INDArray[] fresh, INDArray hRec, INDArray out, long time, long batch, Object cache) {
     }
 
@@ -227,37 +235,39 @@ public abstract class RNN<L extends RNN<L>> extends Layer {
         if (inputBias() != null) {
             xz.addiRowVector(inputBias());
         }
-        xz = xz.reshape('c', t, b, (long) gateCount() * u);
+        // (T*B, G*U) -> (T, G*U, B): each step's projection becomes one contiguous block
+        INDArray z = xz.reshape('c', t, b, (long) gateCount() * u).permute(0, 2, 1).dup('c');
         INDArray mask = masks.length > 0 && masks[0] != null ? timeMajorMask(masks[0], type) : null;
-        INDArray recMask = training && options.recurrentDropout() > 0 ? keepMask(b, u, options.recurrentDropout(), type)
-            : null;
+        INDArray recMask = training && options.recurrentDropout() > 0
+            ? keepMask(b, u, options.recurrentDropout(), type).transpose().dup('c') : null;
 
         INDArray[] states = new INDArray[stateCount()];
         INDArray[] fresh = new INDArray[stateCount()];
         for (int k = 0; k < states.length; k++) {
-            states[k] = Nd4j.zeros(type, t + 1, b, u);
+            states[k] = Nd4j.zeros(type, t + 1, u, b);
             INDArray initial = initialState(inputs, k, b);
             if (initial != null) {
-                states[k].slice(0).assign(initial);
+                states[k].slice(0).assign(initial.castTo(type).transpose());
             }
-            fresh[k] = mask == null ? null : Nd4j.zeros(type, t, b, u);
+            fresh[k] = mask == null ? null : Nd4j.zeros(type, t, u, b);
         }
-        INDArray hRec = recMask == null ? null : Nd4j.zeros(type, t, b, u);
-        INDArray out = mask == null ? null : Nd4j.zeros(type, t, b, u);
+        INDArray hRec = recMask == null ? null : Nd4j.zeros(type, t, u, b);
+        INDArray out = mask == null ? null : Nd4j.zeros(type, t, u, b);
         Object cache = newCache(t, b, type);
         for (int s = 0; s < t; s++) {
             INDArray[] prev = slices(states, s);
             INDArray[] next = slices(states, s + 1);
             INDArray h = prev[0];
             if (recMask != null) {
-                h = hRec.slice(s).assign(prev[0]).muli(recMask);
+                h = hRec.slice(s);
+                prev[0].mul(recMask, h);
             }
-            step(s, xz.slice(s), h, prev, next, cache);
+            step(s, z.slice(s), h, prev, next, cache);
             if (mask != null) {
-                applyMask(s, mask.slice(s), prev, next, fresh, out);
+                applyMask(s, mask.getRow(s), prev, next, fresh, out);
             }
         }
-        return finish(inputs, masks, training, new Run(x2, dropMask, recMask, mask, states, fresh,
+        return finish(inputs, masks, training, new Run(x2, dropMask, recMask, mask, z, states, fresh,
             hRec, out, t, b, cache));
     }
 
@@ -266,42 +276,39 @@ public abstract class RNN<L extends RNN<L>> extends Layer {
         INDArray y;
         if (options.returnSequences()) {
             INDArray outputs = run.out() != null ? run.out()
-                : run.states()[0].get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, t + 1),
-                    org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all());
-            y = outputs.permute(1, 0, 2).dup('c');
+                : run.states()[0].get(NDArrayIndex.interval(1, t + 1), NDArrayIndex.all(), NDArrayIndex.all());
+            y = outputs.permute(2, 0, 1).dup('c');   // (T, U, B) -> (B, T, U)
         } else {
-            y = (run.out() != null ? run.out().slice(t - 1) : run.states()[0].slice(t)).dup();
+            y = (run.out() != null ? run.out().slice(t - 1) : run.states()[0].slice(t)).transpose().dup('c');
         }
         INDArray[] outs = new INDArray[1 + (options.returnState() ? stateCount() : 0)];
         INDArray[] outMasks = new INDArray[outs.length];
         outs[0] = y;
         outMasks[0] = options.returnSequences() && masks.length > 0 ? masks[0] : null;
         for (int k = 1; k < outs.length; k++) {
-            outs[k] = run.states()[k - 1].slice(t).dup();
+            outs[k] = run.states()[k - 1].slice(t).transpose().dup('c');
         }
         if (options.stateful()) {
             carried = new INDArray[stateCount()];
             for (int k = 0; k < carried.length; k++) {
-                carried[k] = run.states()[k].slice(t).dup();
+                carried[k] = run.states()[k].slice(t).transpose().dup('c');
             }
         }
         return new Forward(inputs, masks, outs, outMasks, new INDArray[0], training, run);
     }
 
-    /** Keeps the states at masked steps and sets the step's output (repeat, or zero). */
+    /** Keeps the states at masked steps and sets the step's output (repeat, or zero); m is (B). */
     private void applyMask(int s, INDArray m, INDArray[] prev, INDArray[] next, INDArray[] fresh, INDArray out) {
         INDArray o = out.slice(s);
-        if (options.zeroOutputForMask()) {
-            o.assign(next[0]).muliColumnVector(m);
-        } else if (s == 0) {
-            o.assign(next[0]).muliColumnVector(m);
+        if (options.zeroOutputForMask() || s == 0) {
+            o.assign(next[0]).muliRowVector(m);
         } else {
             INDArray before = out.slice(s - 1);
-            o.assign(next[0]).subi(before).muliColumnVector(m).addi(before);
+            next[0].sub(before, o).muliRowVector(m).addi(before);
         }
         for (int k = 0; k < next.length; k++) {
             fresh[k].slice(s).assign(next[k]);
-            next[k].subi(prev[k]).muliColumnVector(m).addi(prev[k]);
+            next[k].subi(prev[k]).muliRowVector(m).addi(prev[k]);
         }
     }
 
@@ -316,71 +323,75 @@ public abstract class RNN<L extends RNN<L>> extends Layer {
         INDArray dLast = null;
         if (outputGradients[0] != null) {
             if (options.returnSequences()) {
-                // the output sequence is already in processing order: no reversal here
-                dOut = outputGradients[0].castTo(type).permute(1, 0, 2).dup('c');
+                // already in processing order: (B, T, U) -> (T, U, B)
+                dOut = outputGradients[0].castTo(type).permute(1, 2, 0).dup('c');
             } else {
-                dLast = outputGradients[0].castTo(type);
+                dLast = outputGradients[0].castTo(type).transpose().dup('c');
             }
         }
         INDArray[] dState = new INDArray[stateCount()];
         for (int k = 0; k < dState.length; k++) {
             INDArray g = options.returnState() && outputGradients.length > k + 1 ? outputGradients[k + 1] : null;
-            dState[k] = g == null ? Nd4j.zeros(type, b, u) : g.castTo(type).dup();
+            dState[k] = g == null ? Nd4j.zeros(type, u, b) : g.castTo(type).transpose().dup('c');
         }
-        INDArray dXZ = Nd4j.zeros(type, t, b, (long) gateCount() * u);
+        INDArray dZ = Nd4j.zeros(type, t, (long) gateCount() * u, b);
         INDArray[] dNew = new INDArray[stateCount()];
         INDArray[] dPrev = new INDArray[stateCount()];
         for (int k = 0; k < dPrev.length; k++) {
-            dPrev[k] = Nd4j.zeros(type, b, u);
+            dPrev[k] = Nd4j.zeros(type, u, b);
+            dNew[k] = Nd4j.zeros(type, u, b);
         }
-        INDArray carry = run.mask() != null && !options.zeroOutputForMask() ? Nd4j.zeros(type, b, u) : null;
+        INDArray carry = run.mask() != null && !options.zeroOutputForMask() ? Nd4j.zeros(type, u, b) : null;
         for (int s = (int) t - 1; s >= 0; s--) {
             INDArray dy = dOut != null ? dOut.slice(s) : s == t - 1 ? dLast : null;
             INDArray[] prev = slices(run.states(), s);
             INDArray[] fresh = run.mask() == null ? slices(run.states(), s + 1) : slices(run.fresh(), s);
-            INDArray keepDirect = null;
-            if (run.mask() == null) {
-                for (int k = 0; k < dNew.length; k++) {
-                    dNew[k] = dState[k];
+            INDArray m = run.mask() == null ? null : run.mask().getRow(s);
+            for (int k = 0; k < dNew.length; k++) {
+                if (m == null) {
+                    dNew[k].assign(dState[k]);
+                } else {
+                    dNew[k].assign(dState[k]).muliRowVector(m);
                 }
+            }
+            if (m == null) {
                 if (dy != null) {
-                    dNew[0] = dNew[0].add(dy);
+                    dNew[0].addi(dy);
                 }
             } else {
-                INDArray m = run.mask().slice(s);
                 INDArray total = dy == null ? carry : carry == null ? dy : dy.add(carry);
-                for (int k = 0; k < dNew.length; k++) {
-                    dNew[k] = dState[k].mulColumnVector(m);
-                }
                 if (total != null) {
-                    dNew[0].addi(total.mulColumnVector(m));
+                    dNew[0].addi(total.mulRowVector(m));
                     if (carry != null) {
-                        carry = total.mulColumnVector(m.rsub(1.0));
+                        carry = total.mulRowVector(m.rsub(1.0));
                     }
                 }
-                keepDirect = m.rsub(1.0);
             }
-            stepBackward(s, dNew, prev, fresh, dXZ.slice(s), dPrev, run.recMask(), run.cache());
+            stepBackward(s, run.z().slice(s), dNew, prev, fresh, dZ.slice(s), dPrev, run.recMask(), run.cache());
             for (int k = 0; k < dState.length; k++) {
-                INDArray direct = keepDirect == null ? null : dState[k].mulColumnVector(keepDirect);
-                dState[k] = direct == null ? dPrev[k].dup() : dPrev[k].add(direct);
+                if (m == null) {
+                    dState[k].assign(dPrev[k]);
+                } else {
+                    // a masked step passed its incoming state straight through
+                    dState[k].muliRowVector(m.rsub(1.0)).addi(dPrev[k]);
+                }
             }
         }
-        return inputGradients(run, dXZ, dState);
+        return inputGradients(run, dZ, dState);
     }
 
-    private INDArray[] inputGradients(Run run, INDArray dXZ, INDArray[] dInitial) {
+    private INDArray[] inputGradients(Run run, INDArray dZ, INDArray[] dInitial) {
         long t = run.time();
         long b = run.batch();
-        INDArray dXZ2 = dXZ.reshape('c', t * b, dXZ.size(2));
+        int u = units();
+        INDArray dZ2 = dZ.permute(0, 2, 1).dup('c').reshape('c', t * b, dZ.size(1));   // (T*B, G*U)
         INDArray hRec = run.hRec() != null ? run.hRec()
-            : run.states()[0].get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, t),
-                org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all());
-        weightGradients(hRec, dXZ, run.cache());
+            : run.states()[0].get(NDArrayIndex.interval(0, t), NDArrayIndex.all(), NDArrayIndex.all());
+        weightGradients(hRec.permute(0, 2, 1).dup('c').reshape('c', t * b, u), dZ2, run.cache());
         if (kernel().trainable()) {
-            Nd4j.gemm(run.x2(), dXZ2, kernel().grad(), true, false, 1.0, 1.0);
+            Blas.gemm(run.x2(), true, dZ2, false, 1.0, kernel().grad(), 1.0);
         }
-        INDArray dx = dXZ2.mmul(kernel().value().transpose()).reshape('c', t, b, run.x2().size(1));
+        INDArray dx = dZ2.mmul(kernel().value().transpose()).reshape('c', t, b, run.x2().size(1));
         if (run.dropMask() != null) {
             dx.muli(run.dropMask().reshape(1, b, run.x2().size(1)).broadcast(dx.shape()));
         }
@@ -388,7 +399,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer {
         INDArray[] grads = new INDArray[1 + extra];
         grads[0] = batchMajor(dx);
         for (int k = 0; k < extra; k++) {
-            grads[1 + k] = dInitial[k];
+            grads[1 + k] = dInitial[k].transpose().dup('c');
         }
         return grads;
     }
@@ -422,13 +433,10 @@ public abstract class RNN<L extends RNN<L>> extends Layer {
         return ordered.permute(1, 0, 2).dup('c');
     }
 
-    /** A (B, T) mask as (T, B, 1) in processing order. */
+    /** A (B, T) mask as (T, B) in processing order: row s is step s's mask over the batch. */
     private INDArray timeMajorMask(INDArray mask, DataType type) {
         INDArray m = mask.castTo(type).transpose().dup('c');
-        if (options.goBackwards()) {
-            m = reverseTime(m);
-        }
-        return m.reshape('c', m.size(0), m.size(1), 1);
+        return options.goBackwards() ? reverseTime(m) : m;
     }
 
     private static INDArray reverseTime(INDArray a) {
@@ -454,15 +462,18 @@ public abstract class RNN<L extends RNN<L>> extends Layer {
         return out;
     }
 
-    /** Columns [k*units, (k+1)*units) of a (B, G*U) array: gate k. */
+    /** Rows [k*units, (k+1)*units) of a (G*U, B) step array: gate k, contiguous. */
     protected final INDArray gate(INDArray a, int k) {
-        return a.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
-            org.nd4j.linalg.indexing.NDArrayIndex.interval((long) k * units(), (long) (k + 1) * units()));
+        return gates(a, k, k + 1);
     }
 
-    /** Columns [from*units, to*units) of a (B, G*U) array: gates from..to-1. */
+    /** Rows [from*units, to*units) of a (G*U, B) step array: gates from..to-1, contiguous. */
     protected final INDArray gates(INDArray a, int from, int to) {
-        return a.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
-            org.nd4j.linalg.indexing.NDArrayIndex.interval((long) from * units(), (long) to * units()));
+        return a.get(NDArrayIndex.interval((long) from * units(), (long) to * units()), NDArrayIndex.all());
+    }
+
+    /** Columns [from*units, to*units) of a (U, G*U) kernel: the weights of gates from..to-1. */
+    protected final INDArray kernelGates(INDArray kernel, int from, int to) {
+        return kernel.get(NDArrayIndex.all(), NDArrayIndex.interval((long) from * units(), (long) to * units()));
     }
 }

@@ -2,9 +2,9 @@ package org.seqml.layers.recurrent;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.seqml.activations.Activation;
 import org.seqml.activations.Activations;
+import org.seqml.backend.Blas;
 import org.seqml.initializers.Constant;
 import org.seqml.initializers.GlorotUniform;
 import org.seqml.initializers.Initializer;
@@ -117,39 +117,35 @@ public final class SimpleRNN extends RNN<SimpleRNN> {
         return bias == null ? null : bias.value();
     }
 
-    /** Per step: the pre-activation. */
+    /** Nothing beyond the pre-activations the loop keeps. */
     @Override
     protected Object newCache(long time, long batch, DataType type) {
-        return Nd4j.create(type, time, batch, config.units());
+        return null;
     }
 
     @Override
-    protected void step(int s, INDArray xz, INDArray hRec, INDArray[] prev, INDArray[] next, Object cache) {
-        INDArray z = ((INDArray) cache).slice(s).assign(xz);
-        Nd4j.gemm(hRec, recurrentKernel.value(), z, false, false, 1.0, 1.0);
+    protected void step(int s, INDArray z, INDArray hRec, INDArray[] prev, INDArray[] next, Object cache) {
+        Blas.gemm(recurrentKernel.value(), true, hRec, false, 1.0, z, 1.0);     // z += U^T h_{t-1}
         config.activation().applyTo(z, next[0]);
     }
 
     @Override
-    protected void stepBackward(int s, INDArray[] dNext, INDArray[] prev, INDArray[] newStates, INDArray dxz,
-                                INDArray[] dPrev, INDArray recMask, Object cache) {
-        INDArray z = ((INDArray) cache).slice(s);
-        dxz.assign(config.activation().backward(z, newStates[0], dNext[0]));
-        Nd4j.gemm(dxz, recurrentKernel.value(), dPrev[0], false, true, 1.0, 0.0);
+    protected void stepBackward(int s, INDArray z, INDArray[] dNext, INDArray[] prev, INDArray[] newStates,
+                                INDArray dz, INDArray[] dPrev, INDArray recMask, Object cache) {
+        config.activation().backwardTo(z, newStates[0], dNext[0], dz);
+        Blas.gemm(recurrentKernel.value(), false, dz, false, 1.0, dPrev[0], 0.0);
         if (recMask != null) {
             dPrev[0].muli(recMask);
         }
     }
 
     @Override
-    protected void weightGradients(INDArray hRec, INDArray dXZ, Object cache) {
-        long rows = dXZ.size(0) * dXZ.size(1);
-        INDArray dXZ2 = dXZ.reshape('c', rows, dXZ.size(2));
+    protected void weightGradients(INDArray hRec, INDArray dZ, Object cache) {
         if (recurrentKernel.trainable()) {
-            Nd4j.gemm(hRec.reshape('c', rows, hRec.size(2)), dXZ2, recurrentKernel.grad(), true, false, 1.0, 1.0);
+            Blas.gemm(hRec, true, dZ, false, 1.0, recurrentKernel.grad(), 1.0);
         }
         if (bias != null) {
-            accumulate(bias, dXZ2.sum(0));
+            accumulate(bias, dZ.sum(0));
         }
     }
 }

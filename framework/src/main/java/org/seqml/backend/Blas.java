@@ -1,0 +1,80 @@
+package org.seqml.backend;
+
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.openblas.global.openblas;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Matrix products on preallocated arrays, straight into OpenBLAS on the CPU backend:
+ * {@code C = alpha op(A) op(B) + beta C}. ND4J's own gemm copies when an operand is a view (a
+ * time step of a sequence) and costs tens of microseconds per call in bookkeeping; the recurrent
+ * loop calls this hundreds of times per batch, so it goes to {@code cblas_?gemm} directly with
+ * the arrays' own memory. On other backends it falls back to ND4J's gemm.
+ *
+ * <pre>{@code
+ * Blas.gemm(recurrentKernel, false, h, true, 1.0, z, 1.0);   // z += U h^T ... as laid out by the caller
+ * }</pre>
+ * Arrays are row-major 2-D with unit column stride: whole matrices, time steps of a C-ordered
+ * sequence, or column blocks of a matrix (their row stride is passed as the leading dimension).
+ */
+public final class Blas {
+    private static final boolean CPU = Nd4j.getBackend().getClass().getSimpleName().startsWith("CpuBackend");
+    private static final int ROW_MAJOR = openblas.CblasRowMajor;
+
+    private Blas() {
+    }
+
+    /** C = alpha op(A) op(B) + beta C, where op transposes when asked. */
+    public static void gemm(INDArray a, boolean transA, INDArray b, boolean transB, double alpha, INDArray c,
+                            double beta) {
+        long m = transA ? a.size(1) : a.size(0);
+        long k = transA ? a.size(0) : a.size(1);
+        long n = transB ? b.size(0) : b.size(1);
+        if ((transB ? b.size(1) : b.size(0)) != k || c.size(0) != m || c.size(1) != n) {
+            throw new IllegalArgumentException("gemm: shapes do not agree: " + java.util.Arrays.toString(a.shape())
+                + (transA ? "^T" : "") + " x " + java.util.Arrays.toString(b.shape()) + (transB ? "^T" : "") + " -> "
+                + java.util.Arrays.toString(c.shape()));
+        }
+        if (!CPU || !contiguous(a) || !contiguous(b) || !contiguous(c) || a.dataType() != c.dataType()
+            || b.dataType() != c.dataType()) {
+            INDArray product = (transA ? a.transpose() : a).mmul(transB ? b.transpose() : b);
+            c.muli(beta).addi(product.muli(alpha));
+            return;
+        }
+        int ta = transA ? openblas.CblasTrans : openblas.CblasNoTrans;
+        int tb = transB ? openblas.CblasTrans : openblas.CblasNoTrans;
+        int lda = (int) a.stride(0);
+        int ldb = (int) b.stride(0);
+        int ldc = (int) c.stride(0);
+        if (c.dataType() == DataType.FLOAT) {
+            openblas.cblas_sgemm(ROW_MAJOR, ta, tb, (int) m, (int) n, (int) k, (float) alpha, floats(a), lda, floats(b),
+                ldb, (float) beta, floats(c), ldc);
+        } else if (c.dataType() == DataType.DOUBLE) {
+            openblas.cblas_dgemm(ROW_MAJOR, ta, tb, (int) m, (int) n, (int) k, alpha, doubles(a), lda, doubles(b), ldb,
+                beta, doubles(c), ldc);
+        } else {
+            throw new IllegalArgumentException("gemm needs float or double arrays, got " + c.dataType());
+        }
+    }
+
+    /** Row-major with unit column stride: a whole matrix, a run of its rows, or a block of its columns. */
+    private static boolean contiguous(INDArray a) {
+        return a.rank() == 2 && a.stride(1) == 1 && a.stride(0) >= a.size(1);
+    }
+
+    /** The array's first element: a view's buffer may already start at the view (data().offset()). */
+    private static long start(INDArray a) {
+        return a.offset() - a.data().offset();
+    }
+
+    private static FloatPointer floats(INDArray a) {
+        return new FloatPointer(a.data().addressPointer()).position(start(a));
+    }
+
+    private static DoublePointer doubles(INDArray a) {
+        return new DoublePointer(a.data().addressPointer()).position(start(a));
+    }
+}
