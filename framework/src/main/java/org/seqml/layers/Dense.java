@@ -5,6 +5,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.seqml.Shape;
 import org.seqml.activations.Activation;
 import org.seqml.activations.Activations;
+import org.seqml.backend.Blas;
 import org.seqml.initializers.Constant;
 import org.seqml.initializers.GlorotUniform;
 import org.seqml.initializers.Initializer;
@@ -100,7 +101,8 @@ public final class Dense extends Layer {
     public Forward forward(INDArray[] inputs, INDArray[] masks, boolean training) {
         INDArray x = inputs[0];
         INDArray x2 = flat(x, kernel.value().size(0));
-        INDArray z = x2.mmul(kernel.value());
+        INDArray z = Nd4j.create(kernel.value().dataType(), x2.size(0), config.units());
+        Blas.gemm(x2, false, kernel.value(), false, 1.0, z, 0.0);
         if (bias != null) {
             z.addiRowVector(bias.value());
         }
@@ -117,12 +119,13 @@ public final class Dense extends Layer {
         INDArray dz = config.activation().backward(z, y, dy);
         if (kernel.trainable()) {
             // kernel.grad += x2^T dz, written in place: no temporary for the product
-            Nd4j.gemm(x2, dz, kernel.grad(), true, false, 1.0, 1.0);
+            Blas.gemm(x2, true, dz, false, 1.0, kernel.grad(), 1.0);
         }
         if (bias != null) {
             accumulate(bias, dz.sum(0));
         }
-        INDArray dx = dz.mmul(kernel.value().transpose());
+        INDArray dx = Nd4j.create(dz.dataType(), dz.size(0), kernel.value().size(0));
+        Blas.gemm(dz, false, kernel.value(), true, 1.0, dx, 0.0);
         return new INDArray[] {unflat(dx, forward.input())};
     }
 

@@ -336,6 +336,13 @@ public abstract class Layer {
      */
     public abstract INDArray[] backward(Forward forward, INDArray[] outputGradients);
 
+    /**
+     * Says that {@code forward} will not be used again (its backward is done, or none will come),
+     * so a layer that reuses buffers across calls may take them back. Does nothing by default.
+     */
+    public void release(Forward forward) {
+    }
+
     /** A Forward for a single-input, single-output call. */
     protected static Forward single(INDArray[] inputs, INDArray[] masks, INDArray output, INDArray outputMask,
                                     boolean training, INDArray... saved) {

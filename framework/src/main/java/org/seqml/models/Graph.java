@@ -182,12 +182,19 @@ public final class Graph {
             if (!any) {
                 continue;   // nothing downstream of this call reaches a loss
             }
-            INDArray[] inGrads = node.layer().backward(run.forwards.get(node), outGrads);
+            Forward f = run.forwards.get(node);
+            INDArray[] inGrads = node.layer().backward(f, outGrads);
+            node.layer().release(f);
             for (int i = 0; i < node.inputs().size(); i++) {
                 add(grads, node.inputs().get(i), inGrads[i]);
             }
         }
         return inputs.stream().map(grads::get).toArray(INDArray[]::new);
+    }
+
+    /** Ends a run that no backward will follow (evaluation, prediction): layers may reuse its buffers. */
+    public void release(Run run) {
+        run.forwards.forEach((node, f) -> node.layer().release(f));
     }
 
     /** Sums gradients of a tensor read by several calls; never writes into an array a layer returned. */

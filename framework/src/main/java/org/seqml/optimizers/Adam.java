@@ -1,6 +1,8 @@
 package org.seqml.optimizers;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.floating.Sqrt;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -54,23 +56,37 @@ public class Adam extends Optimizer {
         return "adam";
     }
 
+    /** Slot 0: m; slot 1: v; slot 2: scratch; slot 3: max v (amsgrad). */
     @Override
     protected int slotCount() {
-        return amsgrad ? 3 : 2;
+        return amsgrad ? 4 : 3;
     }
 
     @Override
     protected void update(INDArray w, INDArray g, INDArray[] state, long t, double lr) {
         INDArray m = state[0];
         INDArray v = state[1];
+        INDArray scratch = state[2];
         double alpha = lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
-        m.addi(g.sub(m).muli(1 - beta1));
-        v.addi(g.mul(g).subi(v).muli(1 - beta2));
+        // in place throughout: no weight-sized temporaries per step
+        m.muli(beta1);
+        axpy(1 - beta1, g, m);                       // m = beta1 m + (1 - beta1) g
+        g.mul(g, scratch);
+        v.muli(beta2);
+        axpy(1 - beta2, scratch, v);                 // v = beta2 v + (1 - beta2) g^2
         INDArray second = v;
         if (amsgrad) {
-            Transforms.max(state[2], v, false);
-            second = state[2];
+            Transforms.max(state[3], v, false);
+            second = state[3];
         }
-        w.subi(m.mul(alpha).divi(Transforms.sqrt(second, true).addi(epsilon)));
+        Nd4j.exec(new Sqrt(second, scratch));
+        scratch.addi(epsilon);
+        m.div(scratch, scratch);
+        axpy(-alpha, scratch, w);                    // w = w - alpha m / (sqrt(v) + eps)
+    }
+
+    /** y += a x, in place. */
+    static void axpy(double a, INDArray x, INDArray y) {
+        Nd4j.getBlasWrapper().level1().axpy(y.length(), a, x, y);
     }
 }

@@ -187,6 +187,9 @@ public final class Trainer {
                 m.update(y[k], outputs[k], sw, masks[k]);
             }
         }
+        if (!train) {
+            graph.release(run);
+        }
         return logs(graph);
     }
 
@@ -296,10 +299,12 @@ public final class Trainer {
             parts.add(new ArrayList<>());
         }
         for (int b = 0; b < batches.count(); b++) {
-            INDArray[] out = graph.forward(take(x, batches, b), false).outputs();
+            Graph.Run run = graph.forward(take(x, batches, b), false);
+            INDArray[] out = run.outputs();
             for (int k = 0; k < out.length; k++) {
                 parts.get(k).add(out[k]);
             }
+            graph.release(run);
         }
         INDArray[] joined = new INDArray[parts.size()];
         for (int k = 0; k < joined.length; k++) {

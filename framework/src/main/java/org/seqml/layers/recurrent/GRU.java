@@ -154,11 +154,11 @@ public final class GRU extends RNN<GRU> {
     }
 
     @Override
-    protected Object newCache(long time, long batch, DataType type) {
+    protected Object newCache(long time, long batch, DataType type, ArrayPool.Lease lease) {
         long u = config.units();
-        return new Cache(Nd4j.create(type, time, 3 * u, batch), Nd4j.create(type, time, u, batch),
-            Nd4j.create(type, 3 * u, batch), Nd4j.create(type, u, batch), Nd4j.create(type, u, batch),
-            Nd4j.create(type, u, batch));
+        return new Cache(lease.take(type, time, 3 * u, batch), lease.take(type, time, u, batch),
+            lease.take(type, 3 * u, batch), lease.take(type, u, batch), lease.take(type, u, batch),
+            lease.take(type, u, batch));
     }
 
     @Override

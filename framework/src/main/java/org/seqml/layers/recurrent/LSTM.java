@@ -179,10 +179,10 @@ public final class LSTM extends RNN<LSTM> {
     }
 
     @Override
-    protected Object newCache(long time, long batch, DataType type) {
+    protected Object newCache(long time, long batch, DataType type, ArrayPool.Lease lease) {
         long u = config.units();
-        return new Cache(Nd4j.create(type, time, 4 * u, batch), Nd4j.create(type, time, u, batch),
-            Nd4j.create(type, u, batch), Nd4j.create(type, u, batch));
+        return new Cache(lease.take(type, time, 4 * u, batch), lease.take(type, time, u, batch),
+            lease.take(type, u, batch), lease.take(type, u, batch));
     }
 
     @Override

@@ -60,6 +60,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer {
     }
 
     private final Options options;
+    private final ArrayPool pool = new ArrayPool();   // free buffers only; a call's own arrays live in its Forward
     private INDArray[] carried;   // stateful: the final states of the last batch
     private Random rng;
 
@@ -142,8 +143,8 @@ public abstract class RNN<L extends RNN<L>> extends Layer {
     /** The bias added to the input projection {@code (gates * units)}, or null. */
     protected abstract INDArray inputBias();
 
-    /** Allocates what the cell keeps per step for its backward, and its scratch buffers. */
-    protected abstract Object newCache(long time, long batch, DataType type);
+    /** Takes (from the call's lease) what the cell keeps per step for its backward, and its scratch buffers. */
+    protected abstract Object newCache(long time, long batch, DataType type, ArrayPool.Lease lease);
 
     /**
      * One step. {@code z} (gates*units, batch) holds the input projection of step {@code s}; the
@@ -213,7 +214,8 @@ public abstract class RNN<L extends RNN<L>> extends Layer {
 
     /** What the loop keeps for backward; per-step arrays are (T, features, B). */
     private record Run(INDArray x2, INDArray dropMask, INDArray recMask, INDArray mask, INDArray z, INDArray[] states,
-                       INDArray[] fresh, INDArray hRec, INDArray out, long time, long batch, Object cache) {
+                       INDArray[] fresh, INDArray hRec, INDArray out, long time, long batch, Object cache,
+                       ArrayPool.Lease lease) {
     }
 
     @Override
@@ -224,19 +226,22 @@ public abstract class RNN<L extends RNN<L>> extends Layer {
         long f = x.size(2);
         int u = units();
         DataType type = kernel().value().dataType();
-        INDArray xt = timeMajor(x.castTo(type));
+        ArrayPool.Lease lease = pool.lease();
+        INDArray xt = timeMajor(x.castTo(type), lease.take(type, t, b, f));
         INDArray dropMask = null;
         if (training && options.dropout() > 0) {
             dropMask = keepMask(b, f, options.dropout(), type);
             xt.muli(dropMask.reshape(1, b, f).broadcast(t, b, f));
         }
         INDArray x2 = xt.reshape('c', t * b, f);
-        INDArray xz = x2.mmul(kernel().value());
+        long width = (long) gateCount() * u;
+        INDArray xz = lease.take(type, t * b, width);
+        Blas.gemm(x2, false, kernel().value(), false, 1.0, xz, 0.0);
         if (inputBias() != null) {
             xz.addiRowVector(inputBias());
         }
         // (T*B, G*U) -> (T, G*U, B): each step's projection becomes one contiguous block
-        INDArray z = xz.reshape('c', t, b, (long) gateCount() * u).permute(0, 2, 1).dup('c');
+        INDArray z = lease.take(type, t, width, b).assign(xz.reshape('c', t, b, width).permute(0, 2, 1));
         INDArray mask = masks.length > 0 && masks[0] != null ? timeMajorMask(masks[0], type) : null;
         INDArray recMask = training && options.recurrentDropout() > 0
             ? keepMask(b, u, options.recurrentDropout(), type).transpose().dup('c') : null;
@@ -244,16 +249,18 @@ public abstract class RNN<L extends RNN<L>> extends Layer {
         INDArray[] states = new INDArray[stateCount()];
         INDArray[] fresh = new INDArray[stateCount()];
         for (int k = 0; k < states.length; k++) {
-            states[k] = Nd4j.zeros(type, t + 1, u, b);
+            states[k] = lease.take(type, t + 1, u, b);
             INDArray initial = initialState(inputs, k, b);
             if (initial != null) {
                 states[k].slice(0).assign(initial.castTo(type).transpose());
+            } else {
+                states[k].slice(0).assign(0);
             }
-            fresh[k] = mask == null ? null : Nd4j.zeros(type, t, u, b);
+            fresh[k] = mask == null ? null : lease.take(type, t, u, b);
         }
-        INDArray hRec = recMask == null ? null : Nd4j.zeros(type, t, u, b);
-        INDArray out = mask == null ? null : Nd4j.zeros(type, t, u, b);
-        Object cache = newCache(t, b, type);
+        INDArray hRec = recMask == null ? null : lease.take(type, t, u, b);
+        INDArray out = mask == null ? null : lease.take(type, t, u, b);
+        Object cache = newCache(t, b, type, lease);
         for (int s = 0; s < t; s++) {
             INDArray[] prev = slices(states, s);
             INDArray[] next = slices(states, s + 1);
@@ -268,7 +275,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer {
             }
         }
         return finish(inputs, masks, training, new Run(x2, dropMask, recMask, mask, z, states, fresh,
-            hRec, out, t, b, cache));
+            hRec, out, t, b, cache, lease));
     }
 
     private Forward finish(INDArray[] inputs, INDArray[] masks, boolean training, Run run) {
@@ -334,7 +341,10 @@ public abstract class RNN<L extends RNN<L>> extends Layer {
             INDArray g = options.returnState() && outputGradients.length > k + 1 ? outputGradients[k + 1] : null;
             dState[k] = g == null ? Nd4j.zeros(type, u, b) : g.castTo(type).transpose().dup('c');
         }
-        INDArray dZ = Nd4j.zeros(type, t, (long) gateCount() * u, b);
+        if (run.lease().returned()) {
+            throw new IllegalStateException(describe() + ": backward after this call was released; call forward again.");
+        }
+        INDArray dZ = run.lease().take(type, t, (long) gateCount() * u, b);
         INDArray[] dNew = new INDArray[stateCount()];
         INDArray[] dPrev = new INDArray[stateCount()];
         for (int k = 0; k < dPrev.length; k++) {
@@ -380,18 +390,29 @@ public abstract class RNN<L extends RNN<L>> extends Layer {
         return inputGradients(run, dZ, dState);
     }
 
+    /** Gives the call's arrays back to the pool: its Forward will not be used again. */
+    @Override
+    public final void release(Forward forward) {
+        pool.giveBack(forward.cache(Run.class).lease());
+    }
+
     private INDArray[] inputGradients(Run run, INDArray dZ, INDArray[] dInitial) {
         long t = run.time();
         long b = run.batch();
         int u = units();
-        INDArray dZ2 = dZ.permute(0, 2, 1).dup('c').reshape('c', t * b, dZ.size(1));   // (T*B, G*U)
+        DataType type = type(run);
+        INDArray dZ2 = run.lease().take(type, t, b, dZ.size(1)).assign(dZ.permute(0, 2, 1))
+            .reshape('c', t * b, dZ.size(1));   // (T*B, G*U)
         INDArray hRec = run.hRec() != null ? run.hRec()
             : run.states()[0].get(NDArrayIndex.interval(0, t), NDArrayIndex.all(), NDArrayIndex.all());
-        weightGradients(hRec.permute(0, 2, 1).dup('c').reshape('c', t * b, u), dZ2, run.cache());
+        INDArray hRec2 = run.lease().take(type, t, b, u).assign(hRec.permute(0, 2, 1)).reshape('c', t * b, u);
+        weightGradients(hRec2, dZ2, run.cache());
         if (kernel().trainable()) {
             Blas.gemm(run.x2(), true, dZ2, false, 1.0, kernel().grad(), 1.0);
         }
-        INDArray dx = dZ2.mmul(kernel().value().transpose()).reshape('c', t, b, run.x2().size(1));
+        INDArray dx = Nd4j.create(type, t * b, run.x2().size(1));
+        Blas.gemm(dZ2, false, kernel().value(), true, 1.0, dx, 0.0);
+        dx = dx.reshape('c', t, b, run.x2().size(1));
         if (run.dropMask() != null) {
             dx.muli(run.dropMask().reshape(1, b, run.x2().size(1)).broadcast(dx.shape()));
         }
@@ -405,6 +426,10 @@ public abstract class RNN<L extends RNN<L>> extends Layer {
     }
 
     // ---- helpers ---------------------------------------------------------------------------
+
+    private DataType type(Run run) {
+        return run.x2().dataType();
+    }
 
     private INDArray initialState(INDArray[] inputs, int k, long batch) {
         if (inputs.length > 1) {
@@ -421,10 +446,13 @@ public abstract class RNN<L extends RNN<L>> extends Layer {
         return null;
     }
 
-    /** (B, T, F) to a C-ordered time-major copy (T, B, F), reversed in time when goBackwards. */
-    private INDArray timeMajor(INDArray x) {
-        INDArray tm = x.permute(1, 0, 2).dup('c');
-        return options.goBackwards() ? reverseTime(tm) : tm;
+    /** (B, T, F) into {@code target} (T, B, F) time-major, reversed in time when goBackwards. */
+    private INDArray timeMajor(INDArray x, INDArray target) {
+        if (options.goBackwards()) {
+            Nd4j.exec(new Reverse(x.permute(1, 0, 2).dup('c'), target, 0));
+            return target;
+        }
+        return target.assign(x.permute(1, 0, 2));
     }
 
     /** Time-major (T, B, F) in processing order back to (B, T, F) in input order. */
