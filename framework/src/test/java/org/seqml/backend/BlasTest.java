@@ -1,0 +1,55 @@
+package org.seqml.backend;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/** The direct BLAS path against ND4J's own product (the plain reference), on the views the recurrent loop uses. */
+class BlasTest {
+
+    private static void assertSameProduct(INDArray a, boolean ta, INDArray b, boolean tb, INDArray c) {
+        INDArray expected = (ta ? a.transpose() : a).mmul(tb ? b.transpose() : b).muli(0.5).addi(c.mul(2.0));
+        Blas.gemm(a, ta, b, tb, 0.5, c, 2.0);
+        assertTrue(expected.equalsWithEps(c, 1e-4 * Math.max(1, expected.amaxNumber().doubleValue())),
+            "expected\n" + expected + "\ngot\n" + c);
+    }
+
+    @Test
+    void matchesNd4jOnWholeMatricesInEveryTransposition() {
+        for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            for (boolean ta : new boolean[] {false, true}) {
+                for (boolean tb : new boolean[] {false, true}) {
+                    INDArray a = Nd4j.rand(type, ta ? 7 : 5, ta ? 5 : 7);
+                    INDArray b = Nd4j.rand(type, tb ? 3 : 7, tb ? 7 : 3);
+                    assertSameProduct(a, ta, b, tb, Nd4j.rand(type, 5, 3));
+                }
+            }
+        }
+    }
+
+    @Test
+    void matchesNd4jOnTimeStepsRowRunsAndColumnBlocks() {
+        INDArray steps = Nd4j.rand(DataType.FLOAT, 4, 12, 6);          // (T, G*U, B)
+        INDArray kernel = Nd4j.rand(DataType.FLOAT, 4, 12);           // (U, G*U)
+        INDArray h = Nd4j.rand(DataType.FLOAT, 3, 4, 6);              // (T, U, B)
+        INDArray step = steps.slice(2);
+        assertSameProduct(kernel, true, h.slice(1), false, step);
+        INDArray rows = step.get(NDArrayIndex.interval(4, 8), NDArrayIndex.all());
+        INDArray columns = kernel.get(NDArrayIndex.all(), NDArrayIndex.interval(4, 8));
+        assertSameProduct(columns, true, h.slice(2), false, rows);
+        INDArray batchMajor = Nd4j.rand(DataType.FLOAT, 6, 3, 4);     // (B, T, F): step 1 has row stride T*F
+        INDArray xStep = batchMajor.get(NDArrayIndex.all(), NDArrayIndex.point(1), NDArrayIndex.all());
+        assertSameProduct(xStep, false, Nd4j.rand(DataType.FLOAT, 4, 5), false, Nd4j.rand(DataType.FLOAT, 6, 5));
+    }
+
+    @Test
+    void rejectsShapesThatDoNotAgree() {
+        assertThrows(IllegalArgumentException.class,
+            () -> Blas.gemm(Nd4j.rand(DataType.FLOAT, 2, 3), false, Nd4j.rand(DataType.FLOAT, 2, 3), false, 1, Nd4j.rand(DataType.FLOAT, 2, 3), 0));
+    }
+}
