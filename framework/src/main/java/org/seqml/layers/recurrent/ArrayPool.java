@@ -4,11 +4,13 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Reuses the large per-call arrays of a recurrent layer (projections, states, gate caches,
@@ -22,7 +24,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * whatever their last user left in them; callers write before they read.
  */
 final class ArrayPool {
+    /** Distinct array shapes kept before the pool starts over (batches of many lengths). */
+    private static final int MAX_SHAPES = 64;
+
     private final Map<String, ArrayDeque<INDArray>> free = new HashMap<>();
+    /** The pool's arrays and their views made so far: a step or a gate of a reused array is reused too. */
+    private final Map<INDArray, Map<Long, INDArray>> views = new IdentityHashMap<>();
 
     /** The arrays one call holds, to give back together. */
     static final class Lease {
@@ -56,7 +63,36 @@ final class ArrayPool {
     private synchronized INDArray poll(DataType type, long[] shape) {
         ArrayDeque<INDArray> q = free.get(key(type, shape));
         INDArray a = q == null ? null : q.poll();
-        return a != null ? a : Nd4j.create(type, shape);
+        if (a == null) {
+            a = Nd4j.create(type, shape);
+            views.put(a, new HashMap<>());
+        }
+        return a;
+    }
+
+    /**
+     * Step {@code s} of {@code a} (a view along the first axis). Views of the pool's arrays are
+     * made once and kept: ND4J spends microseconds building each view, and the loop asks for
+     * dozens per step.
+     */
+    synchronized INDArray slice(INDArray a, int s) {
+        Map<Long, INDArray> known = views.get(a);
+        return known == null ? a.slice(s) : known.computeIfAbsent(-1L - s, k -> register(a.slice(s)));
+    }
+
+    /** Rows [from, to) of the matrix {@code a}, kept like {@link #slice}. */
+    synchronized INDArray rows(INDArray a, long from, long to) {
+        Map<Long, INDArray> known = views.get(a);
+        if (known == null) {
+            return a.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
+        }
+        return known.computeIfAbsent(from << 32 | to,
+            k -> register(a.get(NDArrayIndex.interval(from, to), NDArrayIndex.all())));
+    }
+
+    private INDArray register(INDArray view) {
+        views.put(view, new HashMap<>());
+        return view;
     }
 
     /** Makes every array of the lease available again. */
@@ -65,8 +101,14 @@ final class ArrayPool {
             return;
         }
         lease.returned = true;
+        if (free.size() > MAX_SHAPES) {
+            // sequences of ever new lengths: keep memory bounded, start over
+            free.clear();
+            views.clear();
+        }
         for (INDArray a : lease.taken) {
             free.computeIfAbsent(key(a.dataType(), a.shape()), k -> new ArrayDeque<>()).push(a);
+            views.putIfAbsent(a, new HashMap<>());
         }
         lease.taken.clear();
     }

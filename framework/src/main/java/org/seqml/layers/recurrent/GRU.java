@@ -164,8 +164,8 @@ public final class GRU extends RNN<GRU> {
     @Override
     protected void step(int s, INDArray z, INDArray hRec, INDArray[] prev, INDArray[] next, Object cacheObject) {
         Cache cache = (Cache) cacheObject;
-        INDArray act = cache.act().slice(s);
-        INDArray candidate = cache.candidate().slice(s);
+        INDArray act = step(cache.act(), s);
+        INDArray candidate = step(cache.candidate(), s);
         INDArray u = recurrentKernel.value();
         if (config.resetAfter()) {
             INDArray hz = cache.hz();
@@ -193,8 +193,8 @@ public final class GRU extends RNN<GRU> {
     protected void stepBackward(int s, INDArray z, INDArray[] dNext, INDArray[] prev, INDArray[] newStates,
                                 INDArray dz, INDArray[] dPrev, INDArray recMask, Object cacheObject) {
         Cache cache = (Cache) cacheObject;
-        INDArray act = cache.act().slice(s);
-        INDArray candidate = cache.candidate().slice(s);
+        INDArray act = step(cache.act(), s);
+        INDArray candidate = step(cache.candidate(), s);
         INDArray hPrev = prev[0];
         INDArray dh = dNext[0];
         INDArray zg = gate(act, 0);

@@ -189,7 +189,7 @@ public final class LSTM extends RNN<LSTM> {
     protected void step(int s, INDArray z, INDArray hRec, INDArray[] prev, INDArray[] next, Object cacheObject) {
         Cache cache = (Cache) cacheObject;
         Blas.gemm(recurrentKernel.value(), true, hRec, false, 1.0, z, 1.0);     // z += U^T h_{t-1}
-        INDArray a = cache.gates().slice(s);
+        INDArray a = step(cache.gates(), s);
         INDArray cPrev = prev[1];
         if (peepholes != null) {
             gate(z, 0).addi(cPrev.mulColumnVector(peepholes[0].value()));
@@ -204,7 +204,7 @@ public final class LSTM extends RNN<LSTM> {
             gate(z, 3).addi(c.mulColumnVector(peepholes[2].value()));
         }
         config.recurrentActivation().applyTo(gate(z, 3), gate(a, 3));
-        INDArray ac = cache.cellActivation().slice(s);
+        INDArray ac = step(cache.cellActivation(), s);
         config.activation().applyTo(c, ac);
         gate(a, 3).mul(ac, next[0]);                               // h = o σ(c)
     }
@@ -213,8 +213,8 @@ public final class LSTM extends RNN<LSTM> {
     protected void stepBackward(int s, INDArray z, INDArray[] dNext, INDArray[] prev, INDArray[] newStates,
                                 INDArray dz, INDArray[] dPrev, INDArray recMask, Object cacheObject) {
         Cache cache = (Cache) cacheObject;
-        INDArray a = cache.gates().slice(s);
-        INDArray ac = cache.cellActivation().slice(s);
+        INDArray a = step(cache.gates(), s);
+        INDArray ac = step(cache.cellActivation(), s);
         INDArray dh = dNext[0];
         INDArray cPrev = prev[1];
         INDArray t1 = cache.scratch();

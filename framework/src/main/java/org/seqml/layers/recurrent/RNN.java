@@ -266,10 +266,10 @@ public abstract class RNN<L extends RNN<L>> extends Layer {
             INDArray[] next = slices(states, s + 1);
             INDArray h = prev[0];
             if (recMask != null) {
-                h = hRec.slice(s);
+                h = pool.slice(hRec, s);
                 prev[0].mul(recMask, h);
             }
-            step(s, z.slice(s), h, prev, next, cache);
+            step(s, pool.slice(z, s), h, prev, next, cache);
             if (mask != null) {
                 applyMask(s, mask.getRow(s), prev, next, fresh, out);
             }
@@ -306,15 +306,15 @@ public abstract class RNN<L extends RNN<L>> extends Layer {
 
     /** Keeps the states at masked steps and sets the step's output (repeat, or zero); m is (B). */
     private void applyMask(int s, INDArray m, INDArray[] prev, INDArray[] next, INDArray[] fresh, INDArray out) {
-        INDArray o = out.slice(s);
+        INDArray o = pool.slice(out, s);
         if (options.zeroOutputForMask() || s == 0) {
             o.assign(next[0]).muliRowVector(m);
         } else {
-            INDArray before = out.slice(s - 1);
+            INDArray before = pool.slice(out, s - 1);
             next[0].sub(before, o).muliRowVector(m).addi(before);
         }
         for (int k = 0; k < next.length; k++) {
-            fresh[k].slice(s).assign(next[k]);
+            pool.slice(fresh[k], s).assign(next[k]);
             next[k].subi(prev[k]).muliRowVector(m).addi(prev[k]);
         }
     }
@@ -357,34 +357,34 @@ public abstract class RNN<L extends RNN<L>> extends Layer {
             INDArray[] prev = slices(run.states(), s);
             INDArray[] fresh = run.mask() == null ? slices(run.states(), s + 1) : slices(run.fresh(), s);
             INDArray m = run.mask() == null ? null : run.mask().getRow(s);
-            for (int k = 0; k < dNew.length; k++) {
-                if (m == null) {
-                    dNew[k].assign(dState[k]);
-                } else {
-                    dNew[k].assign(dState[k]).muliRowVector(m);
-                }
-            }
             if (m == null) {
+                // no mask: the incoming state gradient is the step's, so no copies; the two
+                // buffers swap roles after the step
                 if (dy != null) {
-                    dNew[0].addi(dy);
+                    dState[0].addi(dy);
                 }
-            } else {
-                INDArray total = dy == null ? carry : carry == null ? dy : dy.add(carry);
-                if (total != null) {
-                    dNew[0].addi(total.mulRowVector(m));
-                    if (carry != null) {
-                        carry = total.mulRowVector(m.rsub(1.0));
-                    }
+                stepBackward(s, pool.slice(run.z(), s), dState, prev, fresh, pool.slice(dZ, s), dPrev, run.recMask(),
+                    run.cache());
+                INDArray[] swap = dState;
+                dState = dPrev;
+                dPrev = swap;
+                continue;
+            }
+            for (int k = 0; k < dNew.length; k++) {
+                dNew[k].assign(dState[k]).muliRowVector(m);
+            }
+            INDArray total = dy == null ? carry : carry == null ? dy : dy.add(carry);
+            if (total != null) {
+                dNew[0].addi(total.mulRowVector(m));
+                if (carry != null) {
+                    carry = total.mulRowVector(m.rsub(1.0));
                 }
             }
-            stepBackward(s, run.z().slice(s), dNew, prev, fresh, dZ.slice(s), dPrev, run.recMask(), run.cache());
+            stepBackward(s, pool.slice(run.z(), s), dNew, prev, fresh, pool.slice(dZ, s), dPrev, run.recMask(),
+                run.cache());
             for (int k = 0; k < dState.length; k++) {
-                if (m == null) {
-                    dState[k].assign(dPrev[k]);
-                } else {
-                    // a masked step passed its incoming state straight through
-                    dState[k].muliRowVector(m.rsub(1.0)).addi(dPrev[k]);
-                }
+                // a masked step passed its incoming state straight through
+                dState[k].muliRowVector(m.rsub(1.0)).addi(dPrev[k]);
             }
         }
         return inputGradients(run, dZ, dState);
@@ -482,12 +482,17 @@ public abstract class RNN<L extends RNN<L>> extends Layer {
         return keep.divi(1.0 - rate);
     }
 
-    private static INDArray[] slices(INDArray[] arrays, int s) {
+    private INDArray[] slices(INDArray[] arrays, int s) {
         INDArray[] out = new INDArray[arrays.length];
         for (int k = 0; k < arrays.length; k++) {
-            out[k] = arrays[k].slice(s);
+            out[k] = pool.slice(arrays[k], s);
         }
         return out;
+    }
+
+    /** Step {@code s} of a (T, ...) array; reused across batches for the loop's own arrays. */
+    protected final INDArray step(INDArray a, int s) {
+        return pool.slice(a, s);
     }
 
     /** Rows [k*units, (k+1)*units) of a (G*U, B) step array: gate k, contiguous. */
@@ -497,7 +502,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer {
 
     /** Rows [from*units, to*units) of a (G*U, B) step array: gates from..to-1, contiguous. */
     protected final INDArray gates(INDArray a, int from, int to) {
-        return a.get(NDArrayIndex.interval((long) from * units(), (long) to * units()), NDArrayIndex.all());
+        return pool.rows(a, (long) from * units(), (long) to * units());
     }
 
     /** Columns [from*units, to*units) of a (U, G*U) kernel: the weights of gates from..to-1. */
