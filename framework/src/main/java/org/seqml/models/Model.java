@@ -191,6 +191,11 @@ public class Model {
         return trainer;
     }
 
+    /** The compiled optimizer (for callbacks that read or change the learning rate). */
+    public Optimizer optimizer() {
+        return trainer("optimizer").optimizer();
+    }
+
     // ---- fit / evaluate / predict ----------------------------------------------------------
 
     public History fit(INDArray x, INDArray y, int batchSize, int epochs) {

@@ -101,11 +101,13 @@ public final class Trainer {
         int verbose = o.verbose >= 0 ? o.verbose : System.console() != null ? 1 : 2;
         History history = new History();
         List<Callback> callbacks = new ArrayList<>();
-        callbacks.add(history);
+        // Keras's order: the progress bar, the user's callbacks, then History, so History records
+        // what the user's callbacks added (such as the learning rate)
         if (verbose > 0) {
             callbacks.add(new ProgbarLogger(o.out));
         }
         callbacks.addAll(o.callbacks);
+        callbacks.add(history);
         int steps = (int) ((n + o.batchSize - 1) / o.batchSize);
         for (Callback c : callbacks) {
             c.setModel(model);
