@@ -26,6 +26,11 @@ public final class Adagrad extends Optimizer {
         super(learningRate);
     }
 
+    /** With a learning rate that follows {@code schedule}. */
+    public Adagrad(org.seqml.optimizers.schedules.LearningRateSchedule schedule) {
+        super(schedule);
+    }
+
     public Adagrad initialAccumulatorValue(double value) {
         this.initialAccumulatorValue = value;
         return this;

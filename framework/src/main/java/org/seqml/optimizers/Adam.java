@@ -31,6 +31,11 @@ public class Adam extends Optimizer {
         super(learningRate);
     }
 
+    /** With a learning rate that follows {@code schedule}. */
+    public Adam(org.seqml.optimizers.schedules.LearningRateSchedule schedule) {
+        super(schedule);
+    }
+
     public Adam beta1(double value) {
         this.beta1 = value;
         return this;

@@ -21,6 +21,11 @@ public final class AdamW extends Adam {
         super(learningRate);
     }
 
+    /** With a learning rate that follows {@code schedule}. */
+    public AdamW(org.seqml.optimizers.schedules.LearningRateSchedule schedule) {
+        super(schedule);
+    }
+
     public AdamW weightDecay(double value) {
         if (value < 0) {
             throw new IllegalArgumentException("AdamW: weightDecay must be >= 0, got " + value);

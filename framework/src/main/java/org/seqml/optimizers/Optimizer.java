@@ -7,6 +7,7 @@ import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.seqml.layers.Parameter;
+import org.seqml.optimizers.schedules.LearningRateSchedule;
 
 /**
  * Updates weights from their gradients, Keras's {@code Optimizer}. Each step: clip the gradients
@@ -25,6 +26,7 @@ import org.seqml.layers.Parameter;
  */
 public abstract class Optimizer {
     private double learningRate;
+    private LearningRateSchedule schedule;
     private Double clipnorm;
     private Double clipvalue;
     private Double globalClipnorm;
@@ -37,6 +39,12 @@ public abstract class Optimizer {
                 + learningRate);
         }
         this.learningRate = learningRate;
+    }
+
+    /** An optimizer whose learning rate follows {@code schedule} step by step. */
+    protected Optimizer(LearningRateSchedule schedule) {
+        this.schedule = java.util.Objects.requireNonNull(schedule, "schedule");
+        this.learningRate = schedule.rate(0);
     }
 
     /** The Keras name, e.g. "adam". */
@@ -82,13 +90,23 @@ public abstract class Optimizer {
         }
     }
 
+    /** The rate the next step will use (from the schedule, when there is one). */
     public double learningRate() {
-        return learningRate;
+        return schedule != null ? schedule.rate(iterations) : learningRate;
     }
 
-    /** Changes the learning rate from the next step on (used by schedules and callbacks). */
+    /** Changes the learning rate from the next step on (used by callbacks); not for a scheduled rate. */
     public void setLearningRate(double value) {
+        if (schedule != null) {
+            throw new IllegalStateException(kerasName() + ": the learning rate follows a LearningRateSchedule and"
+                + " cannot be set; use a plain rate to combine with ReduceLROnPlateau or LearningRateScheduler.");
+        }
         this.learningRate = value;
+    }
+
+    /** The schedule, or null for a plain rate. */
+    public LearningRateSchedule schedule() {
+        return schedule;
     }
 
     /** The number of steps applied so far. */
@@ -98,6 +116,7 @@ public abstract class Optimizer {
 
     /** One step over these weights, reading their accumulated gradients. */
     public final void apply(List<Parameter> parameters) {
+        double lr = learningRate();   // the schedule sees the steps made so far, as in Keras
         iterations++;
         double globalScale = globalClipnorm == null ? 1.0 : globalScale(parameters);
         for (Parameter p : parameters) {
@@ -118,7 +137,7 @@ public abstract class Optimizer {
                 Transforms.min(Transforms.max(g, -clipvalue, false), clipvalue, false);
             }
             INDArray[] state = slots.computeIfAbsent(p, k -> newSlots(k.value()));
-            update(p.value(), g, state, iterations, learningRate);
+            update(p.value(), g, state, iterations, lr);
         }
     }
 

@@ -31,6 +31,11 @@ public final class RMSprop extends Optimizer {
         super(learningRate);
     }
 
+    /** With a learning rate that follows {@code schedule}. */
+    public RMSprop(org.seqml.optimizers.schedules.LearningRateSchedule schedule) {
+        super(schedule);
+    }
+
     public RMSprop rho(double value) {
         this.rho = value;
         return this;

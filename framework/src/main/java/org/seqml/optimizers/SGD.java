@@ -27,6 +27,11 @@ public final class SGD extends Optimizer {
         super(learningRate);
     }
 
+    /** With a learning rate that follows {@code schedule}. */
+    public SGD(org.seqml.optimizers.schedules.LearningRateSchedule schedule) {
+        super(schedule);
+    }
+
     public SGD momentum(double value) {
         if (value < 0 || value > 1) {
             throw new IllegalArgumentException("SGD: momentum must be in [0, 1], got " + value);
