@@ -32,6 +32,27 @@ public abstract class Metric {
 
     public abstract void reset();
 
+    /** (batch, ..., classes) as a matrix (rows, classes). */
+    protected static INDArray rows(INDArray a, long classes) {
+        return a.reshape('c', a.length() / classes, classes);
+    }
+
+    /**
+     * One weight per row of {@link #rows}: sampleWeight times mask, broadcast over time, or null
+     * when both are absent.
+     */
+    protected static INDArray rowWeights(INDArray yPred, INDArray sampleWeight, INDArray mask) {
+        long rows = yPred.length() / yPred.size(-1);
+        INDArray w = mask == null ? null : mask.castTo(yPred.dataType()).reshape('c', rows, 1);
+        if (sampleWeight != null) {
+            long perSample = rows / sampleWeight.length();
+            INDArray sw = sampleWeight.castTo(yPred.dataType()).reshape(sampleWeight.length(), 1)
+                .repeat(1, perSample).reshape('c', rows, 1);
+            w = w == null ? sw : w.mul(sw);
+        }
+        return w;
+    }
+
     /**
      * The metric with this Keras name for a model trained with {@code loss}. "accuracy" (or "acc")
      * resolves from the loss, as in Keras: binary cross-entropy gives binary accuracy, sparse
@@ -47,8 +68,17 @@ public abstract class Metric {
             case "sparse_categorical_accuracy" -> new Accuracy(name, Accuracy.Kind.SPARSE_CATEGORICAL);
             case "mae", "mean_absolute_error", "mse", "mean_squared_error", "huber" ->
                 new LossMetric(name, Loss.get(key));
+            case "precision" -> new Precision();
+            case "recall" -> new Recall();
+            case "f1_score", "f1" -> new FBetaScore(name, FBetaScore.Average.MACRO, 1.0, null);
+            case "auc" -> new AUC();
+            case "top_k_categorical_accuracy" -> new TopKCategoricalAccuracy(5, false);
+            case "sparse_top_k_categorical_accuracy" -> new TopKCategoricalAccuracy(5, true);
+            case "rmse", "root_mean_squared_error" -> new RootMeanSquaredError();
+            case "perplexity" -> new Perplexity(false, null);
             default -> throw new IllegalArgumentException("Unknown metric '" + name + "'. Known: accuracy (acc),"
-                + " binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, mae, mse, huber.");
+                + " binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, mae, mse, huber, precision, recall,"
+                + " f1_score, auc, top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, rmse, perplexity.");
         };
     }
 }
