@@ -12,9 +12,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.seqml.Shape;
 import org.seqml.backend.Backend;
+import org.seqml.constraints.Constraint;
 import org.seqml.initializers.Initializer;
 import org.seqml.models.Node;
 import org.seqml.models.SymbolicTensor;
+import org.seqml.regularizers.Regularizer;
 
 /**
  * The base of every layer: a name, weights in Keras's order, one build from the input shape, and
@@ -45,6 +47,9 @@ public abstract class Layer {
     private final List<Parameter> weights = new ArrayList<>();
     private List<Shape> builtShapes;
     private boolean trainable = true;
+    private final Map<String, Regularizer> regularizers = new HashMap<>();
+    private final Map<String, Constraint> constraints = new HashMap<>();
+    private Regularizer activityRegularizer;
 
     // ---- identity -------------------------------------------------------------------------
 
@@ -88,6 +93,98 @@ public abstract class Layer {
         return s.replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase();
     }
 
+    // ---- regularization ----------------------------------------------------------------------
+
+    /** Penalizes the weight "kernel" (Keras's kernel_regularizer); before the layer is built. */
+    public final <T extends Layer> T kernelRegularizer(Regularizer r) {
+        return regularize("kernel", r);
+    }
+
+    /** Penalizes "recurrent_kernel" (recurrent layers). */
+    public final <T extends Layer> T recurrentRegularizer(Regularizer r) {
+        return regularize("recurrent_kernel", r);
+    }
+
+    /** Penalizes "bias". */
+    public final <T extends Layer> T biasRegularizer(Regularizer r) {
+        return regularize("bias", r);
+    }
+
+    /** Penalizes "embeddings" (Embedding). */
+    public final <T extends Layer> T embeddingsRegularizer(Regularizer r) {
+        return regularize("embeddings", r);
+    }
+
+    /**
+     * Penalizes the layer's (first) output, divided by the batch size as Keras does
+     * (activity_regularizer).
+     */
+    @SuppressWarnings("unchecked")
+    public final <T extends Layer> T activityRegularizer(Regularizer r) {
+        requireUnbuiltFor("activityRegularizer");
+        this.activityRegularizer = r;
+        return (T) this;
+    }
+
+    public final Regularizer activityRegularizer() {
+        return activityRegularizer;
+    }
+
+    /** Projects "kernel" after each step (Keras's kernel_constraint). */
+    public final <T extends Layer> T kernelConstraint(Constraint c) {
+        return constrain("kernel", c);
+    }
+
+    public final <T extends Layer> T recurrentConstraint(Constraint c) {
+        return constrain("recurrent_kernel", c);
+    }
+
+    public final <T extends Layer> T biasConstraint(Constraint c) {
+        return constrain("bias", c);
+    }
+
+    public final <T extends Layer> T embeddingsConstraint(Constraint c) {
+        return constrain("embeddings", c);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T extends Layer> T regularize(String weight, Regularizer r) {
+        requireUnbuiltFor(weight + " regularizer");
+        regularizers.put(weight, r);
+        return (T) this;
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T extends Layer> T constrain(String weight, Constraint c) {
+        requireUnbuiltFor(weight + " constraint");
+        constraints.put(weight, c);
+        return (T) this;
+    }
+
+    private void requireUnbuiltFor(String what) {
+        if (isBuilt()) {
+            throw new IllegalStateException(describe() + ": set the " + what + " before the layer is built.");
+        }
+    }
+
+    /** After building: every regularizer and constraint must name a weight the layer has. */
+    private void checkRegularizedWeights() {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        weights.forEach(p -> names.add(p.name()));
+        for (String w : regularizers.keySet()) {
+            if (!names.contains(w)) {
+                throw new IllegalArgumentException(describe() + " has no weight '" + w + "' to regularize; its weights"
+                    + " are " + names + ".");
+            }
+        }
+        for (String w : constraints.keySet()) {
+            if (!names.contains(w)) {
+                throw new IllegalArgumentException(describe() + " has no weight '" + w + "' to constrain; its weights"
+                    + " are " + names + ".");
+            }
+        }
+    }
+
     // ---- building -------------------------------------------------------------------------
 
     public final boolean isBuilt() {
@@ -111,6 +208,7 @@ public abstract class Layer {
         }
         checkInputShapes(shapes);
         buildWeights(shapes);
+        checkRegularizedWeights();
         builtShapes = List.copyOf(shapes);
     }
 
@@ -195,6 +293,7 @@ public abstract class Layer {
         INDArray value = initializer.initialize(shape, Backend.floatX());
         Parameter p = new Parameter(weightName, value);
         p.setTrainable(trainable);
+        p.setRegularization(regularizers.get(weightName), constraints.get(weightName));
         weights.add(p);
         return p;
     }

@@ -15,6 +15,8 @@ public final class Parameter {
     private final INDArray value;
     private INDArray grad;
     private boolean trainable = true;
+    private org.seqml.regularizers.Regularizer regularizer;
+    private org.seqml.constraints.Constraint constraint;
 
     public Parameter(String name, INDArray value) {
         this.name = name;
@@ -55,6 +57,21 @@ public final class Parameter {
 
     void setTrainable(boolean trainable) {
         this.trainable = trainable;
+    }
+
+    /** The penalty on this weight, or null. */
+    public org.seqml.regularizers.Regularizer regularizer() {
+        return regularizer;
+    }
+
+    /** The projection applied after each optimizer step, or null. */
+    public org.seqml.constraints.Constraint constraint() {
+        return constraint;
+    }
+
+    void setRegularization(org.seqml.regularizers.Regularizer r, org.seqml.constraints.Constraint c) {
+        this.regularizer = r;
+        this.constraint = c;
     }
 
     public long size() {

@@ -13,6 +13,8 @@ import org.seqml.layers.Forward;
 import org.seqml.layers.InputLayer;
 import org.seqml.layers.Layer;
 import org.seqml.layers.Parameter;
+import org.seqml.regularizers.Regularizer;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The engine under every model: the layer calls between the inputs and the outputs in an order
@@ -32,6 +34,7 @@ public final class Graph {
         private final Map<SymbolicTensor, INDArray> masks = new HashMap<>();
         private final Map<Node, Forward> forwards = new HashMap<>();
         private final List<SymbolicTensor> outputTensors;
+        private double activityPenalty;
 
         private Run(List<SymbolicTensor> outputTensors) {
             this.outputTensors = outputTensors;
@@ -39,6 +42,11 @@ public final class Graph {
 
         public INDArray[] outputs() {
             return outputTensors.stream().map(values::get).toArray(INDArray[]::new);
+        }
+
+        /** The sum of the layers' activity-regularization penalties in this run. */
+        public double activityPenalty() {
+            return activityPenalty;
         }
 
         /** The outputs' masks (null entries where an output has none). */
@@ -152,6 +160,10 @@ public final class Graph {
             }
             Forward f = node.layer().call(values, masks, training);
             run.forwards.put(node, f);
+            Regularizer activity = node.layer().activityRegularizer();
+            if (activity != null) {
+                run.activityPenalty += activity.penalty(f.output()) / f.output().size(0);
+            }
             for (int k = 0; k < node.outputs().size(); k++) {
                 run.values.put(node.outputs().get(k), f.outputs()[k]);
                 if (k < f.outputMasks().length && f.outputMasks()[k] != null) {
@@ -183,6 +195,12 @@ public final class Graph {
                 continue;   // nothing downstream of this call reaches a loss
             }
             Forward f = run.forwards.get(node);
+            Regularizer activity = node.layer().activityRegularizer();
+            if (activity != null) {
+                INDArray g = outGrads[0] != null ? outGrads[0].dup() : Nd4j.zerosLike(f.output());
+                activity.addGradient(f.output(), g, 1.0 / f.output().size(0));
+                outGrads[0] = g;
+            }
             INDArray[] inGrads = node.layer().backward(f, outGrads);
             node.layer().release(f);
             for (int i = 0; i < node.inputs().size(); i++) {

@@ -25,6 +25,7 @@ public final class FitOptions {
     INDArray[] validationX;
     INDArray[] validationY;
     INDArray sampleWeight;
+    java.util.Map<Integer, Double> classWeight;
     final List<Callback> callbacks = new ArrayList<>();
     java.io.PrintStream out = System.out;
 
@@ -86,6 +87,16 @@ public final class FitOptions {
     /** One weight per training sample, multiplying its loss. */
     public FitOptions sampleWeight(INDArray weights) {
         this.sampleWeight = weights;
+        return this;
+    }
+
+    /**
+     * A weight per class, multiplying each sample's loss by its class's weight (Keras's
+     * class_weight); classes not listed weigh 1. For one output with labels (batch,), (batch, 1)
+     * (binary or class ids) or one-hot (batch, classes).
+     */
+    public FitOptions classWeight(java.util.Map<Integer, Double> weights) {
+        this.classWeight = java.util.Map.copyOf(weights);
         return this;
     }
 

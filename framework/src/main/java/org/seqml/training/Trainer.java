@@ -75,6 +75,10 @@ public final class Trainer {
         INDArray[] y = DataCheck.labels(graph, yRaw);
         INDArray sw = o.sampleWeight;
         long n = x[0].size(0);
+        if (o.classWeight != null) {
+            INDArray cw = classWeights(y, o.classWeight);
+            sw = sw == null ? cw : sw.castTo(cw.dataType()).mul(cw);
+        }
         DataCheck.sameSamples(n, x, "An input");
         DataCheck.sameSamples(n, y, "A label array");
         if (sw != null) {
@@ -140,6 +144,32 @@ public final class Trainer {
         return history;
     }
 
+    /** Each sample's class weight, from its label: a class id, a 0/1 label or a one-hot row. */
+    static INDArray classWeights(INDArray[] y, Map<Integer, Double> weights) {
+        if (y.length != 1) {
+            throw new IllegalArgumentException("fit: classWeight is for models with one output; give sampleWeight"
+                + " instead for " + y.length + " outputs.");
+        }
+        INDArray labels = y[0];
+        INDArray ids;
+        if (labels.rank() == 1 || labels.rank() == 2 && labels.size(1) == 1) {
+            ids = org.nd4j.linalg.ops.transforms.Transforms.round(labels.reshape(labels.size(0)), true);
+        } else if (labels.rank() == 2) {
+            ids = labels.argMax(1);
+        } else {
+            throw new IllegalArgumentException("fit: classWeight needs labels of shape (batch,), (batch, 1) or"
+                + " (batch, classes), got " + java.util.Arrays.toString(labels.shape()) + ". Use sampleWeight for"
+                + " sequence labels.");
+        }
+        int classes = Math.max(weights.keySet().stream().max(Integer::compare).orElse(0), ids.maxNumber().intValue()) + 1;
+        double[] table = new double[classes];
+        java.util.Arrays.fill(table, 1.0);
+        weights.forEach((c, w) -> table[c] = w);
+        INDArray lookup = Nd4j.create(table).castTo(labels.dataType());
+        return Nd4j.exec(new org.nd4j.linalg.api.ops.impl.shape.Gather(lookup,
+            ids.castTo(org.nd4j.linalg.api.buffer.DataType.INT64), 0))[0];
+    }
+
     private static INDArray[] take(INDArray[] arrays, Batches batches, int b) {
         INDArray[] out = new INDArray[arrays.length];
         for (int i = 0; i < arrays.length; i++) {
@@ -179,10 +209,21 @@ public final class Trainer {
                 grads[k] = w == 1.0 ? r.gradient() : r.gradient().muli(w);
             }
         }
+        total += run.activityPenalty() + weightPenalty(parameters);
         totalLoss.add(total, batch);
         if (train) {
             graph.backward(run, grads);
+            for (Parameter p : parameters) {
+                if (p.regularizer() != null && p.trainable()) {
+                    p.regularizer().addGradient(p.value(), p.grad(), 1.0);
+                }
+            }
             optimizer.apply(parameters);
+            for (Parameter p : parameters) {
+                if (p.constraint() != null && p.trainable()) {
+                    p.constraint().apply(p.value());
+                }
+            }
         }
         for (int k = 0; k < outputs.length; k++) {
             for (Metric m : metrics.get(k)) {
@@ -193,6 +234,17 @@ public final class Trainer {
             graph.release(run);
         }
         return logs(graph);
+    }
+
+    /** Keras adds the weights' regularization penalties to the loss, in training and evaluation alike. */
+    private static double weightPenalty(List<Parameter> parameters) {
+        double sum = 0;
+        for (Parameter p : parameters) {
+            if (p.regularizer() != null) {
+                sum += p.regularizer().penalty(p.value());
+            }
+        }
+        return sum;
     }
 
     private Loss.Result lossOf(Graph graph, int k, INDArray y, INDArray out, INDArray sw, INDArray mask,
