@@ -15,6 +15,10 @@ public final class Constant implements Initializer {
         this.value = value;
     }
 
+    public double value() {
+        return value;
+    }
+
     @Override
     public INDArray initialize(long[] shape, DataType type) {
         return Nd4j.valueArrayOf(shape, value, type);

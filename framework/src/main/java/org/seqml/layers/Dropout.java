@@ -19,7 +19,7 @@ import org.seqml.RandomSeed;
  * SymbolicTensor h = new Dropout(0.5).apply(x);
  * }</pre>
  */
-public final class Dropout extends Layer {
+public final class Dropout extends Layer implements Stochastic {
 
     /** The options: the drop rate in [0, 1) and the seed of this layer's own random stream. */
     public record Config(double rate, long seed) {
@@ -32,6 +32,7 @@ public final class Dropout extends Layer {
 
     private final Config config;
     private Random rng;
+    private long calls;
 
     public Dropout(double rate) {
         this(new Config(rate, RandomSeed.next()));
@@ -56,7 +57,9 @@ public final class Dropout extends Layer {
             return single(inputs, masks, x, firstMask(masks), training, (INDArray) null);
         }
         INDArray keep = x.ulike();
-        Nd4j.getExecutioner().exec(new BernoulliDistribution(keep, 1.0 - config.rate()), random());
+        Random r = random();
+        r.setSeed(Stochastic.callSeed(config.seed(), calls++));
+        Nd4j.getExecutioner().exec(new BernoulliDistribution(keep, 1.0 - config.rate()), r);
         keep.divi(1.0 - config.rate());
         return single(inputs, masks, x.mul(keep), firstMask(masks), training, keep);
     }
@@ -68,7 +71,17 @@ public final class Dropout extends Layer {
         return new INDArray[] {keep == null ? dy : dy.mul(keep)};
     }
 
-    /** The layer's random stream, started from its seed on first use. */
+    @Override
+    public long randomCalls() {
+        return calls;
+    }
+
+    @Override
+    public void setRandomCalls(long value) {
+        this.calls = value;
+    }
+
+    /** The layer's random generator, reseeded for every call. */
     private Random random() {
         if (rng == null) {
             rng = Nd4j.getRandomFactory().getNewRandomInstance(config.seed());

@@ -130,6 +130,16 @@ public abstract class Layer {
         return activityRegularizer;
     }
 
+    /** The regularizers by weight name ("kernel", "bias", ...). */
+    public final Map<String, Regularizer> regularizers() {
+        return Collections.unmodifiableMap(regularizers);
+    }
+
+    /** The constraints by weight name. */
+    public final Map<String, Constraint> constraints() {
+        return Collections.unmodifiableMap(constraints);
+    }
+
     /** Projects "kernel" after each step (Keras's kernel_constraint). */
     public final <T extends Layer> T kernelConstraint(Constraint c) {
         return constrain("kernel", c);

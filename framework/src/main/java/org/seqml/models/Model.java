@@ -40,6 +40,8 @@ public class Model {
     private Graph graph;
     private Trainer trainer;
     private volatile boolean stopTraining;
+    private long shuffleSeed = org.seqml.RandomSeed.next();
+    private long epochsTrained;
 
     /** A model from one input to one output. */
     public Model(SymbolicTensor input, SymbolicTensor output) {
@@ -246,6 +248,44 @@ public class Model {
     /** Every output, for one array per input, computed in batches. */
     public INDArray[] predict(INDArray[] x, int batchSize) {
         return Trainer.predict(this, x, batchSize);
+    }
+
+    // ---- training state that a saved model carries ------------------------------------------
+
+    /** The seed of the epochs' shuffle orders: epoch n shuffles with a stream from (seed, n). */
+    public long shuffleSeed() {
+        return shuffleSeed;
+    }
+
+    /** Epochs trained so far, over every fit call: the next epoch's shuffle order depends on it. */
+    public long epochsTrained() {
+        return epochsTrained;
+    }
+
+    /** Restores the training state of a saved model. */
+    public void restoreTrainingState(long seed, long epochs) {
+        this.shuffleSeed = seed;
+        this.epochsTrained = epochs;
+    }
+
+    /** Called by the trainer after each epoch. */
+    public void countEpoch() {
+        epochsTrained++;
+    }
+
+    // ---- saving ---------------------------------------------------------------------------
+
+    /**
+     * Saves the architecture, weights, compile settings, optimizer state and training state to one
+     * file, atomically (a crash mid-save leaves the previous file whole).
+     */
+    public void save(java.nio.file.Path path) throws java.io.IOException {
+        org.seqml.io.ModelFile.save(this, path);
+    }
+
+    /** Loads a model saved by {@link #save}: compiled again if it was, ready to predict or to resume fit. */
+    public static Model load(java.nio.file.Path path) throws java.io.IOException {
+        return org.seqml.io.ModelFile.load(path);
     }
 
     // ---- stopping -------------------------------------------------------------------------

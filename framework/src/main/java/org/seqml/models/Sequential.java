@@ -32,7 +32,12 @@ public final class Sequential extends Model {
 
     /** A stack that starts at {@code input}. */
     public Sequential(SymbolicTensor input, Layer... layers) {
-        this();
+        this(null, input, layers);
+    }
+
+    /** A named stack that starts at {@code input}. */
+    public Sequential(String name, SymbolicTensor input, Layer... layers) {
+        super(name, "sequential");
         add(input);
         for (Layer l : layers) {
             add(l);

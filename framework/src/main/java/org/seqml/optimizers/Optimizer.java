@@ -171,6 +171,13 @@ public abstract class Optimizer {
         return slots.get(p);
     }
 
+    /** Restores a saved state: the step count and each weight's slots. */
+    public void restoreState(long steps, Map<Parameter, INDArray[]> saved) {
+        this.iterations = steps;
+        slots.clear();
+        slots.putAll(saved);
+    }
+
     /** The optimizer with this Keras name and Keras's defaults. */
     public static Optimizer get(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {

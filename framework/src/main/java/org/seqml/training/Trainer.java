@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.seqml.RandomSeed;
 import org.seqml.backend.CpuTuning;
 import org.seqml.callbacks.Callback;
 import org.seqml.callbacks.History;
@@ -56,6 +55,14 @@ public final class Trainer {
 
     public List<Loss> losses() {
         return losses;
+    }
+
+    public List<Double> lossWeights() {
+        return lossWeights;
+    }
+
+    public List<String> metricNames() {
+        return metricNames;
     }
 
     // ---- fit ------------------------------------------------------------------------------
@@ -117,13 +124,16 @@ public final class Trainer {
             c.setModel(model);
             c.setParams(o.epochs, steps, verbose);
         }
-        SplittableRandom shuffler = new SplittableRandom(RandomSeed.next());
         model.resetStopTraining();
         callbacks.forEach(c -> c.onTrainBegin(Map.of()));
         for (int epoch = o.initialEpoch; epoch < o.epochs && !model.stopTrainingRequested(); epoch++) {
             final int e = epoch;
             resetTrackers();
             callbacks.forEach(c -> c.onEpochBegin(e, Map.of()));
+            // the order depends on the model's seed and epoch count only, so a saved and resumed
+            // run shuffles exactly as an unbroken one
+            SplittableRandom shuffler = new SplittableRandom(
+                org.seqml.layers.Stochastic.callSeed(model.shuffleSeed(), model.epochsTrained()));
             Batches batches = Batches.of((int) n, o.batchSize, o.shuffle, shuffler);
             Map<String, Double> logs = Map.of();
             for (int b = 0; b < batches.count() && !model.stopTrainingRequested(); b++) {
@@ -138,6 +148,7 @@ public final class Trainer {
                 Map<String, Double> val = evaluateChecked(graph, valX, valY, o.batchSize, null);
                 val.forEach((k, v) -> epochLogs.put("val_" + k, v));
             }
+            model.countEpoch();
             callbacks.forEach(c -> c.onEpochEnd(e, epochLogs));
         }
         callbacks.forEach(c -> c.onTrainEnd(Map.of()));

@@ -66,6 +66,11 @@ public final class Bidirectional extends Layer {
             mergeMode);
     }
 
+    /** From a complete config, names kept (as a saved model restores it). */
+    public Bidirectional(Config config) {
+        this.config = config;
+    }
+
     public Config config() {
         return config;
     }

@@ -42,7 +42,7 @@ import org.seqml.layers.Parameter;
  *
  * @param <L> the concrete layer, so fluent options keep its type
  */
-public abstract class RNN<L extends RNN<L>> extends Layer {
+public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.layers.Stochastic {
 
     /** The loop's options, shared by every recurrent layer, with Keras's defaults (all off). */
     public record Options(boolean returnSequences, boolean returnState, boolean goBackwards, boolean stateful,
@@ -63,6 +63,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer {
     private final ArrayPool pool = new ArrayPool();   // free buffers only; a call's own arrays live in its Forward
     private INDArray[] carried;   // stateful: the final states of the last batch
     private Random rng;
+    private long calls;           // training calls that drew dropout masks
 
     protected RNN(Options options) {
         this.options = options;
@@ -111,7 +112,17 @@ public abstract class RNN<L extends RNN<L>> extends Layer {
 
     /** Restarts the dropout stream from the seed, so the next call draws the first masks again. */
     final void restartDropout() {
-        rng = null;
+        calls = 0;
+    }
+
+    @Override
+    public final long randomCalls() {
+        return calls;
+    }
+
+    @Override
+    public final void setRandomCalls(long value) {
+        this.calls = value;
     }
 
     /** Forgets the states carried by a stateful layer. */
@@ -228,6 +239,12 @@ public abstract class RNN<L extends RNN<L>> extends Layer {
         DataType type = kernel().value().dataType();
         ArrayPool.Lease lease = pool.lease();
         INDArray xt = timeMajor(x.castTo(type), lease.take(type, t, b, f));
+        if (training && (options.dropout() > 0 || options.recurrentDropout() > 0)) {
+            if (rng == null) {
+                rng = Nd4j.getRandomFactory().getNewRandomInstance(options.seed());
+            }
+            rng.setSeed(org.seqml.layers.Stochastic.callSeed(options.seed(), calls++));
+        }
         INDArray dropMask = null;
         if (training && options.dropout() > 0) {
             dropMask = keepMask(b, f, options.dropout(), type);
@@ -474,9 +491,6 @@ public abstract class RNN<L extends RNN<L>> extends Layer {
     }
 
     private INDArray keepMask(long rows, long cols, double rate, DataType type) {
-        if (rng == null) {
-            rng = Nd4j.getRandomFactory().getNewRandomInstance(options.seed());
-        }
         INDArray keep = Nd4j.create(type, rows, cols);
         Nd4j.getExecutioner().exec(new BernoulliDistribution(keep, 1.0 - rate), rng);
         return keep.divi(1.0 - rate);

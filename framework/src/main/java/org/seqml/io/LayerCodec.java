@@ -1,0 +1,276 @@
+package org.seqml.io;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.RecordComponent;
+import java.util.List;
+import java.util.Map;
+import org.seqml.Shape;
+import org.seqml.activations.Activation;
+import org.seqml.activations.Activations;
+import org.seqml.constraints.Constraint;
+import org.seqml.initializers.Constant;
+import org.seqml.initializers.Initializer;
+import org.seqml.layers.InputLayer;
+import org.seqml.layers.Layer;
+import org.seqml.layers.recurrent.RNN;
+import org.seqml.regularizers.Regularizer;
+
+/**
+ * A layer as JSON and back: its class, name, its config record (generically, component by
+ * component, as DESIGN.md asks: no layer writes its own), the recurrent loop options, and its
+ * regularizers and constraints. Weights are stored apart.
+ */
+final class LayerCodec {
+    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+    private static final Map<String, String> PACKAGES = Map.ofEntries(
+        Map.entry("Dense", "org.seqml.layers"), Map.entry("Embedding", "org.seqml.layers"),
+        Map.entry("Dropout", "org.seqml.layers"), Map.entry("Activation", "org.seqml.layers"),
+        Map.entry("Flatten", "org.seqml.layers"), Map.entry("RepeatVector", "org.seqml.layers"),
+        Map.entry("Masking", "org.seqml.layers"), Map.entry("TimeDistributed", "org.seqml.layers"),
+        Map.entry("InputLayer", "org.seqml.layers"), Map.entry("Concatenate", "org.seqml.layers.merging"),
+        Map.entry("Add", "org.seqml.layers.merging"), Map.entry("GlobalAveragePooling1D", "org.seqml.layers.pooling"),
+        Map.entry("GlobalMaxPooling1D", "org.seqml.layers.pooling"), Map.entry("LSTM", "org.seqml.layers.recurrent"),
+        Map.entry("GRU", "org.seqml.layers.recurrent"), Map.entry("SimpleRNN", "org.seqml.layers.recurrent"),
+        Map.entry("Bidirectional", "org.seqml.layers.recurrent"));
+
+    private LayerCodec() {
+    }
+
+    static ObjectNode encode(Layer layer) {
+        String cls = layer.getClass().getSimpleName();
+        if (!PACKAGES.containsKey(cls) || !layer.getClass().getPackageName().equals(PACKAGES.get(cls))) {
+            throw new IllegalArgumentException("cannot save " + layer.describe() + ": " + layer.getClass().getName()
+                + " is not one of seqml's layers");
+        }
+        ObjectNode node = JSON.objectNode();
+        node.put("class", cls);
+        node.put("name", layer.name());
+        node.put("trainable", layer.trainable());
+        if (layer instanceof InputLayer input) {
+            ArrayNode shape = node.putArray("shape");
+            for (long d : input.shape().dims()) {
+                shape.add(d);
+            }
+            return node;
+        }
+        Record config = configOf(layer);
+        if (config != null) {
+            node.set("config", record(config));
+        }
+        if (layer instanceof RNN<?> rnn) {
+            node.set("options", record(rnn.options()));
+        }
+        ObjectNode regs = node.putObject("regularizers");
+        layer.regularizers().forEach((w, r) -> regs.set(w, Beans.encode(r)));
+        ObjectNode cons = node.putObject("constraints");
+        layer.constraints().forEach((w, c) -> cons.set(w, Beans.encode(c)));
+        if (layer.activityRegularizer() != null) {
+            node.set("activity_regularizer", Beans.encode(layer.activityRegularizer()));
+        }
+        return node;
+    }
+
+    private static Record configOf(Layer layer) {
+        try {
+            return (Record) layer.getClass().getMethod("config").invoke(layer);
+        } catch (NoSuchMethodException e) {
+            return null;
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static ObjectNode record(Record r) {
+        ObjectNode node = JSON.objectNode();
+        for (RecordComponent c : r.getClass().getRecordComponents()) {
+            try {
+                node.set(c.getName(), value(c.getAccessor().invoke(r)));
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return node;
+    }
+
+    private static JsonNode value(Object v) {
+        if (v == null) {
+            return JSON.nullNode();
+        }
+        if (v instanceof Number || v instanceof Boolean || v instanceof String) {
+            return JSON.pojoNode(v);
+        }
+        if (v instanceof Activations a) {
+            return JSON.textNode(a.kerasName());
+        }
+        if (v instanceof Activation a) {
+            throw new IllegalArgumentException("cannot save the custom activation " + a.getClass().getName()
+                + "; only the built-in ones (Activations) are saved");
+        }
+        if (v instanceof Constant c) {
+            return JSON.objectNode().put("initializer", "constant").put("value", c.value());
+        }
+        if (v instanceof Initializer i) {
+            return JSON.objectNode().put("initializer", i.kerasName());
+        }
+        if (v instanceof Enum<?> e) {
+            return JSON.textNode(e.name());
+        }
+        if (v instanceof Layer l) {
+            return encode(l);
+        }
+        if (v instanceof Record r) {
+            return record(r);
+        }
+        throw new IllegalArgumentException("cannot save a config value of type " + v.getClass().getName());
+    }
+
+    static Layer decode(JsonNode node) throws ModelFileException {
+        String cls = node.path("class").asText();
+        String pkg = PACKAGES.get(cls);
+        if (pkg == null) {
+            throw new ModelFileException("unknown layer class '" + cls + "'");
+        }
+        try {
+            Class<?> type = Class.forName(pkg + "." + cls);
+            Layer layer;
+            if (type == InputLayer.class) {
+                JsonNode shape = node.get("shape");
+                long[] dims = new long[shape.size()];
+                for (int i = 0; i < dims.length; i++) {
+                    dims[i] = shape.get(i).asLong();
+                }
+                layer = new InputLayer(Shape.of(dims));
+            } else {
+                layer = construct(type, node);
+            }
+            layer = layer.named(node.get("name").asText());
+            for (var e : iterable(node.path("regularizers").fields())) {
+                regularize(layer, e.getKey(), (Regularizer) Beans.decode(e.getValue()));
+            }
+            for (var e : iterable(node.path("constraints").fields())) {
+                constrain(layer, e.getKey(), (Constraint) Beans.decode(e.getValue()));
+            }
+            if (node.hasNonNull("activity_regularizer")) {
+                layer.activityRegularizer((Regularizer) Beans.decode(node.get("activity_regularizer")));
+            }
+            return layer;
+        } catch (ModelFileException e) {
+            throw e;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new ModelFileException("cannot rebuild layer '" + node.path("name").asText() + "' (" + cls + "): "
+                + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+        }
+    }
+
+    private static <T> Iterable<T> iterable(java.util.Iterator<T> it) {
+        return () -> it;
+    }
+
+    private static void regularize(Layer layer, String weight, Regularizer r) {
+        switch (weight) {
+            case "kernel" -> layer.kernelRegularizer(r);
+            case "recurrent_kernel" -> layer.recurrentRegularizer(r);
+            case "bias" -> layer.biasRegularizer(r);
+            case "embeddings" -> layer.embeddingsRegularizer(r);
+            default -> throw new IllegalArgumentException("no regularizer role '" + weight + "'");
+        }
+    }
+
+    private static void constrain(Layer layer, String weight, Constraint c) {
+        switch (weight) {
+            case "kernel" -> layer.kernelConstraint(c);
+            case "recurrent_kernel" -> layer.recurrentConstraint(c);
+            case "bias" -> layer.biasConstraint(c);
+            case "embeddings" -> layer.embeddingsConstraint(c);
+            default -> throw new IllegalArgumentException("no constraint role '" + weight + "'");
+        }
+    }
+
+    /** The layer from its config: (Config), (Config, Options) for recurrent layers, the config's values, or nothing. */
+    private static Layer construct(Class<?> type, JsonNode node) throws ReflectiveOperationException, ModelFileException {
+        if (!node.has("config")) {
+            return (Layer) type.getDeclaredConstructor().newInstance();
+        }
+        Class<?> configType = Class.forName(type.getName() + "$Config");
+        Record config = (Record) readRecord(configType, node.get("config"));
+        if (RNN.class.isAssignableFrom(type)) {
+            Record options = (Record) readRecord(RNN.Options.class, node.get("options"));
+            return (Layer) type.getConstructor(configType, RNN.Options.class).newInstance(config, options);
+        }
+        try {
+            return (Layer) type.getConstructor(configType).newInstance(config);
+        } catch (NoSuchMethodException e) {
+            RecordComponent[] parts = configType.getRecordComponents();
+            Class<?>[] types = new Class<?>[parts.length];
+            Object[] args = new Object[parts.length];
+            for (int i = 0; i < parts.length; i++) {
+                types[i] = parts[i].getType();
+                args[i] = parts[i].getAccessor().invoke(config);
+            }
+            Constructor<?> ctor = type.getConstructor(types);
+            return (Layer) ctor.newInstance(args);
+        }
+    }
+
+    private static Object readRecord(Class<?> type, JsonNode node) throws ReflectiveOperationException, ModelFileException {
+        RecordComponent[] parts = type.getRecordComponents();
+        Class<?>[] types = new Class<?>[parts.length];
+        Object[] args = new Object[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            types[i] = parts[i].getType();
+            args[i] = read(node.get(parts[i].getName()), types[i]);
+        }
+        Constructor<?> ctor = type.getDeclaredConstructor(types);
+        ctor.setAccessible(true);
+        return ctor.newInstance(args);
+    }
+
+    private static Object read(JsonNode v, Class<?> type) throws ReflectiveOperationException, ModelFileException {
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (type == int.class) {
+            return v.asInt();
+        }
+        if (type == long.class) {
+            return v.asLong();
+        }
+        if (type == double.class) {
+            return v.asDouble();
+        }
+        if (type == boolean.class) {
+            return v.asBoolean();
+        }
+        if (type == String.class) {
+            return v.asText();
+        }
+        if (type == Activation.class) {
+            return Activation.get(v.asText());
+        }
+        if (type == Initializer.class) {
+            String name = v.path("initializer").asText();
+            return name.equals("constant") ? new Constant(v.path("value").asDouble())
+                : name.equals("variance_scaling") ? Initializer.get("glorot_uniform") : Initializer.get(name);
+        }
+        if (type.isEnum()) {
+            @SuppressWarnings({"unchecked", "rawtypes"})
+            Object e = Enum.valueOf((Class<Enum>) type, v.asText());
+            return e;
+        }
+        if (Layer.class.isAssignableFrom(type)) {
+            return decode(v);
+        }
+        if (type.isRecord()) {
+            return readRecord(type, v);
+        }
+        throw new ModelFileException("cannot read a config value of type " + type.getName());
+    }
+
+    static List<String> knownClasses() {
+        return List.copyOf(PACKAGES.keySet());
+    }
+}

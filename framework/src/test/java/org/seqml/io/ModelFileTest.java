@@ -1,0 +1,170 @@
+package org.seqml.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.seqml.RandomSeed;
+import org.seqml.Shape;
+import org.seqml.layers.Dense;
+import org.seqml.layers.Dropout;
+import org.seqml.layers.Embedding;
+import org.seqml.layers.merging.Concatenate;
+import org.seqml.layers.recurrent.Bidirectional;
+import org.seqml.layers.recurrent.GRU;
+import org.seqml.layers.recurrent.LSTM;
+import org.seqml.losses.BinaryCrossentropy;
+import org.seqml.losses.Loss;
+import org.seqml.losses.MeanSquaredError;
+import org.seqml.models.Input;
+import org.seqml.models.Model;
+import org.seqml.models.Sequential;
+import org.seqml.models.SymbolicTensor;
+import org.seqml.optimizers.Adam;
+import org.seqml.regularizers.L2;
+import org.seqml.training.FitOptions;
+
+class ModelFileTest {
+
+    private static INDArray tokens(int n, long seed) {
+        Nd4j.getRandom().setSeed(seed);
+        return org.nd4j.linalg.ops.transforms.Transforms.floor(Nd4j.rand(DataType.FLOAT, n, 7).muli(19), false);
+    }
+
+    private static Sequential classifier() {
+        return new Sequential(Input.of(Shape.UNKNOWN), new Embedding(20, 6).maskZero(true),
+            new LSTM(5).returnSequences(true).dropout(0.2).recurrentDropout(0.2), new GRU(4),
+            new Dropout(0.3), new Dense(1).activation("sigmoid").kernelRegularizer(new L2(0.01)));
+    }
+
+    @Test
+    void aFunctionalModelRoundTripsWithItsCompileSettings(@TempDir Path dir) throws IOException {
+        RandomSeed.set(8);
+        SymbolicTensor a = Input.of("a", 5, 3);
+        SymbolicTensor b = Input.of("b", 5, 3);
+        Bidirectional shared = new Bidirectional(new LSTM(4));
+        SymbolicTensor both = new Concatenate().apply(shared.apply(a), shared.apply(b));
+        Model model = new Model(List.of(a, b), List.of(new Dense(1).named("score").apply(both),
+            new Dense(1).activation("sigmoid").named("same").apply(both)), "pair");
+        model.compile(new Adam(0.003).clipnorm(1.0), List.<Loss>of(new MeanSquaredError(),
+            new BinaryCrossentropy().fromLogits(false)), List.of(1.0, 0.5), "accuracy");
+        INDArray[] x = {Nd4j.rand(DataType.FLOAT, 6, 5, 3), Nd4j.rand(DataType.FLOAT, 6, 5, 3)};
+        model.trainOnBatch(x, new INDArray[] {Nd4j.rand(DataType.FLOAT, 6, 1), Nd4j.ones(DataType.FLOAT, 6, 1)});
+        Path file = dir.resolve("pair.seqml");
+        model.save(file);
+        Model loaded = Model.load(file);
+        assertEquals("pair", loaded.name());
+        assertEquals(model.getWeights(), loaded.getWeights());
+        INDArray[] p1 = model.predict(x, 6);
+        INDArray[] p2 = loaded.predict(x, 6);
+        assertEquals(p1[0], p2[0]);
+        assertEquals(p1[1], p2[1]);
+        assertEquals(0.003, loaded.optimizer().learningRate(), 1e-12);
+        assertEquals(1, loaded.optimizer().iterations());
+        assertEquals(model.layers().size(), loaded.layers().size());
+    }
+
+    @Test
+    void resumingFromAFileContinuesExactly(@TempDir Path dir) throws IOException {
+        INDArray x = tokens(48, 1);
+        INDArray y = Nd4j.rand(DataType.FLOAT, 48, 1).gt(0.5).castTo(DataType.FLOAT);
+        FitOptions four = new FitOptions().epochs(4).batchSize(16).verbose(0);
+
+        RandomSeed.set(21);
+        Sequential straight = classifier();
+        straight.compile(new Adam(0.01), "binary_crossentropy", "accuracy");
+        straight.fit(x, y, four);
+
+        RandomSeed.set(21);
+        Sequential first = classifier();
+        first.compile(new Adam(0.01), "binary_crossentropy", "accuracy");
+        first.fit(x, y, new FitOptions().epochs(2).batchSize(16).verbose(0));
+        Path file = dir.resolve("half.seqml");
+        first.save(file);
+        RandomSeed.set(999);   // whatever happens in between must not matter
+        Model resumed = Model.load(file);
+        resumed.fit(x, y, new FitOptions().epochs(4).initialEpoch(2).batchSize(16).verbose(0));
+
+        List<INDArray> expected = straight.getWeights();
+        List<INDArray> actual = resumed.getWeights();
+        for (int i = 0; i < expected.size(); i++) {
+            assertEquals(expected.get(i), actual.get(i), "weight " + i + " after 2 + 2 epochs equals 4 straight");
+        }
+    }
+
+    @Test
+    void aCrashMidSaveLeavesThePreviousFileWhole(@TempDir Path dir) throws IOException {
+        RandomSeed.set(4);
+        Sequential model = classifier();
+        model.compile("adam", "binary_crossentropy");
+        INDArray x = tokens(8, 2);
+        Path file = dir.resolve("model.seqml");
+        model.save(file);
+        INDArray before = model.predict(x);
+        model.trainOnBatch(x, Nd4j.ones(DataType.FLOAT, 8, 1));
+        long size = Files.size(file);
+        assertThrows(IOException.class, () -> ModelFile.save(model, file, size / 2));
+        assertEquals(before, Model.load(file).predict(x), "the old file is intact");
+        try (var listing = Files.list(dir)) {
+            assertEquals(List.of(file), listing.toList(), "no partial file left behind");
+        }
+    }
+
+    @Test
+    void truncatedCorruptOrForeignFilesGetAClearError(@TempDir Path dir) throws IOException {
+        RandomSeed.set(5);
+        Sequential model = classifier();
+        Path file = dir.resolve("ok.seqml");
+        model.save(file);
+        byte[] bytes = Files.readAllBytes(file);
+
+        Path truncated = dir.resolve("truncated.seqml");
+        Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        ModelFileException t = assertThrows(ModelFileException.class, () -> Model.load(truncated));
+        assertTrue(t.getMessage().contains("truncated"), t.getMessage());
+
+        Path noise = dir.resolve("noise.seqml");
+        byte[] random = new byte[2000];
+        new java.util.Random(1).nextBytes(random);
+        Files.write(noise, random);
+        assertThrows(ModelFileException.class, () -> Model.load(noise));
+
+        Path foreign = dir.resolve("foreign.zip");
+        try (var zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(foreign))) {
+            zip.putNextEntry(new java.util.zip.ZipEntry("model.json"));
+            zip.write("{\"format\": \"keras\", \"version\": 3}".getBytes());
+            zip.closeEntry();
+        }
+        ModelFileException f = assertThrows(ModelFileException.class, () -> Model.load(foreign));
+        assertTrue(f.getMessage().contains("not a seqml model"), f.getMessage());
+
+        Path corrupt = dir.resolve("corrupt.seqml");
+        byte[] flipped = bytes.clone();
+        for (int i = bytes.length / 3; i < bytes.length / 3 + 64; i++) {
+            flipped[i] ^= 0x5A;
+        }
+        Files.write(corrupt, flipped);
+        assertThrows(ModelFileException.class, () -> Model.load(corrupt));
+    }
+
+    @Test
+    void theFrozenVersion1FixtureStillLoads() throws IOException {
+        Path fixture = Path.of("src/test/resources/fixtures/classifier-v1.seqml");
+        Model model = Model.load(fixture);
+        INDArray x = Nd4j.create(new double[][] {{3, 1, 4, 1, 5, 0, 0}, {9, 2, 6, 5, 3, 5, 8}}).castTo(DataType.FLOAT);
+        INDArray p = model.predict(x);
+        double[] expected = FixtureValues.EXPECTED;
+        assertEquals(expected[0], p.getDouble(0, 0), 1e-6);
+        assertEquals(expected[1], p.getDouble(1, 0), 1e-6);
+        assertEquals("adam", model.optimizer().kerasName());
+    }
+}
