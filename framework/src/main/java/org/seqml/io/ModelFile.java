@@ -72,8 +72,64 @@ public final class ModelFile {
         save(model, path, Long.MAX_VALUE);
     }
 
+    /** Writes only the weights (by layer name, with shapes), atomically: Keras's save_weights. */
+    public static void saveWeights(Model model, Path path) throws IOException {
+        atomically(path, Long.MAX_VALUE, zip -> {
+            ObjectNode root = JSON.createObjectNode();
+            root.put("format", FORMAT + "-weights");
+            root.put("version", VERSION);
+            List<INDArray> arrays = new ArrayList<>();
+            ArrayNode weights = root.putArray("weights");
+            for (Layer l : model.layers()) {
+                for (Parameter p : l.weights()) {
+                    weights.add(array(p.value(), arrays).put("layer", l.name()).put("name", p.name()));
+                }
+            }
+            writeEntries(zip, root, arrays);
+        });
+    }
+
+    /** Sets {@code model}'s weights from a file of {@link #saveWeights}, matching layers by name and weights by order. */
+    public static void loadWeights(Model model, Path path) throws IOException {
+        Map<String, byte[]> entries = entries(path);
+        JsonNode root = parse(path, entries, FORMAT + "-weights");
+        Map<String, List<INDArray>> byLayer = new java.util.LinkedHashMap<>();
+        for (JsonNode w : root.get("weights")) {
+            byLayer.computeIfAbsent(w.path("layer").asText(), k -> new ArrayList<>()).add(read(w, entries));
+        }
+        List<Runnable> assignments = new ArrayList<>();
+        for (Layer l : model.layers()) {
+            if (l.weights().isEmpty()) {
+                continue;
+            }
+            List<INDArray> values = byLayer.get(l.name());
+            if (values == null) {
+                throw new ModelFileException(path + " has no weights for layer '" + l.name() + "'; it has "
+                    + byLayer.keySet() + ".");
+            }
+            for (int i = 0; i < values.size(); i++) {
+                if (i >= l.weights().size()
+                    || !java.util.Arrays.equals(values.get(i).shape(), l.weights().get(i).value().shape())) {
+                    throw new ModelFileException(path + ": weights of layer '" + l.name() + "' do not fit its shapes.");
+                }
+            }
+            assignments.add(() -> l.setWeights(values));
+        }
+        assignments.forEach(Runnable::run);   // only once every layer has been checked: never half-loaded
+    }
+
     /** As {@link #save(Model, Path)}; the write fails after {@code failAfter} bytes (tests of a crash mid-save). */
     static void save(Model model, Path path, long failAfter) throws IOException {
+        atomically(path, failAfter, zip -> write(model, zip));
+    }
+
+    /** What a save writes into the zip. */
+    private interface Writer {
+        void write(ZipOutputStream zip) throws IOException;
+    }
+
+    /** Writes beside the target, forces it to disk, then moves it over the target in one step. */
+    private static void atomically(Path path, long failAfter, Writer writer) throws IOException {
         Path dir = path.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + path.getFileName() + ".", ".tmp");
@@ -81,7 +137,7 @@ public final class ModelFile {
             try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
                  OutputStream raw = java.nio.channels.Channels.newOutputStream(channel);
                  ZipOutputStream zip = new ZipOutputStream(new Limited(raw, failAfter))) {
-                write(model, zip);
+                writer.write(zip);
                 zip.finish();
                 zip.flush();
                 channel.force(true);
@@ -136,6 +192,10 @@ public final class ModelFile {
         ObjectNode calls = training.putObject("random_calls");
         stochastic(graph).forEach((name, layer) -> calls.put(name, layer.randomCalls()));
 
+        writeEntries(zip, root, arrays);
+    }
+
+    private static void writeEntries(ZipOutputStream zip, ObjectNode root, List<INDArray> arrays) throws IOException {
         zip.putNextEntry(new ZipEntry("model.json"));
         zip.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
         zip.closeEntry();
@@ -267,6 +327,18 @@ public final class ModelFile {
     /** Reads a model written by {@link #save}. */
     public static Model load(Path path) throws IOException {
         Map<String, byte[]> entries = entries(path);
+        JsonNode root = parse(path, entries, FORMAT);
+        try {
+            return restore(root, entries);
+        } catch (ModelFileException e) {
+            throw new ModelFileException(path + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new ModelFileException(path + ": cannot rebuild the model: " + e.getMessage(), e);
+        }
+    }
+
+    /** model.json of a file of the expected format and version. */
+    private static JsonNode parse(Path path, Map<String, byte[]> entries, String format) throws ModelFileException {
         byte[] json = entries.get("model.json");
         if (json == null) {
             throw new ModelFileException(path + " is not a seqml model: it has no model.json");
@@ -277,20 +349,15 @@ public final class ModelFile {
         } catch (IOException e) {
             throw new ModelFileException(path + ": model.json is not valid JSON (corrupt file?)", e);
         }
-        if (!FORMAT.equals(root.path("format").asText())) {
-            throw new ModelFileException(path + " is not a seqml model (format '" + root.path("format").asText() + "')");
+        if (!format.equals(root.path("format").asText())) {
+            throw new ModelFileException(path + " is not a seqml " + (format.equals(FORMAT) ? "model" : "weights")
+                + " file (format '" + root.path("format").asText() + "')");
         }
         if (root.path("version").asInt() != VERSION) {
             throw new ModelFileException(path + " has format version " + root.path("version").asInt()
                 + "; this seqml reads version " + VERSION + ".");
         }
-        try {
-            return restore(root, entries);
-        } catch (ModelFileException e) {
-            throw new ModelFileException(path + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            throw new ModelFileException(path + ": cannot rebuild the model: " + e.getMessage(), e);
-        }
+        return root;
     }
 
     private static Map<String, byte[]> entries(Path path) throws IOException {

@@ -283,6 +283,16 @@ public class Model {
         org.seqml.io.ModelFile.save(this, path);
     }
 
+    /** Saves the weights only (Keras's save_weights), atomically. */
+    public void saveWeights(java.nio.file.Path path) throws java.io.IOException {
+        org.seqml.io.ModelFile.saveWeights(this, path);
+    }
+
+    /** Loads weights saved by {@link #saveWeights} into this model's layers, matched by name. */
+    public void loadWeights(java.nio.file.Path path) throws java.io.IOException {
+        org.seqml.io.ModelFile.loadWeights(this, path);
+    }
+
     /** Loads a model saved by {@link #save}: compiled again if it was, ready to predict or to resume fit. */
     public static Model load(java.nio.file.Path path) throws java.io.IOException {
         return org.seqml.io.ModelFile.load(path);

@@ -1,0 +1,62 @@
+package org.seqml.callbacks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.seqml.RandomSeed;
+import org.seqml.layers.Dense;
+import org.seqml.models.Input;
+import org.seqml.models.Model;
+import org.seqml.models.Sequential;
+import org.seqml.training.FitOptions;
+
+class ModelCheckpointTest {
+
+    @Test
+    void fileNamesFollowTheTemplate() {
+        Map<String, Double> logs = Map.of("val_loss", 0.41234, "accuracy", 0.9);
+        assertEquals("ckpt-03-0.41.seqml", ModelCheckpoint.fileName("ckpt-{epoch:02d}-{val_loss:.2f}.seqml", 2, logs));
+        assertEquals("m-1-0.9000", ModelCheckpoint.fileName("m-{epoch}-{accuracy:.4f}", 0, logs));
+        assertEquals("e=4.1234e-01", ModelCheckpoint.fileName("e={val_loss:.4e}", 0, logs));
+        assertThrows(IllegalArgumentException.class, () -> ModelCheckpoint.fileName("{nope}", 0, logs));
+    }
+
+    @Test
+    void savesEveryEpochOrOnlyTheBestAndWeightsOnly(@TempDir Path dir) throws IOException {
+        RandomSeed.set(6);
+        Sequential model = new Sequential(Input.of(3), new Dense(1));
+        model.compile("sgd", "mse");
+        INDArray x = Nd4j.rand(DataType.FLOAT, 16, 3);
+        INDArray y = Nd4j.rand(DataType.FLOAT, 16, 1);
+        String every = dir.resolve("all-{epoch:02d}.seqml").toString();
+        double[] scores = {0.5, 0.7, 0.3, 0.4};
+        Callback score = new LambdaCallback().onEpochEnd((e, logs) -> logs.put("score", scores[e]));
+        String best = dir.resolve("best-{epoch}.seqml").toString();
+        model.fit(x, y, new FitOptions().epochs(4).batchSize(8).verbose(0).callbacks(score,
+            new ModelCheckpoint(every), new ModelCheckpoint(best).monitor("score", "min").saveBestOnly(true),
+            new ModelCheckpoint(dir.resolve("w.weights").toString()).saveWeightsOnly(true)));
+        for (int e = 1; e <= 4; e++) {
+            assertTrue(Files.exists(dir.resolve(String.format("all-%02d.seqml", e))));
+        }
+        assertTrue(Files.exists(dir.resolve("best-1.seqml")) && Files.exists(dir.resolve("best-3.seqml")));
+        assertEquals(2, Files.list(dir).filter(p -> p.getFileName().toString().startsWith("best")).count(),
+            "epochs 2 and 4 did not improve");
+        Model last = Model.load(dir.resolve("all-04.seqml"));
+        assertEquals(model.getWeights(), last.getWeights());
+        Sequential fresh = new Sequential(Input.of(3), new Dense(1).named(model.layers().get(1).name() + "_copy"));
+        assertThrows(IOException.class, () -> fresh.loadWeights(dir.resolve("w.weights")), "layers matched by name");
+        Model sameNames = Model.load(dir.resolve("all-01.seqml"));
+        sameNames.loadWeights(dir.resolve("w.weights"));
+        assertEquals(model.getWeights(), sameNames.getWeights(), "weights-only file of the last epoch");
+    }
+}
