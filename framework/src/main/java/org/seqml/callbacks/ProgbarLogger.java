@@ -50,8 +50,8 @@ public final class ProgbarLogger extends Callback {
         seen = batch + 1;
         if (verbose == 1) {
             double elapsed = seconds();
-            double eta = elapsed / seen * (steps - seen);
-            out.print("\r" + bar(seen) + " - ETA: " + Math.round(eta) + "s" + values(logs));
+            String eta = steps > 0 ? " - ETA: " + Math.round(elapsed / seen * (steps - seen)) + "s" : "";
+            out.print("\r" + bar(seen) + eta + values(logs));
             out.flush();
         }
     }
@@ -63,7 +63,8 @@ public final class ProgbarLogger extends Callback {
         if (verbose == 1) {
             out.println("\r" + bar(seen) + timing + values(logs));
         } else if (verbose == 2) {
-            out.println("Epoch " + (epoch + 1) + "/" + epochs + " - " + seen + "/" + steps + timing + values(logs));
+            out.println("Epoch " + (epoch + 1) + "/" + epochs + " - " + seen + "/" + (steps > 0 ? steps : seen) + timing
+                + values(logs));
         }
         out.flush();
     }
@@ -74,6 +75,9 @@ public final class ProgbarLogger extends Callback {
 
     /** "12/50 [=====>........................]" as Keras draws it. */
     String bar(int current) {
+        if (steps <= 0) {
+            return current + "/Unknown";
+        }
         int digits = Integer.toString(steps).length();
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%" + digits + "d/%d [", current, steps));
         int filled = steps == 0 ? WIDTH : (int) ((long) WIDTH * current / steps);

@@ -213,6 +213,16 @@ public class Model {
         return trainer("fit").fit(x, y, options);
     }
 
+    /** Trains on the batches of a Dataset (arrays or a stream); batch size and shuffling are the Dataset's. */
+    public History fit(org.seqml.data.Dataset data, FitOptions options) {
+        return trainer("fit").fit(data, options);
+    }
+
+    /** The loss and metrics over every batch of a Dataset. */
+    public Map<String, Double> evaluate(org.seqml.data.Dataset data) {
+        return trainer("evaluate").evaluate(data);
+    }
+
     public Map<String, Double> evaluate(INDArray x, INDArray y) {
         return evaluate(new INDArray[] {x}, new INDArray[] {y}, 32);
     }

@@ -23,6 +23,7 @@ public final class FitOptions {
     boolean shuffle = true;
     double validationSplit;
     INDArray[] validationX;
+    org.seqml.data.Dataset validationDataset;
     INDArray[] validationY;
     INDArray sampleWeight;
     java.util.Map<Integer, Double> classWeight;
@@ -81,6 +82,12 @@ public final class FitOptions {
     public FitOptions validationData(INDArray[] x, INDArray[] y) {
         this.validationX = x;
         this.validationY = y;
+        return this;
+    }
+
+    /** Validation batches from a Dataset (evaluated in order after every epoch). */
+    public FitOptions validationData(org.seqml.data.Dataset data) {
+        this.validationDataset = data;
         return this;
     }
 

@@ -4,13 +4,17 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
+import java.util.Iterator;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.seqml.backend.CpuTuning;
 import org.seqml.callbacks.Callback;
 import org.seqml.callbacks.History;
 import org.seqml.callbacks.ProgbarLogger;
+import org.seqml.data.ArrayDataset;
+import org.seqml.data.Batch;
+import org.seqml.data.Dataset;
+import org.seqml.layers.Stochastic;
 import org.seqml.layers.Parameter;
 import org.seqml.losses.Loss;
 import org.seqml.metrics.Mean;
@@ -91,24 +95,37 @@ public final class Trainer {
         if (sw != null) {
             DataCheck.sameSamples(n, new INDArray[] {sw}, "sampleWeight");
         }
-        INDArray[] valX = null;
-        INDArray[] valY = null;
+        Dataset validation = null;
         if (o.validationX != null) {
-            valX = DataCheck.inputs(graph, o.validationX);
-            valY = DataCheck.labels(graph, o.validationY);
+            validation = Dataset.fromArrays(DataCheck.inputs(graph, o.validationX), DataCheck.labels(graph, o.validationY),
+                null).batch(o.batchSize).shuffle(false);
         } else if (o.validationSplit > 0) {
             long split = (long) Math.floor(n * (1 - o.validationSplit));
             if (split <= 0 || split >= n) {
                 throw new IllegalArgumentException("fit: validationSplit " + o.validationSplit + " of " + n
                     + " samples leaves no training or no validation samples.");
             }
-            valX = rowsOf(x, split, n);
-            valY = rowsOf(y, split, n);
+            validation = Dataset.fromArrays(rowsOf(x, split, n), rowsOf(y, split, n), null).batch(o.batchSize)
+                .shuffle(false);
             x = rowsOf(x, 0, split);
             y = rowsOf(y, 0, split);
-            sw = sw == null ? null : Batches.rows(sw, 0, split);
-            n = split;
+            sw = sw == null ? null : ArrayDataset.rows(sw, 0, split);
         }
+        ArrayDataset train = Dataset.fromArrays(x, y, sw).batch(o.batchSize).shuffle(o.shuffle);
+        return loop(train, validation != null ? validation : o.validationDataset, o, true);
+    }
+
+    /** Trains on the batches of a Dataset (checked batch by batch); the same loop as for arrays. */
+    public History fit(Dataset data, FitOptions o) {
+        int mode = CpuTuning.flushDenormals();
+        try {
+            return loop(data, o.validationDataset, o, false);
+        } finally {
+            CpuTuning.restore(mode);
+        }
+    }
+
+    private History loop(Dataset train, Dataset validation, FitOptions o, boolean checked) {
         int verbose = o.verbose >= 0 ? o.verbose : System.console() != null ? 1 : 2;
         History history = new History();
         List<Callback> callbacks = new ArrayList<>();
@@ -119,10 +136,9 @@ public final class Trainer {
         }
         callbacks.addAll(o.callbacks);
         callbacks.add(history);
-        int steps = (int) ((n + o.batchSize - 1) / o.batchSize);
         for (Callback c : callbacks) {
             c.setModel(model);
-            c.setParams(o.epochs, steps, verbose);
+            c.setParams(o.epochs, Math.max(train.steps(), 0), verbose);
         }
         model.resetStopTraining();
         callbacks.forEach(c -> c.onTrainBegin(Map.of()));
@@ -132,20 +148,22 @@ public final class Trainer {
             callbacks.forEach(c -> c.onEpochBegin(e, Map.of()));
             // the order depends on the model's seed and epoch count only, so a saved and resumed
             // run shuffles exactly as an unbroken one
-            SplittableRandom shuffler = new SplittableRandom(
-                org.seqml.layers.Stochastic.callSeed(model.shuffleSeed(), model.epochsTrained()));
-            Batches batches = Batches.of((int) n, o.batchSize, o.shuffle, shuffler);
+            Iterator<Batch> batches = train.batches(Stochastic.callSeed(model.shuffleSeed(), model.epochsTrained()));
             Map<String, Double> logs = Map.of();
-            for (int b = 0; b < batches.count() && !model.stopTrainingRequested(); b++) {
-                final int batch = b;
-                callbacks.forEach(c -> c.onTrainBatchBegin(batch, Map.of()));
-                logs = step(graph, take(x, batches, b), take(y, batches, b), batches.take(sw, b), true);
+            for (int b = 0; batches.hasNext() && !model.stopTrainingRequested(); b++) {
+                final int index = b;
+                Batch batch = batches.next();
+                callbacks.forEach(c -> c.onTrainBatchBegin(index, Map.of()));
+                Graph graph = model.graphFor(batch.x());
+                INDArray[] x = checked ? batch.x() : DataCheck.inputs(graph, batch.x());
+                INDArray[] y = checked ? batch.y() : DataCheck.labels(graph, batch.y());
+                logs = step(graph, x, y, batch.sampleWeight(), true);
                 final Map<String, Double> batchLogs = logs;
-                callbacks.forEach(c -> c.onTrainBatchEnd(batch, batchLogs));
+                callbacks.forEach(c -> c.onTrainBatchEnd(index, batchLogs));
             }
             Map<String, Double> epochLogs = new LinkedHashMap<>(logs);
-            if (valX != null) {
-                Map<String, Double> val = evaluateChecked(graph, valX, valY, o.batchSize, null);
+            if (validation != null) {
+                Map<String, Double> val = evaluateDataset(validation);
                 val.forEach((k, v) -> epochLogs.put("val_" + k, v));
             }
             model.countEpoch();
@@ -181,18 +199,10 @@ public final class Trainer {
             ids.castTo(org.nd4j.linalg.api.buffer.DataType.INT64), 0))[0];
     }
 
-    private static INDArray[] take(INDArray[] arrays, Batches batches, int b) {
-        INDArray[] out = new INDArray[arrays.length];
-        for (int i = 0; i < arrays.length; i++) {
-            out[i] = batches.take(arrays[i], b);
-        }
-        return out;
-    }
-
     private static INDArray[] rowsOf(INDArray[] arrays, long from, long to) {
         INDArray[] out = new INDArray[arrays.length];
         for (int i = 0; i < arrays.length; i++) {
-            out[i] = Batches.rows(arrays[i], from, to).dup('c');
+            out[i] = ArrayDataset.rows(arrays[i], from, to).dup('c');
         }
         return out;
     }
@@ -314,18 +324,30 @@ public final class Trainer {
             INDArray[] x = DataCheck.inputs(graph, xRaw);
             INDArray[] y = DataCheck.labels(graph, yRaw);
             DataCheck.sameSamples(x[0].size(0), y, "A label array");
-            return evaluateChecked(graph, x, y, batchSize, sampleWeight);
+            return evaluateDataset(Dataset.fromArrays(x, y, sampleWeight).batch(batchSize).shuffle(false));
         } finally {
             CpuTuning.restore(mode);
         }
     }
 
-    private Map<String, Double> evaluateChecked(Graph graph, INDArray[] x, INDArray[] y, int batchSize, INDArray sw) {
+    /** The loss and metrics over every batch of a Dataset (in order), by name. */
+    public Map<String, Double> evaluate(Dataset data) {
+        int mode = CpuTuning.flushDenormals();
+        try {
+            return evaluateDataset(data);
+        } finally {
+            CpuTuning.restore(mode);
+        }
+    }
+
+    private Map<String, Double> evaluateDataset(Dataset data) {
         resetTrackers();
-        Batches batches = Batches.of((int) x[0].size(0), batchSize, false, null);
+        Iterator<Batch> batches = data.batches(0);
         Map<String, Double> logs = Map.of();
-        for (int b = 0; b < batches.count(); b++) {
-            logs = step(graph, take(x, batches, b), take(y, batches, b), batches.take(sw, b), false);
+        while (batches.hasNext()) {
+            Batch b = batches.next();
+            Graph graph = model.graphFor(b.x());
+            logs = step(graph, DataCheck.inputs(graph, b.x()), DataCheck.labels(graph, b.y()), b.sampleWeight(), false);
         }
         return new LinkedHashMap<>(logs);
     }
@@ -358,13 +380,13 @@ public final class Trainer {
     private static INDArray[] predictFlushed(Model model, INDArray[] xRaw, int batchSize) {
         Graph graph = model.graphFor(xRaw);
         INDArray[] x = DataCheck.inputs(graph, xRaw);
-        Batches batches = Batches.of((int) x[0].size(0), batchSize, false, null);
+        Iterator<Batch> batches = Dataset.fromArrays(x, new INDArray[0], null).batch(batchSize).shuffle(false).batches(0);
         List<List<INDArray>> parts = new ArrayList<>();
         for (int k = 0; k < graph.outputs().size(); k++) {
             parts.add(new ArrayList<>());
         }
-        for (int b = 0; b < batches.count(); b++) {
-            Graph.Run run = graph.forward(take(x, batches, b), false);
+        while (batches.hasNext()) {
+            Graph.Run run = graph.forward(batches.next().x(), false);
             INDArray[] out = run.outputs();
             for (int k = 0; k < out.length; k++) {
                 parts.get(k).add(out[k]);
