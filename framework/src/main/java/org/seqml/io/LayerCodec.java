@@ -195,7 +195,7 @@ final class LayerCodec {
         if (!node.has("config")) {
             return (Layer) type.getDeclaredConstructor().newInstance();
         }
-        Class<?> configType = Class.forName(type.getName() + "$Config");
+        Class<?> configType = type.getMethod("config").getReturnType();
         Record config = (Record) readRecord(configType, node.get("config"));
         if (RNN.class.isAssignableFrom(type)) {
             Record options = (Record) readRecord(RNN.Options.class, node.get("options"));

@@ -72,9 +72,14 @@ public final class Trainer {
     // ---- fit ------------------------------------------------------------------------------
 
     public History fit(INDArray[] xRaw, INDArray[] yRaw, FitOptions o) {
+        return flushed(() -> fitFlushed(xRaw, yRaw, o));
+    }
+
+    /** Runs {@code work} with denormals flushed on this thread, restoring the mode after (see CpuTuning). */
+    private static <T> T flushed(java.util.function.Supplier<T> work) {
         int mode = CpuTuning.flushDenormals();
         try {
-            return fitFlushed(xRaw, yRaw, o);
+            return work.get();
         } finally {
             CpuTuning.restore(mode);
         }
@@ -117,12 +122,7 @@ public final class Trainer {
 
     /** Trains on the batches of a Dataset (checked batch by batch); the same loop as for arrays. */
     public History fit(Dataset data, FitOptions o) {
-        int mode = CpuTuning.flushDenormals();
-        try {
-            return loop(data, o.validationDataset, o, false);
-        } finally {
-            CpuTuning.restore(mode);
-        }
+        return flushed(() -> loop(data, o.validationDataset, o, false));
     }
 
     private History loop(Dataset train, Dataset validation, FitOptions o, boolean checked) {
@@ -318,26 +318,27 @@ public final class Trainer {
 
     /** The loss and metrics over all samples (in order, batch by batch), by name. */
     public Map<String, Double> evaluate(INDArray[] xRaw, INDArray[] yRaw, int batchSize, INDArray sampleWeight) {
-        int mode = CpuTuning.flushDenormals();
-        try {
-            Graph graph = model.graphFor(xRaw);
-            INDArray[] x = DataCheck.inputs(graph, xRaw);
-            INDArray[] y = DataCheck.labels(graph, yRaw);
-            DataCheck.sameSamples(x[0].size(0), y, "A label array");
-            return evaluateDataset(Dataset.fromArrays(x, y, sampleWeight).batch(batchSize).shuffle(false));
-        } finally {
-            CpuTuning.restore(mode);
-        }
+        return flushed(() -> {
+            Checked c = checked(xRaw, yRaw);
+            return evaluateDataset(Dataset.fromArrays(c.x(), c.y(), sampleWeight).batch(batchSize).shuffle(false));
+        });
     }
 
     /** The loss and metrics over every batch of a Dataset (in order), by name. */
     public Map<String, Double> evaluate(Dataset data) {
-        int mode = CpuTuning.flushDenormals();
-        try {
-            return evaluateDataset(data);
-        } finally {
-            CpuTuning.restore(mode);
-        }
+        return flushed(() -> evaluateDataset(data));
+    }
+
+    /** Inputs and labels checked against the graph. */
+    private record Checked(Graph graph, INDArray[] x, INDArray[] y) {
+    }
+
+    private Checked checked(INDArray[] xRaw, INDArray[] yRaw) {
+        Graph graph = model.graphFor(xRaw);
+        INDArray[] x = DataCheck.inputs(graph, xRaw);
+        INDArray[] y = DataCheck.labels(graph, yRaw);
+        DataCheck.sameSamples(x[0].size(0), y, "A label array");
+        return new Checked(graph, x, y);
     }
 
     private Map<String, Double> evaluateDataset(Dataset data) {
@@ -354,27 +355,16 @@ public final class Trainer {
 
     /** One optimizer step on exactly this batch; returns its loss and metrics. */
     public Map<String, Double> trainOnBatch(INDArray[] xRaw, INDArray[] yRaw, INDArray sampleWeight) {
-        int mode = CpuTuning.flushDenormals();
-        try {
-            Graph graph = model.graphFor(xRaw);
-            INDArray[] x = DataCheck.inputs(graph, xRaw);
-            INDArray[] y = DataCheck.labels(graph, yRaw);
-            DataCheck.sameSamples(x[0].size(0), y, "A label array");
+        return flushed(() -> {
+            Checked c = checked(xRaw, yRaw);
             resetTrackers();
-            return step(graph, x, y, sampleWeight, true);
-        } finally {
-            CpuTuning.restore(mode);
-        }
+            return step(c.graph(), c.x(), c.y(), sampleWeight, true);
+        });
     }
 
     /** Runs the model in inference mode batch by batch and joins the outputs; needs no compile. */
     public static INDArray[] predict(Model model, INDArray[] xRaw, int batchSize) {
-        int mode = CpuTuning.flushDenormals();
-        try {
-            return predictFlushed(model, xRaw, batchSize);
-        } finally {
-            CpuTuning.restore(mode);
-        }
+        return flushed(() -> predictFlushed(model, xRaw, batchSize));
     }
 
     private static INDArray[] predictFlushed(Model model, INDArray[] xRaw, int batchSize) {

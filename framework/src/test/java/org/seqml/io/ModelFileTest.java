@@ -157,6 +157,33 @@ class ModelFileTest {
     }
 
     @Test
+    void everyKindOfLayerSurvivesTheRoundTrip(@TempDir Path dir) throws IOException {
+        RandomSeed.set(31);
+        SymbolicTensor seq = Input.of("seq", 6, 4);
+        SymbolicTensor masked = new org.seqml.layers.Masking(0.0).apply(seq);
+        SymbolicTensor rnn = new org.seqml.layers.recurrent.SimpleRNN(3).returnSequences(true).goBackwards(true)
+            .apply(masked);
+        SymbolicTensor td = new org.seqml.layers.TimeDistributed(new Dense(2).activation("gelu")).apply(rnn);
+        SymbolicTensor avg = new org.seqml.layers.pooling.GlobalAveragePooling1D().apply(td);
+        SymbolicTensor max = new org.seqml.layers.pooling.GlobalMaxPooling1D().keepdims(true).apply(td);
+        SymbolicTensor flat = new org.seqml.layers.Flatten().apply(max);
+        SymbolicTensor sum = new org.seqml.layers.merging.Add().apply(avg, flat);
+        SymbolicTensor act = new org.seqml.layers.Activation("tanh").apply(sum);
+        SymbolicTensor rep = new org.seqml.layers.RepeatVector(2).apply(act);
+        SymbolicTensor gru = new GRU(2).resetAfter(false).recurrentActivation("hard_sigmoid").apply(rep);
+        SymbolicTensor out = new Dense(1).kernelConstraint(new org.seqml.constraints.MaxNorm(2)).apply(
+            new Dropout(0.1).apply(gru));
+        Model model = new Model(List.of(seq), List.of(out));
+        INDArray x = Nd4j.rand(DataType.FLOAT, 3, 6, 4);
+        Path file = dir.resolve("all.seqml");
+        model.save(file);
+        Model loaded = Model.load(file);
+        assertEquals(model.predict(x), loaded.predict(x));
+        assertEquals(model.layers().stream().map(l -> l.getClass().getSimpleName()).toList(),
+            loaded.layers().stream().map(l -> l.getClass().getSimpleName()).toList());
+    }
+
+    @Test
     void theFrozenVersion1FixtureStillLoads() throws IOException {
         Path fixture = Path.of("src/test/resources/fixtures/classifier-v1.seqml");
         Model model = Model.load(fixture);

@@ -1,9 +1,7 @@
 package org.seqml.layers.pooling;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.seqml.Shape;
 import org.seqml.layers.Forward;
-import org.seqml.layers.Layer;
 
 /**
  * Averages a sequence over time, Keras's {@code GlobalAveragePooling1D}. With a mask only the
@@ -18,34 +16,18 @@ import org.seqml.layers.Layer;
  * SymbolicTensor sentence = new GlobalAveragePooling1D().apply(wordVectors);
  * }</pre>
  */
-public final class GlobalAveragePooling1D extends Layer {
-
-    /** The option: keep the time axis with length 1. */
-    public record Config(boolean keepdims) {
-    }
-
-    private final Config config;
+public final class GlobalAveragePooling1D extends GlobalPooling1D {
 
     public GlobalAveragePooling1D() {
         this(new Config(false));
     }
 
     public GlobalAveragePooling1D(Config config) {
-        this.config = config;
+        super(config);
     }
 
     public GlobalAveragePooling1D keepdims(boolean keepdims) {
         return sameName(new GlobalAveragePooling1D(new Config(keepdims)));
-    }
-
-    @Override
-    protected void checkInputShape(Shape shape) {
-        requireRank(shape, 3, "(batch, time, features)", "Pooling over time needs a sequence.");
-    }
-
-    @Override
-    public Shape outputShape(Shape in) {
-        return config.keepdims() ? Shape.of(in.get(0), 1, in.get(2)) : Shape.of(in.get(0), in.get(2));
     }
 
     @Override
@@ -63,13 +45,13 @@ public final class GlobalAveragePooling1D extends Layer {
             count.addi(count.eq(0).castTo(x.dataType()));   // an all-masked row gives 0, not NaN
             y = x.mul(m3.broadcast(x.shape())).sum(1).diviColumnVector(count);
         }
-        return Forward1D.result(inputs, masks, y, config.keepdims(), training, count);
+        return result(inputs, masks, y, training, count);
     }
 
     @Override
     public INDArray[] backward(Forward forward, INDArray[] outputGradients) {
         INDArray x = forward.input();
-        INDArray dy = Forward1D.flatGradient(forward, outputGradients);   // (batch, features)
+        INDArray dy = flatGradient(forward, outputGradients);   // (batch, features)
         INDArray m = forward.inputMask();
         long time = x.size(1);
         INDArray dx;

@@ -3,9 +3,7 @@ package org.seqml.layers.pooling;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.shape.OneHot;
 import org.nd4j.linalg.factory.Nd4j;
-import org.seqml.Shape;
 import org.seqml.layers.Forward;
-import org.seqml.layers.Layer;
 
 /**
  * The largest value over time of each feature, Keras's {@code GlobalMaxPooling1D}. With a mask
@@ -20,34 +18,18 @@ import org.seqml.layers.Layer;
  * SymbolicTensor strongest = new GlobalMaxPooling1D().apply(sequence);
  * }</pre>
  */
-public final class GlobalMaxPooling1D extends Layer {
-
-    /** The option: keep the time axis with length 1. */
-    public record Config(boolean keepdims) {
-    }
-
-    private final Config config;
+public final class GlobalMaxPooling1D extends GlobalPooling1D {
 
     public GlobalMaxPooling1D() {
         this(new Config(false));
     }
 
     public GlobalMaxPooling1D(Config config) {
-        this.config = config;
+        super(config);
     }
 
     public GlobalMaxPooling1D keepdims(boolean keepdims) {
         return sameName(new GlobalMaxPooling1D(new Config(keepdims)));
-    }
-
-    @Override
-    protected void checkInputShape(Shape shape) {
-        requireRank(shape, 3, "(batch, time, features)", "Pooling over time needs a sequence.");
-    }
-
-    @Override
-    public Shape outputShape(Shape in) {
-        return config.keepdims() ? Shape.of(in.get(0), 1, in.get(2)) : Shape.of(in.get(0), in.get(2));
     }
 
     @Override
@@ -64,13 +46,13 @@ public final class GlobalMaxPooling1D extends Layer {
         INDArray onehot = Nd4j.exec(new OneHot(winner, (int) x.size(1), -1, 1.0, 0.0, x.dataType()))[0];
         INDArray select = onehot.permute(0, 2, 1).dup('c');                  // (batch, time, features)
         INDArray y = x.mul(select).sum(1);
-        return Forward1D.result(inputs, masks, y, config.keepdims(), training, select);
+        return result(inputs, masks, y, training, select);
     }
 
     @Override
     public INDArray[] backward(Forward forward, INDArray[] outputGradients) {
         INDArray x = forward.input();
-        INDArray dy = Forward1D.flatGradient(forward, outputGradients);
+        INDArray dy = flatGradient(forward, outputGradients);
         INDArray select = forward.saved(0);
         return new INDArray[] {dy.reshape(x.size(0), 1, x.size(2)).broadcast(x.shape()).mul(select)};
     }

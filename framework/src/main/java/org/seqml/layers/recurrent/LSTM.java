@@ -247,11 +247,6 @@ public final class LSTM extends RNN<LSTM> {
 
     @Override
     protected void weightGradients(INDArray hRec, INDArray dZ, Object cache) {
-        if (recurrentKernel.trainable()) {
-            Blas.gemm(hRec, true, dZ, false, 1.0, recurrentKernel.grad(), 1.0);
-        }
-        if (bias != null) {
-            accumulate(bias, dZ.sum(0));
-        }
+        sameForAllGates(recurrentKernel, bias, hRec, dZ);
     }
 }

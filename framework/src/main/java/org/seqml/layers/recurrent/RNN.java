@@ -509,6 +509,19 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
         return pool.slice(a, s);
     }
 
+    /**
+     * The weight gradients of a cell whose recurrent product sees every gate the same way (LSTM,
+     * SimpleRNN): recurrentKernel += hRec^T dZ, bias += column sums of dZ.
+     */
+    protected static void sameForAllGates(Parameter recurrentKernel, Parameter bias, INDArray hRec, INDArray dZ) {
+        if (recurrentKernel.trainable()) {
+            Blas.gemm(hRec, true, dZ, false, 1.0, recurrentKernel.grad(), 1.0);
+        }
+        if (bias != null) {
+            accumulate(bias, dZ.sum(0));
+        }
+    }
+
     /** Rows [k*units, (k+1)*units) of a (G*U, B) step array: gate k, contiguous. */
     protected final INDArray gate(INDArray a, int k) {
         return gates(a, k, k + 1);
