@@ -85,9 +85,9 @@ public abstract class Loss {
         if (w == null) {
             g.divi(n);
         } else {
-            long[] wShape = Arrays.copyOf(w.shape(), w.rank() + 1);
-            wShape[w.rank()] = 1;
-            g.muli(w.div(n).reshape(wShape).broadcast(g.shape()));
+            // one weight per row of the (rows, last axis) view: no broadcast copy of the gradient
+            long last = g.size(-1);
+            g.reshape('c', g.length() / last, last).muliColumnVector(w.div(n).reshape(w.length(), 1));
         }
         return new Result(value, g);
     }

@@ -1,17 +1,25 @@
 package org.seqml.losses;
 
 import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.shape.OneHot;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastCopyOp;
+import org.nd4j.linalg.api.ops.impl.shape.Gather;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Categorical cross-entropy for integer class labels, Keras's
  * {@code SparseCategoricalCrossentropy}: labels {@code (batch, ...)} (or {@code (batch, ..., 1)})
  * hold class ids in {@code [0, classes)} for predictions {@code (batch, ..., classes)}.
  * <pre>
- * l = -log q[y]     (q as in {@link CategoricalCrossentropy})
+ * probabilities: q_t = yPred_t / sum(yPred);  l = -log clip(q_t, 1e-7, 1 - 1e-7)
+ *                dl/dyPred_j = (1 - [j = t] / q_t) / sum(yPred)      (0 where the clip is active)
+ * fromLogits:    l = logsumexp(x) - x_t;        dl/dx = softmax(x) - onehot(t)
  * </pre>
+ * Only the true class's entry is read and written per row (gather and scatter), so a 5000-way
+ * output costs a few passes over the predictions, not a one-hot copy of the labels.
  *
  * <pre>{@code
  * model.compile(new Adam(), new SparseCategoricalCrossentropy().fromLogits(true), "accuracy");
@@ -37,7 +45,7 @@ public final class SparseCategoricalCrossentropy extends CategoricalCrossentropy
         return "sparse_categorical_crossentropy";
     }
 
-    /** Integer labels become one-hot rows, checked against the number of classes. */
+    /** Integer labels, checked against the number of classes, in the shape of yPred without its last axis. */
     @Override
     protected INDArray prepareLabels(INDArray yTrue, INDArray yPred) {
         long[] expected = Arrays.copyOf(yPred.shape(), yPred.rank() - 1);
@@ -58,7 +66,70 @@ public final class SparseCategoricalCrossentropy extends CategoricalCrossentropy
             throw new IllegalArgumentException(kerasName() + ": labels must be class ids in [0, " + classes
                 + "), got values from " + min + " to " + max + ". The output layer needs one unit per class.");
         }
-        return Nd4j.exec(new OneHot(ids.castTo(org.nd4j.linalg.api.buffer.DataType.INT64), (int) classes, -1, 1.0, 0.0,
-            yPred.dataType()))[0];
+        return ids;
+    }
+
+    /** Flat positions row * classes + id of each row's true class. */
+    private static INDArray flatIndex(INDArray ids, long classes) {
+        long rows = ids.length();
+        INDArray rowStart = Nd4j.linspace(DataType.INT64, 0, rows, 1).reshape(rows).muli(classes);
+        return rowStart.addi(ids.reshape(rows).castTo(DataType.INT64));
+    }
+
+    /** Each row's true-class entry of {@code a} (rows, classes). */
+    private static INDArray gatherTrue(INDArray a, INDArray index) {
+        return Nd4j.exec(new Gather(a.reshape(a.length()), index, 0))[0];
+    }
+
+    @Override
+    protected INDArray elementLoss(INDArray ids, INDArray yPred) {
+        long classes = yPred.size(-1);
+        INDArray p = yPred.reshape('c', yPred.length() / classes, classes);
+        INDArray index = flatIndex(ids, classes);
+        INDArray l;
+        if (isFromLogits()) {
+            INDArray lse = logSumExp(p);
+            l = lse.subi(gatherTrue(p, index));
+        } else {
+            INDArray q = gatherTrue(p, index).divi(p.sum(1));
+            l = Transforms.log(clip(q), false).negi();
+        }
+        return l.reshape(ids.shape());
+    }
+
+    @Override
+    protected INDArray elementGradient(INDArray ids, INDArray yPred) {
+        long classes = yPred.size(-1);
+        INDArray p = yPred.reshape('c', yPred.length() / classes, classes);
+        INDArray index = flatIndex(ids, classes);
+        INDArray g;
+        INDArray update;
+        if (isFromLogits()) {
+            g = Transforms.exp(p.subColumnVector(logSumExp(p).reshape(p.size(0), 1)), false);   // softmax
+            update = Nd4j.valueArrayOf(index.shape(), -1.0, p.dataType());
+        } else {
+            INDArray sum = p.sum(1);
+            INDArray q = gatherTrue(p, index).divi(sum);
+            INDArray inside = q.gt(BinaryCrossentropy.EPSILON).castTo(p.dataType())
+                .muli(q.lt(1 - BinaryCrossentropy.EPSILON).castTo(p.dataType()));
+            INDArray rowValue = inside.div(sum);                                  // 1/S, or 0 where clipped
+            g = Nd4j.createUninitialized(p.dataType(), p.shape());
+            Nd4j.getExecutioner().exec(new BroadcastCopyOp(g, rowValue, g, 0));
+            update = inside.divi(gatherTrue(p, index)).negi();                   // - 1/p_t at the true class
+        }
+        INDArray flat = g.reshape(g.length());
+        Nd4j.exec(DynamicCustomOp.builder("scatter_add").addInputs(flat, index, update).addOutputs(flat)
+            .callInplace(true).build());
+        return g.reshape(yPred.shape());
+    }
+
+    private static INDArray logSumExp(INDArray p) {
+        INDArray max = p.max(1);
+        INDArray shifted = p.subColumnVector(max.reshape(p.size(0), 1));
+        return Transforms.log(Transforms.exp(shifted, false).sum(1), false).addi(max);
+    }
+
+    private static INDArray clip(INDArray q) {
+        return Transforms.min(Transforms.max(q, BinaryCrossentropy.EPSILON, true), 1 - BinaryCrossentropy.EPSILON, false);
     }
 }
