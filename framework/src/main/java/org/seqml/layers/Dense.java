@@ -112,11 +112,30 @@ public final class Dense extends Layer {
 
     @Override
     public INDArray[] backward(Forward forward, INDArray[] outputGradients) {
-        INDArray x2 = forward.saved(0);
         INDArray z = forward.saved(1);
         INDArray y = forward.saved(2);
         INDArray dy = flat(outputGradient(forward, outputGradients), config.units());
-        INDArray dz = config.activation().backward(z, y, dy);
+        return backwardFromFlat(forward, config.activation().backward(z, y, dy));
+    }
+
+    @Override
+    public boolean softmaxOutput() {
+        return config.activation() == Activations.SOFTMAX;
+    }
+
+    @Override
+    public INDArray preActivation(Forward forward) {
+        return unflat(forward.saved(1), forward.input());
+    }
+
+    @Override
+    public INDArray[] backwardFromPreActivation(Forward forward, INDArray preActivationGradient) {
+        return backwardFromFlat(forward, flat(preActivationGradient, config.units()));
+    }
+
+    /** The weight and input gradients from dLoss/dz, z = x kernel + bias as a matrix. */
+    private INDArray[] backwardFromFlat(Forward forward, INDArray dz) {
+        INDArray x2 = forward.saved(0);
         if (kernel.trainable()) {
             // kernel.grad += x2^T dz, written in place: no temporary for the product
             Blas.gemm(x2, true, dz, false, 1.0, kernel.grad(), 1.0);

@@ -179,12 +179,34 @@ public final class Graph {
      * every weight's gradient into it; returns dLoss/dInput per model input (null where none).
      */
     public INDArray[] backward(Run run, INDArray[] outputGradients) {
+        return backward(run, outputGradients, new boolean[outputs.size()]);
+    }
+
+    /**
+     * As {@link #backward(Run, INDArray[])}, where {@code preActivation[k]} says that output k's
+     * gradient is with respect to its layer's pre-activation (a fused softmax and cross-entropy).
+     */
+    public INDArray[] backward(Run run, INDArray[] outputGradients, boolean[] preActivation) {
         Map<SymbolicTensor, INDArray> grads = new HashMap<>();
+        Map<Node, INDArray> fused = new HashMap<>();
         for (int i = 0; i < outputs.size(); i++) {
-            add(grads, outputs.get(i), outputGradients[i]);
+            if (preActivation[i]) {
+                fused.put(outputs.get(i).node(), outputGradients[i]);
+            } else {
+                add(grads, outputs.get(i), outputGradients[i]);
+            }
         }
         for (int n = nodes.size() - 1; n >= 0; n--) {
             Node node = nodes.get(n);
+            if (fused.containsKey(node)) {
+                Forward f = run.forwards.get(node);
+                INDArray[] inGrads = node.layer().backwardFromPreActivation(f, fused.get(node));
+                node.layer().release(f);
+                for (int i = 0; i < node.inputs().size(); i++) {
+                    add(grads, node.inputs().get(i), inGrads[i]);
+                }
+                continue;
+            }
             INDArray[] outGrads = new INDArray[node.outputs().size()];
             boolean any = false;
             for (int k = 0; k < outGrads.length; k++) {
@@ -208,6 +230,21 @@ public final class Graph {
             }
         }
         return inputs.stream().map(grads::get).toArray(INDArray[]::new);
+    }
+
+    /** Whether any layer call reads {@code t} (then its gradient is not the loss's alone). */
+    public boolean isRead(SymbolicTensor t) {
+        for (Node n : nodes) {
+            if (n.inputs().contains(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The Forward of the call that produced {@code t} in this run. */
+    public Forward forwardOf(Run run, SymbolicTensor t) {
+        return run.forwards.get(t.node());
     }
 
     /** Ends a run that no backward will follow (evaluation, prediction): layers may reuse its buffers. */

@@ -16,7 +16,9 @@ import org.seqml.data.Batch;
 import org.seqml.data.Dataset;
 import org.seqml.layers.Stochastic;
 import org.seqml.layers.Parameter;
+import org.seqml.losses.CategoricalCrossentropy;
 import org.seqml.losses.Loss;
+import org.seqml.models.SymbolicTensor;
 import org.seqml.metrics.Mean;
 import org.seqml.metrics.Metric;
 import org.seqml.models.Graph;
@@ -219,10 +221,21 @@ public final class Trainer {
         INDArray[] outputs = run.outputs();
         INDArray[] masks = run.outputMasks();
         INDArray[] grads = new INDArray[outputs.length];
+        boolean[] preActivation = new boolean[outputs.length];
         double total = 0;
         long batch = x[0].size(0);
         for (int k = 0; k < outputs.length; k++) {
-            Loss.Result r = lossOf(graph, k, y[k], outputs[k], sw, masks[k], train);
+            Loss.Result r;
+            if (train && fusesSoftmax(graph, k)) {
+                // softmax + cross-entropy from the logits, as Keras's TensorFlow backend does: one
+                // pass instead of the loss's and the softmax's backward, and no clipping error
+                SymbolicTensor out = graph.outputs().get(k);
+                INDArray logits = out.node().layer().preActivation(graph.forwardOf(run, out));
+                r = fused(graph, k, y[k], logits, sw, masks[k]);
+                preActivation[k] = true;
+            } else {
+                r = lossOf(graph, k, y[k], outputs[k], sw, masks[k], train);
+            }
             double w = lossWeights.get(k);
             total += w * r.value();
             lossTrackers.get(k).add(r.value(), batch);
@@ -233,7 +246,7 @@ public final class Trainer {
         total += run.activityPenalty() + weightPenalty(parameters);
         totalLoss.add(total, batch);
         if (train) {
-            graph.backward(run, grads);
+            graph.backward(run, grads, preActivation);
             for (Parameter p : parameters) {
                 if (p.regularizer() != null && p.trainable()) {
                     p.regularizer().addGradient(p.value(), p.grad(), 1.0);
@@ -266,6 +279,23 @@ public final class Trainer {
             }
         }
         return sum;
+    }
+
+    /** Output k is a softmax layer's, read by nothing else, and its loss a cross-entropy on probabilities. */
+    private boolean fusesSoftmax(Graph graph, int k) {
+        SymbolicTensor out = graph.outputs().get(k);
+        return losses.get(k) instanceof CategoricalCrossentropy cce && !cce.isFromLogits()
+            && out.node().layer().softmaxOutput() && !graph.isRead(out);
+    }
+
+    private Loss.Result fused(Graph graph, int k, INDArray y, INDArray logits, INDArray sw, INDArray mask) {
+        CategoricalCrossentropy fromLogits = ((CategoricalCrossentropy) losses.get(k)).fromLogits(true);
+        try {
+            return fromLogits.evaluate(y, logits, sw, mask, true);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Output '" + graph.outputs().get(k).node().layer().name() + "': "
+                + e.getMessage().replace(fromLogits.kerasName(), losses.get(k).kerasName()), e);
+        }
     }
 
     private Loss.Result lossOf(Graph graph, int k, INDArray y, INDArray out, INDArray sw, INDArray mask,
