@@ -77,37 +77,22 @@ public final class GRU extends RNN<GRU> {
         return new GRU(config, newOptions);
     }
 
-    private GRU withConfig(String option, Object value) {
+    @Override
+    protected GRU withCellOption(String option, Object value) {
         return sameName(new GRU(with(config, option, value), options()));
     }
 
-    public GRU activation(String name) {
-        return withConfig("activation", Activation.get(name));
-    }
-
     public GRU recurrentActivation(String name) {
-        return withConfig("recurrentActivation", Activation.get(name));
+        return withCellOption("recurrentActivation", Activation.get(name));
     }
 
     public GRU recurrentActivation(Activation a) {
-        return withConfig("recurrentActivation", a);
-    }
-
-    public GRU useBias(boolean value) {
-        return withConfig("useBias", value);
+        return withCellOption("recurrentActivation", a);
     }
 
     /** Keras 3 / tf.keras 2 (true, the default) or Keras 2.0-2.2 (false) form of the candidate. */
     public GRU resetAfter(boolean value) {
-        return withConfig("resetAfter", value);
-    }
-
-    public GRU kernelInitializer(Initializer value) {
-        return withConfig("kernelInitializer", value);
-    }
-
-    public GRU recurrentInitializer(Initializer value) {
-        return withConfig("recurrentInitializer", value);
+        return withCellOption("resetAfter", value);
     }
 
     @Override

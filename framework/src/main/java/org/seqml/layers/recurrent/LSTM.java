@@ -75,49 +75,26 @@ public final class LSTM extends RNN<LSTM> {
         return new LSTM(config, newOptions);
     }
 
-    private LSTM withConfig(String option, Object value) {
+    @Override
+    protected LSTM withCellOption(String option, Object value) {
         return sameName(new LSTM(with(config, option, value), options()));
     }
 
-    public LSTM activation(String name) {
-        return withConfig("activation", Activation.get(name));
-    }
-
-    public LSTM activation(Activation a) {
-        return withConfig("activation", a);
-    }
-
     public LSTM recurrentActivation(String name) {
-        return withConfig("recurrentActivation", Activation.get(name));
+        return withCellOption("recurrentActivation", Activation.get(name));
     }
 
     public LSTM recurrentActivation(Activation a) {
-        return withConfig("recurrentActivation", a);
-    }
-
-    public LSTM useBias(boolean value) {
-        return withConfig("useBias", value);
+        return withCellOption("recurrentActivation", a);
     }
 
     public LSTM unitForgetBias(boolean value) {
-        return withConfig("unitForgetBias", value);
+        return withCellOption("unitForgetBias", value);
     }
 
     /** Gate weights on the cell state (Gers et al. 2000). */
     public LSTM peephole(boolean value) {
-        return withConfig("peephole", value);
-    }
-
-    public LSTM kernelInitializer(Initializer value) {
-        return withConfig("kernelInitializer", value);
-    }
-
-    public LSTM recurrentInitializer(Initializer value) {
-        return withConfig("recurrentInitializer", value);
-    }
-
-    public LSTM biasInitializer(Initializer value) {
-        return withConfig("biasInitializer", value);
+        return withCellOption("peephole", value);
     }
 
     @Override

@@ -110,6 +110,35 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
         return sameName(withOptions(with(options, "seed", value)));
     }
 
+    // ---- cell options every recurrent layer has (its Config record holds them) ----------------
+
+    /** A new unbuilt layer of the same kind with one cell option changed (validated by its Config). */
+    protected abstract L withCellOption(String option, Object value);
+
+    public final L activation(String name) {
+        return withCellOption("activation", org.seqml.activations.Activation.get(name));
+    }
+
+    public final L activation(org.seqml.activations.Activation value) {
+        return withCellOption("activation", value);
+    }
+
+    public final L useBias(boolean value) {
+        return withCellOption("useBias", value);
+    }
+
+    public final L kernelInitializer(org.seqml.initializers.Initializer value) {
+        return withCellOption("kernelInitializer", value);
+    }
+
+    public final L recurrentInitializer(org.seqml.initializers.Initializer value) {
+        return withCellOption("recurrentInitializer", value);
+    }
+
+    public final L biasInitializer(org.seqml.initializers.Initializer value) {
+        return withCellOption("biasInitializer", value);
+    }
+
     /** Restarts the dropout stream from the seed, so the next call draws the first masks again. */
     final void restartDropout() {
         calls = 0;

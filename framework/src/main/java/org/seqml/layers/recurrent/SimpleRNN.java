@@ -58,28 +58,9 @@ public final class SimpleRNN extends RNN<SimpleRNN> {
         return new SimpleRNN(config, newOptions);
     }
 
-    private SimpleRNN withConfig(String option, Object value) {
+    @Override
+    protected SimpleRNN withCellOption(String option, Object value) {
         return sameName(new SimpleRNN(with(config, option, value), options()));
-    }
-
-    public SimpleRNN activation(String name) {
-        return withConfig("activation", Activation.get(name));
-    }
-
-    public SimpleRNN activation(Activation a) {
-        return withConfig("activation", a);
-    }
-
-    public SimpleRNN useBias(boolean value) {
-        return withConfig("useBias", value);
-    }
-
-    public SimpleRNN kernelInitializer(Initializer value) {
-        return withConfig("kernelInitializer", value);
-    }
-
-    public SimpleRNN recurrentInitializer(Initializer value) {
-        return withConfig("recurrentInitializer", value);
     }
 
     @Override
