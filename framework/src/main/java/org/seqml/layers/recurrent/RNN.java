@@ -258,8 +258,32 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
                        ArrayPool.Lease lease) {
     }
 
+    /** A forward computed by a fused native op: backward recomputes it on the loop first. */
+    private record FusedCall(INDArray[] inputs, INDArray[] masks) {
+    }
+
+    /**
+     * The outputs from a fused native op, for an inference call the cell can hand over whole, or
+     * null to run the loop. The loop stays the reference path that tests compare this with.
+     */
+    protected INDArray[] fusedInference(INDArray[] inputs, INDArray[] masks) {
+        return null;
+    }
+
     @Override
     public final Forward forward(INDArray[] inputs, INDArray[] masks, boolean training) {
+        if (!training && !options.stateful()) {
+            INDArray[] fused = fusedInference(inputs, masks);
+            if (fused != null) {
+                INDArray[] outMasks = new INDArray[fused.length];
+                return new Forward(inputs, masks, fused, outMasks, new INDArray[0], false, new FusedCall(inputs, masks));
+            }
+        }
+        return loop(inputs, masks, training);
+    }
+
+    /** Forward on the loop, whatever fused path exists (the reference, and what backward needs). */
+    final Forward loop(INDArray[] inputs, INDArray[] masks, boolean training) {
         INDArray x = inputs[0];
         long b = x.size(0);
         long t = x.size(1);
@@ -367,6 +391,14 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
 
     @Override
     public final INDArray[] backward(Forward forward, INDArray[] outputGradients) {
+        if (forward.cache() instanceof FusedCall call) {
+            Forward plain = loop(call.inputs(), call.masks(), false);
+            try {
+                return backward(plain, outputGradients);
+            } finally {
+                release(plain);
+            }
+        }
         Run run = forward.cache(Run.class);
         long t = run.time();
         long b = run.batch();
@@ -439,7 +471,9 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
     /** Gives the call's arrays back to the pool: its Forward will not be used again. */
     @Override
     public final void release(Forward forward) {
-        pool.giveBack(forward.cache(Run.class).lease());
+        if (forward.cache() instanceof Run run) {
+            pool.giveBack(run.lease());
+        }
     }
 
     private INDArray[] inputGradients(Run run, INDArray dZ, INDArray[] dInitial) {
