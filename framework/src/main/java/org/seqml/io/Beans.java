@@ -38,15 +38,24 @@ final class Beans {
         return node;
     }
 
-    private static JsonNode value(Object v) {
+    /** null, numbers, booleans, strings and enums as JSON; null for anything else. */
+    static JsonNode plain(Object v) {
         if (v == null) {
             return JSON.nullNode();
         }
         if (v instanceof Number || v instanceof Boolean || v instanceof String) {
             return JSON.pojoNode(v);
         }
-        if (v instanceof Enum<?> e) {
+        if (v instanceof Enum<?> e && !(v instanceof org.seqml.activations.Activation)) {
             return JSON.textNode(e.name());
+        }
+        return null;
+    }
+
+    private static JsonNode value(Object v) {
+        JsonNode simple = plain(v);
+        if (simple != null) {
+            return simple;
         }
         if (v instanceof long[] a) {
             var arr = JSON.arrayNode();

@@ -97,11 +97,9 @@ final class LayerCodec {
     }
 
     private static JsonNode value(Object v) {
-        if (v == null) {
-            return JSON.nullNode();
-        }
-        if (v instanceof Number || v instanceof Boolean || v instanceof String) {
-            return JSON.pojoNode(v);
+        JsonNode simple = Beans.plain(v);
+        if (simple != null) {
+            return simple;
         }
         if (v instanceof Activations a) {
             return JSON.textNode(a.kerasName());
@@ -115,9 +113,6 @@ final class LayerCodec {
         }
         if (v instanceof Initializer i) {
             return JSON.objectNode().put("initializer", i.kerasName());
-        }
-        if (v instanceof Enum<?> e) {
-            return JSON.textNode(e.name());
         }
         if (v instanceof Layer l) {
             return encode(l);
