@@ -1,0 +1,55 @@
+package org.seqml.decoding;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.shape.Gather;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A bigram "decoder" where greedy decoding goes astray: from the start, A (0.6) beats B (0.4), but
+ * B then ends at once (0.9) while A wanders; the best whole output is [B] (p = 0.36).
+ */
+class DecodingTest {
+    private static final int END = 0;
+    private static final int START = 1;
+    private static final int A = 2;
+    private static final int B = 3;
+    private static final INDArray BIGRAM = Nd4j.create(new double[][] {
+        {1, 0, 0, 0}, {0, 0, 0.6, 0.4}, {0.3, 0, 0.35, 0.35}, {0.9, 0, 0.05, 0.05}});
+
+    /** Next-token probabilities are the rows of the last tokens; the state counts the steps. */
+    private static final DecoderStep STEP = (tokens, states) -> new DecoderStep.Result(
+        Nd4j.exec(new Gather(BIGRAM, tokens.castTo(DataType.INT64), 0))[0], new INDArray[] {states[0].add(1)});
+
+    @Test
+    void greedyTakesTheLocallyBestTokenAndStopsAtEnd() {
+        List<int[]> out = GreedyDecoder.decode(STEP, new INDArray[] {Nd4j.zeros(2, 1)}, START, END, 5);
+        assertArrayEquals(new int[] {A, A, A, A, A}, out.get(0), "greedy never reaches the end");
+        assertEquals(2, out.size());
+    }
+
+    @Test
+    void beamSearchFindsTheMostProbableWholeOutput() {
+        List<BeamSearch.Hypothesis> best = new BeamSearch(2, 0).decode(STEP, new INDArray[] {Nd4j.zeros(1, 1)},
+            START, END, 5);
+        assertArrayEquals(new int[] {B}, best.get(0).tokens());
+        assertEquals(Math.log(0.36), best.get(0).logProbability(), 1e-9);
+        assertTrue(best.size() <= 2);
+        double greedy = Math.log(0.6) + 4 * Math.log(0.35);   // [A, A, A, A, A], cut at maxLength
+        double narrow = new BeamSearch(1, 0).decode(STEP, new INDArray[] {Nd4j.zeros(1, 1)}, START, END, 5).get(0)
+            .logProbability();
+        assertTrue(best.get(0).logProbability() >= narrow && narrow >= greedy, "wider beams never do worse");
+    }
+
+    @Test
+    void lengthNormalizationFavoursLongerOutputs() {
+        double shortScore = Math.log(0.5) / Math.pow(6.0 / 6.0 * (5 + 1) / 6.0, 1.0);
+        assertTrue(Math.log(0.5) / Math.pow((5 + 4) / 6.0, 1.0) > shortScore, "the same log p spread over more tokens");
+    }
+}
