@@ -39,7 +39,7 @@ public final class BeamSearch {
         this.alpha = alpha;
     }
 
-    private double normalized(double logP, int length) {
+    double normalized(double logP, int length) {
         return alpha == 0 ? logP : logP / Math.pow((5.0 + length) / 6.0, alpha);
     }
 

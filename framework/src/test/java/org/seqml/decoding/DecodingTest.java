@@ -48,8 +48,10 @@ class DecodingTest {
     }
 
     @Test
-    void lengthNormalizationFavoursLongerOutputs() {
-        double shortScore = Math.log(0.5) / Math.pow(6.0 / 6.0 * (5 + 1) / 6.0, 1.0);
-        assertTrue(Math.log(0.5) / Math.pow((5 + 4) / 6.0, 1.0) > shortScore, "the same log p spread over more tokens");
+    void lengthNormalizationIsGnmts() {
+        BeamSearch gnmt = new BeamSearch(3, 0.6);
+        assertEquals(Math.log(0.2) / Math.pow((5.0 + 7) / 6, 0.6), gnmt.normalized(Math.log(0.2), 7), 1e-12);
+        assertEquals(Math.log(0.2), new BeamSearch(3, 0).normalized(Math.log(0.2), 7), 1e-12);
+        assertTrue(gnmt.normalized(-3.0, 10) > gnmt.normalized(-3.0, 2), "the same log p over more tokens ranks higher");
     }
 }
