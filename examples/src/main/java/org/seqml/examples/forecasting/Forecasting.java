@@ -16,6 +16,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.seqml.RandomSeed;
 import org.seqml.callbacks.EarlyStopping;
 import org.seqml.callbacks.History;
+import org.seqml.examples.plots.Charts;
 import org.seqml.layers.Dense;
 import org.seqml.layers.recurrent.LSTM;
 import org.seqml.models.Input;
@@ -39,9 +40,9 @@ public final class Forecasting {
     static final int HORIZON = 24;
 
     /** What the run may change. */
-    public record Options(int epochs, int units, long seed, int verbose, Path saveTo) {
+    public record Options(int epochs, int units, long seed, int verbose, Path outputDir) {
         public static Options defaults() {
-            return new Options(60, 32, 11, 2, Path.of("co2-forecaster.seqml"));
+            return new Options(60, 32, 11, 2, Path.of("target/forecasting"));
         }
     }
 
@@ -107,10 +108,18 @@ public final class Forecasting {
             System.out.printf(Locale.ROOT, "  month +%2d: actual %.2f, LSTM %.2f, seasonal naive %.2f%n", h + 1,
                 actual[h], forecast[h], naive[h]);
         }
-        if (o.saveTo() != null) {
+        if (o.outputDir() != null) {
             try {
-                model.save(o.saveTo());
-                System.out.println("model saved to " + o.saveTo());
+                java.nio.file.Files.createDirectories(o.outputDir());
+                model.save(o.outputDir().resolve("co2-forecaster.seqml"));
+                Charts.trainingCurves(history, o.outputDir().resolve("training.png"));
+                double[] months = new double[HORIZON];
+                for (int h = 0; h < HORIZON; h++) {
+                    months[h] = h + 1;
+                }
+                Charts.series("CO2, held-out 24 months", "month", months, java.util.Map.of("actual", actual,
+                    "LSTM", forecast, "seasonal naive", naive), o.outputDir().resolve("forecast.png"));
+                System.out.println("model, training.png and forecast.png written to " + o.outputDir());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
