@@ -119,15 +119,16 @@ public final class Trainer {
             sw = sw == null ? null : ArrayDataset.rows(sw, 0, split);
         }
         ArrayDataset train = Dataset.fromArrays(x, y, sw).batch(o.batchSize).shuffle(o.shuffle);
-        return loop(train, validation != null ? validation : o.validationDataset, o, true);
+        // arrays were checked once above; a Dataset given as validation data is checked batch by batch
+        return validation != null ? loop(train, true, validation, true, o) : loop(train, true, o.validationDataset, false, o);
     }
 
     /** Trains on the batches of a Dataset (checked batch by batch); the same loop as for arrays. */
     public History fit(Dataset data, FitOptions o) {
-        return flushed(() -> loop(data, o.validationDataset, o, false));
+        return flushed(() -> loop(data, false, o.validationDataset, false, o));
     }
 
-    private History loop(Dataset train, Dataset validation, FitOptions o, boolean checked) {
+    private History loop(Dataset train, boolean checked, Dataset validation, boolean validationChecked, FitOptions o) {
         int verbose = o.verbose >= 0 ? o.verbose : System.console() != null ? 1 : 2;
         History history = new History();
         List<Callback> callbacks = new ArrayList<>();
@@ -165,7 +166,7 @@ public final class Trainer {
             }
             Map<String, Double> epochLogs = new LinkedHashMap<>(logs);
             if (validation != null) {
-                Map<String, Double> val = evaluateDataset(validation);
+                Map<String, Double> val = evaluateDataset(validation, validationChecked);
                 val.forEach((k, v) -> epochLogs.put("val_" + k, v));
             }
             model.countEpoch();
@@ -350,13 +351,13 @@ public final class Trainer {
     public Map<String, Double> evaluate(INDArray[] xRaw, INDArray[] yRaw, int batchSize, INDArray sampleWeight) {
         return flushed(() -> {
             Checked c = checked(xRaw, yRaw);
-            return evaluateDataset(Dataset.fromArrays(c.x(), c.y(), sampleWeight).batch(batchSize).shuffle(false));
+            return evaluateDataset(Dataset.fromArrays(c.x(), c.y(), sampleWeight).batch(batchSize).shuffle(false), true);
         });
     }
 
     /** The loss and metrics over every batch of a Dataset (in order), by name. */
     public Map<String, Double> evaluate(Dataset data) {
-        return flushed(() -> evaluateDataset(data));
+        return flushed(() -> evaluateDataset(data, false));
     }
 
     /** Inputs and labels checked against the graph. */
@@ -371,14 +372,17 @@ public final class Trainer {
         return new Checked(graph, x, y);
     }
 
-    private Map<String, Double> evaluateDataset(Dataset data) {
+    /** Evaluates batch by batch; {@code checked}: the batches come from arrays checked already. */
+    private Map<String, Double> evaluateDataset(Dataset data, boolean checked) {
         resetTrackers();
         Iterator<Batch> batches = data.batches(0);
         Map<String, Double> logs = Map.of();
         while (batches.hasNext()) {
             Batch b = batches.next();
             Graph graph = model.graphFor(b.x());
-            logs = step(graph, DataCheck.inputs(graph, b.x()), DataCheck.labels(graph, b.y()), b.sampleWeight(), false);
+            INDArray[] x = checked ? b.x() : DataCheck.inputs(graph, b.x());
+            INDArray[] y = checked ? b.y() : DataCheck.labels(graph, b.y());
+            logs = step(graph, x, y, b.sampleWeight(), false);
         }
         return new LinkedHashMap<>(logs);
     }
