@@ -23,7 +23,7 @@ import org.seqml.initializers.Initializer;
  * SymbolicTensor p = new Dense(10).activation("softmax").apply(h);
  * }</pre>
  */
-public final class Dense extends Layer {
+public final class Dense extends Layer implements SoftmaxOutput {
 
     /** The options, with Keras's defaults. */
     public record Config(int units, Activation activation, boolean useBias, Initializer kernelInitializer,

@@ -446,25 +446,6 @@ public abstract class Layer {
     public abstract INDArray[] backward(Forward forward, INDArray[] outputGradients);
 
     /**
-     * True when the (only) output is a softmax of a pre-activation this layer can backpropagate
-     * from directly ({@link #backwardFromPreActivation}): the trainer then fuses the softmax with a
-     * cross-entropy loss, as Keras's TensorFlow backend does, and skips the softmax's own backward.
-     */
-    public boolean softmaxOutput() {
-        return false;
-    }
-
-    /** The pre-activation of the output (the logits of a softmax output). */
-    public INDArray preActivation(Forward forward) {
-        throw new UnsupportedOperationException(describe() + " has no separate pre-activation");
-    }
-
-    /** Backward from dLoss/d(pre-activation) instead of dLoss/d(output). */
-    public INDArray[] backwardFromPreActivation(Forward forward, INDArray preActivationGradient) {
-        throw new UnsupportedOperationException(describe() + " has no separate pre-activation");
-    }
-
-    /**
      * Says that {@code forward} will not be used again (its backward is done, or none will come),
      * so a layer that reuses buffers across calls may take them back. Does nothing by default.
      */

@@ -13,6 +13,7 @@ import org.seqml.layers.Forward;
 import org.seqml.layers.InputLayer;
 import org.seqml.layers.Layer;
 import org.seqml.layers.Parameter;
+import org.seqml.layers.SoftmaxOutput;
 import org.seqml.regularizers.Regularizer;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -200,7 +201,7 @@ public final class Graph {
             Node node = nodes.get(n);
             if (fused.containsKey(node)) {
                 Forward f = run.forwards.get(node);
-                INDArray[] inGrads = node.layer().backwardFromPreActivation(f, fused.get(node));
+                INDArray[] inGrads = ((SoftmaxOutput) node.layer()).backwardFromPreActivation(f, fused.get(node));
                 node.layer().release(f);
                 for (int i = 0; i < node.inputs().size(); i++) {
                     add(grads, node.inputs().get(i), inGrads[i]);

@@ -16,6 +16,7 @@ import org.seqml.data.Batch;
 import org.seqml.data.Dataset;
 import org.seqml.layers.Stochastic;
 import org.seqml.layers.Parameter;
+import org.seqml.layers.SoftmaxOutput;
 import org.seqml.losses.CategoricalCrossentropy;
 import org.seqml.losses.Loss;
 import org.seqml.models.SymbolicTensor;
@@ -231,7 +232,7 @@ public final class Trainer {
                 // softmax + cross-entropy from the logits, as Keras's TensorFlow backend does: one
                 // pass instead of the loss's and the softmax's backward, and no clipping error
                 SymbolicTensor out = graph.outputs().get(k);
-                INDArray logits = out.node().layer().preActivation(graph.forwardOf(run, out));
+                INDArray logits = ((SoftmaxOutput) out.node().layer()).preActivation(graph.forwardOf(run, out));
                 r = fused(graph, k, y[k], logits, sw, masks[k]);
                 preActivation[k] = true;
             } else {
@@ -286,7 +287,7 @@ public final class Trainer {
     private boolean fusesSoftmax(Graph graph, int k) {
         SymbolicTensor out = graph.outputs().get(k);
         return losses.get(k) instanceof CategoricalCrossentropy cce && !cce.isFromLogits()
-            && out.node().layer().softmaxOutput() && !graph.isRead(out);
+            && out.node().layer() instanceof SoftmaxOutput softmax && softmax.softmaxOutput() && !graph.isRead(out);
     }
 
     private Loss.Result fused(Graph graph, int k, INDArray y, INDArray logits, INDArray sw, INDArray mask) {

@@ -480,7 +480,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
         long t = run.time();
         long b = run.batch();
         int u = units();
-        DataType type = type(run);
+        DataType type = run.x2().dataType();
         INDArray dZ2 = run.lease().take(type, t, b, dZ.size(1)).assign(dZ.permute(0, 2, 1))
             .reshape('c', t * b, dZ.size(1));   // (T*B, G*U)
         INDArray hRec = run.hRec() != null ? run.hRec()
@@ -506,10 +506,6 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
     }
 
     // ---- helpers ---------------------------------------------------------------------------
-
-    private DataType type(Run run) {
-        return run.x2().dataType();
-    }
 
     private INDArray initialState(INDArray[] inputs, int k, long batch) {
         if (inputs.length > 1) {
