@@ -7,6 +7,7 @@ import org.seqml.activations.Activation;
 import org.seqml.activations.Activations;
 import org.seqml.backend.Blas;
 import org.seqml.backend.FusedLstm;
+import org.seqml.backend.OneDnnRnn;
 import org.seqml.initializers.Constant;
 import org.seqml.initializers.GlorotUniform;
 import org.seqml.initializers.Initializer;
@@ -34,7 +35,7 @@ import org.seqml.layers.Parameter;
  * }</pre>
  * Loop options (masks, goBackwards, returnState, stateful, dropout, ...) are {@link RNN}'s.
  */
-public final class LSTM extends RNN<LSTM> {
+public final class LSTM extends RNN<LSTM> implements OneDnnCell {
 
     /** The cell's options, with Keras's defaults. */
     public record Config(int units, Activation activation, Activation recurrentActivation, boolean useBias,
@@ -123,6 +124,27 @@ public final class LSTM extends RNN<LSTM> {
             options().returnSequences());
         INDArray y = options().returnSequences() ? out[0] : out[1];
         return options().returnState() ? new INDArray[] {y, out[1], out[2]} : new INDArray[] {y};
+    }
+
+    @Override
+    public OneDnnRnn.Cell oneDnnCell() {
+        boolean standard = config.activation() == Activations.TANH && config.recurrentActivation() == Activations.SIGMOID;
+        return standard && peepholes == null ? OneDnnRnn.Cell.LSTM : null;
+    }
+
+    @Override
+    public Parameter recurrentKernel() {
+        return recurrentKernel;
+    }
+
+    @Override
+    public INDArray oneDnnBias() {
+        return bias == null ? null : bias.value().reshape(4, config.units());
+    }
+
+    @Override
+    public void addOneDnnBiasGradient(INDArray dBias) {
+        accumulate(bias, dBias.reshape(4L * config.units()));
     }
 
     @Override

@@ -12,6 +12,7 @@ import org.seqml.RandomSeed;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.seqml.Shape;
 import org.seqml.backend.Blas;
+import org.seqml.backend.OneDnnRnn;
 import org.seqml.layers.Forward;
 import org.seqml.layers.Layer;
 import org.seqml.layers.Parameter;
@@ -64,6 +65,10 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
     private INDArray[] carried;   // stateful: the final states of the last batch
     private Random rng;
     private long calls;           // training calls that drew dropout masks
+    private OneDnnRnn oneDnn;     // the whole-sequence fast path, made on first use
+
+    /** Tests switch the oneDNN path off to run the same call on the reference loop. */
+    static volatile boolean oneDnnAllowed = true;
 
     protected RNN(Options options) {
         this.options = options;
@@ -258,6 +263,10 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
                        ArrayPool.Lease lease) {
     }
 
+    /** A forward computed by oneDNN, forward and backward. */
+    private record OneDnnForward(OneDnnRnn.Call call) {
+    }
+
     /** A forward computed by a fused native op: backward recomputes it on the loop first. */
     private record FusedCall(INDArray[] inputs, INDArray[] masks) {
     }
@@ -272,6 +281,10 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
 
     @Override
     public final Forward forward(INDArray[] inputs, INDArray[] masks, boolean training) {
+        OneDnnRnn.Cell cell = oneDnnRuns(masks, training);
+        if (cell != null) {
+            return oneDnnForward(cell, inputs, masks, training);
+        }
         if (!training && !options.stateful()) {
             INDArray[] fused = fusedInference(inputs, masks);
             if (fused != null) {
@@ -389,8 +402,104 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
         }
     }
 
+    // ---- the oneDNN path -----------------------------------------------------------------
+
+    /** oneDNN's cell for this call, or null to run the loop: float32, no mask, no dropout. */
+    private OneDnnRnn.Cell oneDnnRuns(INDArray[] masks, boolean training) {
+        if (!oneDnnAllowed || !(this instanceof OneDnnCell c) || kernel().value().dataType() != DataType.FLOAT
+            || (masks.length > 0 && masks[0] != null)
+            || (training && (options.dropout() > 0 || options.recurrentDropout() > 0))) {
+            return null;
+        }
+        OneDnnRnn.Cell cell = c.oneDnnCell();
+        return cell != null && OneDnnRnn.available() ? cell : null;
+    }
+
+    private Forward oneDnnForward(OneDnnRnn.Cell cell, INDArray[] inputs, INDArray[] masks, boolean training) {
+        OneDnnCell c = (OneDnnCell) this;
+        if (oneDnn == null) {
+            oneDnn = new OneDnnRnn(cell, units());
+        }
+        INDArray x = inputs[0].castTo(DataType.FLOAT);
+        long b = x.size(0);
+        INDArray h0 = initialState(inputs, 0, b);
+        INDArray c0 = stateCount() == 2 ? initialState(inputs, 1, b) : null;
+        OneDnnRnn.Call call = oneDnn.forward(x, kernel().value(), c.recurrentKernel().value(), c.oneDnnBias(),
+            h0 == null ? null : h0.castTo(DataType.FLOAT), c0 == null ? null : c0.castTo(DataType.FLOAT),
+            options.goBackwards(), training);
+        INDArray[] outs = new INDArray[1 + (options.returnState() ? stateCount() : 0)];
+        // oneDNN keeps a reversed run's outputs aligned with the input steps; Keras returns them
+        // in processing order
+        outs[0] = !options.returnSequences() ? call.h() : options.goBackwards() ? reverseSteps(call.y()) : call.y();
+        INDArray[] finals = stateCount() == 2 ? new INDArray[] {call.h(), call.c()} : new INDArray[] {call.h()};
+        for (int k = 1; k < outs.length; k++) {
+            outs[k] = finals[k - 1];
+        }
+        if (options.stateful()) {
+            carried = new INDArray[finals.length];
+            for (int k = 0; k < finals.length; k++) {
+                carried[k] = finals[k].dup();
+            }
+        }
+        return new Forward(inputs, masks, outs, new INDArray[outs.length], new INDArray[0], training,
+            new OneDnnForward(call));
+    }
+
+    private INDArray[] oneDnnBackward(OneDnnRnn.Call call, INDArray[] outputGradients) {
+        OneDnnCell c = (OneDnnCell) this;
+        INDArray g0 = outputGradients[0] == null ? null : outputGradients[0].castTo(DataType.FLOAT);
+        INDArray dy = null;
+        INDArray dh = null;
+        if (options.returnSequences()) {
+            dy = g0 == null || !options.goBackwards() ? g0 : reverseSteps(g0);
+        } else {
+            dh = g0;
+        }
+        INDArray dc = null;
+        if (options.returnState()) {
+            INDArray gh = outputGradients.length > 1 ? outputGradients[1] : null;
+            if (gh != null) {
+                dh = dh == null ? gh.castTo(DataType.FLOAT) : dh.add(gh.castTo(DataType.FLOAT));
+            }
+            dc = outputGradients.length > 2 && outputGradients[2] != null ? outputGradients[2].castTo(DataType.FLOAT)
+                : null;
+        }
+        Parameter recurrent = c.recurrentKernel();
+        INDArray bias = c.oneDnnBias();
+        INDArray dBias = bias == null ? null : Nd4j.zeros(DataType.FLOAT, bias.shape());
+        OneDnnRnn.Gradients g = oneDnn.backward(call, kernel().value(), recurrent.value(), bias, dy, dh, dc,
+            kernel().trainable() ? kernel().grad() : null, recurrent.trainable() ? recurrent.grad() : null, dBias);
+        if (dBias != null) {
+            c.addOneDnnBiasGradient(dBias);
+        }
+        int extra = inputShapes().size() - 1;   // initial states given as inputs get their gradients
+        INDArray[] grads = new INDArray[1 + extra];
+        grads[0] = g.dx();
+        for (int k = 0; k < extra; k++) {
+            grads[1 + k] = k == 0 ? g.dh0() : g.dc0();
+        }
+        return grads;
+    }
+
+    /** Whether oneDNN computed this forward (tests check the fast path really ran). */
+    static boolean ranOnOneDnn(Forward forward) {
+        return forward.cache() instanceof OneDnnForward;
+    }
+
+    /** (B, T, U) with its steps in the opposite order. */
+    private static INDArray reverseSteps(INDArray a) {
+        INDArray out = a.ulike();
+        Nd4j.exec(new Reverse(a, out, 1));
+        return out;
+    }
+
+    // ---- backward on the loop ---------------------------------------------------------------
+
     @Override
     public final INDArray[] backward(Forward forward, INDArray[] outputGradients) {
+        if (forward.cache() instanceof OneDnnForward fast) {
+            return oneDnnBackward(fast.call(), outputGradients);
+        }
         if (forward.cache() instanceof FusedCall call) {
             Forward plain = loop(call.inputs(), call.masks(), false);
             try {

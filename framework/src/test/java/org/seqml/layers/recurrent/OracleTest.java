@@ -20,7 +20,8 @@ import org.seqml.testing.OracleCase;
 
 /**
  * Every case of ../shared/oracles against both independent implementations, in float32: outputs
- * within 1e-5, gradients (every weight and the input) within 1e-4.
+ * within 1e-5, gradients (every weight and the input) within 1e-4; each on oneDNN's fast path
+ * (where the case allows it) and on seqml's own loop.
  */
 class OracleTest {
 
@@ -35,13 +36,24 @@ class OracleTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("tfjs")
     void matchesTensorFlowJs(OracleCase c) {
-        check(c);
+        bothPaths(c);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("torch")
     void matchesPyTorch(OracleCase c) {
+        bothPaths(c);
+    }
+
+    /** The oneDNN path where the case allows it, and the reference loop. */
+    private static void bothPaths(OracleCase c) {
         check(c);
+        RNN.oneDnnAllowed = false;
+        try {
+            check(c);
+        } finally {
+            RNN.oneDnnAllowed = true;
+        }
     }
 
     private static void check(OracleCase c) {

@@ -1,0 +1,481 @@
+package org.seqml.backend;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.bytedeco.dnnl.IntMemoryMap;
+import org.bytedeco.dnnl.engine;
+import org.bytedeco.dnnl.gru_backward;
+import org.bytedeco.dnnl.gru_forward;
+import org.bytedeco.dnnl.lbr_gru_backward;
+import org.bytedeco.dnnl.lbr_gru_forward;
+import org.bytedeco.dnnl.lstm_backward;
+import org.bytedeco.dnnl.lstm_forward;
+import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.primitive;
+import org.bytedeco.dnnl.reorder;
+import org.bytedeco.dnnl.rnn_primitive_desc_base;
+import org.bytedeco.dnnl.stream;
+import org.bytedeco.dnnl.global.dnnl;
+import org.bytedeco.javacpp.Pointer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A whole recurrent sequence in one call of oneDNN's RNN primitives, forward (training or
+ * inference) and backward, on float32 ND4J arrays in place: the fast path under {@code LSTM} and
+ * {@code GRU} where the cell is one oneDNN has (sigmoid gates, tanh activation, no peepholes) and
+ * the call has no mask and no dropout. seqml's own loop ({@code layers.recurrent.RNN}) stays the
+ * reference path that tests compare this one with.
+ *
+ * <p>Layouts need no copies: oneDNN's {@code ldigo} weights are Keras's kernel {@code (in, G*U)}
+ * and recurrent kernel {@code (U, G*U)} in row-major order, {@code ldgo} is Keras's bias, and
+ * {@code ntc} is the layer's {@code (batch, time, features)} input and output. The gate orders are
+ * Keras's: LSTM i, f, c, o; GRU z (oneDNN's u), r, h (oneDNN's o). Keras's GRU with
+ * {@code reset_after} is oneDNN's linear-before-reset GRU, whose bias holds the four rows
+ * {@code [b_z, b_r, b_h(input), b_h(recurrent)]}, z and r summed over input and recurrent biases.
+ *
+ * <p>The backward accumulates into the weight-gradient arrays it is given (as a shared layer's
+ * second use must). {@code -Dseqml.onednn=false} turns the path off;
+ * {@code -Dseqml.onednnThreads=n} sets its OpenMP threads (default: every available core).
+ *
+ * <pre>{@code
+ * OneDnnRnn rnn = new OneDnnRnn(OneDnnRnn.Cell.LSTM, 128);
+ * OneDnnRnn.Call call = rnn.forward(x, kernel, recurrentKernel, bias, null, null, false, true);
+ * OneDnnRnn.Gradients g = rnn.backward(call, kernel, recurrentKernel, bias, dy, null, null, dK, dR, dB);
+ * }</pre>
+ */
+public final class OneDnnRnn {
+    private static final Logger LOG = LoggerFactory.getLogger(OneDnnRnn.class);
+    private static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("seqml.onednn", "true"));
+    private static final int THREADS = Integer.getInteger("seqml.onednnThreads",
+        Runtime.getRuntime().availableProcessors());
+    private static final int CACHED_SHAPES = 8;
+    private static engine cpu;
+    private static boolean tried;
+    private static final ThreadLocal<stream> STREAM = ThreadLocal.withInitial(() -> new stream(cpu));
+
+    /** The cells oneDNN computes: gate count, bias rows, states (h, or h and c). */
+    public enum Cell {
+        LSTM(4, 4, 2), GRU(3, 3, 1), LBR_GRU(3, 4, 1);
+
+        final int gates;
+        final int biasGates;
+        final int states;
+
+        Cell(int gates, int biasGates, int states) {
+            this.gates = gates;
+            this.biasGates = biasGates;
+            this.states = states;
+        }
+    }
+
+    /** A forward's outputs and what its backward needs: y (B, T, U), final h and c (B, U). */
+    public record Call(Key key, INDArray x, INDArray h0, INDArray c0, INDArray y, INDArray h, INDArray c,
+                       INDArray workspace) {
+    }
+
+    /** The input gradient and the initial states' gradients (c null for GRU). */
+    public record Gradients(INDArray dx, INDArray dh0, INDArray dc0) {
+    }
+
+    record Key(long time, long batch, long inputDim, boolean training, boolean reverse) {
+    }
+
+    private final Cell cell;
+    private final int units;
+    private final Map<Key, Primitives> cache = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Key, Primitives> eldest) {
+            return size() > CACHED_SHAPES;
+        }
+    };
+
+    public OneDnnRnn(Cell cell, int units) {
+        this.cell = cell;
+        this.units = units;
+    }
+
+    /** Whether oneDNN loaded and is switched on; false makes the layers use their own loop. */
+    public static synchronized boolean available() {
+        if (!tried) {
+            tried = true;
+            if (ENABLED) {
+                try {
+                    cpu = new engine(engine.kind.cpu, 0);
+                } catch (Throwable e) {
+                    LOG.warn("oneDNN unavailable ({}); recurrent layers run on seqml's own loop", e.toString());
+                }
+            }
+        }
+        return cpu != null;
+    }
+
+    /**
+     * Runs the sequence {@code x} (batch, time, in) from {@code h0}, {@code c0} (batch, units; null
+     * for zeros), right to left when {@code reverse} (outputs stay aligned with the input steps).
+     * {@code bias} is (biasGates, units), or null for none.
+     */
+    public Call forward(INDArray x, INDArray kernel, INDArray recurrentKernel, INDArray bias, INDArray h0,
+                        INDArray c0, boolean reverse, boolean training) {
+        long b = x.size(0);
+        long t = x.size(1);
+        Key key = new Key(t, b, x.size(2), training, reverse);
+        Primitives p = primitives(key);
+        INDArray in = dense(x);
+        INDArray hIn = h0 == null ? Nd4j.zeros(DataType.FLOAT, b, units) : dense(h0);
+        INDArray cIn = cell.states == 2 ? (c0 == null ? Nd4j.zeros(DataType.FLOAT, b, units) : dense(c0)) : null;
+        INDArray y = Nd4j.createUninitialized(DataType.FLOAT, b, t, units);
+        INDArray h = Nd4j.createUninitialized(DataType.FLOAT, b, units);
+        INDArray c = cIn == null ? null : Nd4j.createUninitialized(DataType.FLOAT, b, units);
+        INDArray ws = training ? Nd4j.createUninitialized(DataType.BYTE, p.workspaceBytes) : null;
+        bind(p.src, in);
+        bind(p.h0, hIn);
+        bind(p.c0, cIn);
+        bind(p.wLayer, dense(kernel));
+        bind(p.wIter, dense(recurrentKernel));
+        bind(p.bias, bias == null ? zeroBias() : dense(bias));
+        bind(p.dst, y);
+        bind(p.h, h);
+        bind(p.c, c);
+        bind(p.workspace, ws);
+        run(() -> {
+            stream s = STREAM.get();
+            p.forwardWeights.copy(s);
+            p.forward.execute(s, p.forwardArgs);
+            s._wait();
+        });
+        return new Call(key, in, hIn, cIn, y, h, c, ws);
+    }
+
+    /**
+     * The backward of a {@link #forward} (one for inference is run again for training first): {@code dy} (batch, time, units) or null, and
+     * the final states' gradients (null for none). Adds the weight gradients to {@code dKernel},
+     * {@code dRecurrent} and {@code dBias} ((biasGates, units); null when the layer has no bias).
+     */
+    public Gradients backward(Call call, INDArray kernel, INDArray recurrentKernel, INDArray bias, INDArray dy,
+                              INDArray dh, INDArray dc, INDArray dKernel, INDArray dRecurrent, INDArray dBias) {
+        if (!call.key().training()) {
+            // an inference forward keeps no workspace: run the sequence again, for training
+            call = forward(call.x(), kernel, recurrentKernel, bias, call.h0(), call.c0(), call.key().reverse(), true);
+        }
+        Primitives p = primitives(call.key());
+        long b = call.key().batch();
+        INDArray dx = Nd4j.createUninitialized(DataType.FLOAT, b, call.key().time(), call.key().inputDim());
+        INDArray dh0 = Nd4j.createUninitialized(DataType.FLOAT, b, units);
+        INDArray dc0 = cell.states == 2 ? Nd4j.createUninitialized(DataType.FLOAT, b, units) : null;
+        bind(p.src, call.x());
+        bind(p.h0, call.h0());
+        bind(p.c0, call.c0());
+        bind(p.wLayer, dense(kernel));
+        bind(p.wIter, dense(recurrentKernel));
+        bind(p.bias, bias == null ? zeroBias() : dense(bias));
+        bind(p.dst, call.y());
+        bind(p.h, call.h());
+        bind(p.c, call.c());
+        bind(p.workspace, call.workspace());
+        bind(p.dSrc, dx);
+        bind(p.dH0, dh0);
+        bind(p.dC0, dc0);
+        bind(p.dDst, dy == null ? Nd4j.zeros(DataType.FLOAT, call.y().shape()) : dense(dy));
+        bind(p.dH, dh == null ? Nd4j.zeros(DataType.FLOAT, b, units) : dense(dh));
+        bind(p.dC, cell.states == 1 ? null : dc == null ? Nd4j.zeros(DataType.FLOAT, b, units) : dense(dc));
+        INDArray biasGrad = dBias != null ? dBias : Nd4j.zeros(DataType.FLOAT, cell.biasGates, units);
+        bind(p.dBias, checkedGradient(biasGrad));
+        p.diffWeights.bindTo(dKernel, dRecurrent);
+        run(() -> {
+            stream s = STREAM.get();
+            p.backwardWeights.copy(s);
+            p.diffWeights.clear();
+            p.backward.execute(s, p.backwardArgs);
+            s._wait();
+        });
+        p.diffWeights.addTo();
+        return new Gradients(dx, dh0, dc0);
+    }
+
+    private INDArray zeroBias() {
+        return Nd4j.zeros(DataType.FLOAT, cell.biasGates, units);
+    }
+
+    private static void run(Runnable call) {
+        int before = OpenMp.threads();
+        OpenMp.setThreads(THREADS);
+        try {
+            call.run();
+        } finally {
+            OpenMp.setThreads(before);
+        }
+    }
+
+    private static INDArray dense(INDArray a) {
+        if (a.dataType() != DataType.FLOAT) {
+            throw new IllegalArgumentException("oneDNN's RNN runs float32; got " + a.dataType());
+        }
+        return bindable(a) ? a : a.dup('c');
+    }
+
+    private static INDArray checkedGradient(INDArray g) {
+        if (!bindable(g) || g.dataType() != DataType.FLOAT) {
+            throw new IllegalArgumentException("oneDNN accumulates into a dense float32 array; got a view");
+        }
+        return g;
+    }
+
+    /** Whether the array's buffer starts at its first element and holds it densely, row-major. */
+    private static boolean bindable(INDArray a) {
+        return a.offset() == 0 && a.ordering() == 'c' && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(a)
+            && a.data().length() == a.length();
+    }
+
+    private static void bind(memory m, INDArray a) {
+        if (m != null) {
+            m.set_data_handle(a == null ? null : a.data().addressPointer());
+        }
+    }
+
+    private synchronized Primitives primitives(Key key) {
+        if (!available()) {
+            throw new IllegalStateException("oneDNN is not available");
+        }
+        return cache.computeIfAbsent(key, Primitives::new);
+    }
+
+    private static memory.desc desc(memory.format_tag tag, long... dims) {
+        return new memory.desc(dims, memory.data_type.f32, tag);
+    }
+
+    /** The user's weights in the primitive's own layout: bound as they are, or reordered per call. */
+    private static final class WeightsIn {
+        private final memory user;
+        private final memory inner;
+        private final reorder reorder;
+
+        WeightsIn(memory user, memory.desc wanted) {
+            this.user = user;
+            boolean same = wanted.equals(user.get_desc());
+            this.inner = same ? user : new memory(wanted, cpu);
+            this.reorder = same ? null : new reorder(user, inner);
+        }
+
+        void copy(stream s) {
+            if (reorder != null) {
+                reorder.execute(s, user, inner);
+            }
+        }
+    }
+
+    /** Both weights going into a primitive. */
+    private record Weights(WeightsIn layer, WeightsIn iter) {
+        void copy(stream s) {
+            layer.copy(s);
+            iter.copy(s);
+        }
+    }
+
+    /**
+     * The weight gradients coming out of the backward: written straight into the caller's arrays
+     * when oneDNN's layout is the user's, else into zeroed buffers reordered and added afterwards.
+     */
+    private final class DiffWeights {
+        private final memory layer;
+        private final memory iter;
+        private final memory userLayer;
+        private final memory userIter;
+        private final boolean direct;
+        private final long[] layerShape;
+        private final long[] iterShape;
+
+        DiffWeights(rnn_primitive_desc_base bpd, memory.desc userLayerDesc, memory.desc userIterDesc, long inputDim) {
+            direct = bpd.diff_weights_layer_desc().equals(userLayerDesc)
+                && bpd.diff_weights_iter_desc().equals(userIterDesc);
+            layerShape = new long[] {inputDim, (long) cell.gates * units};
+            iterShape = new long[] {units, (long) cell.gates * units};
+            layer = direct ? new memory(userLayerDesc, cpu, null) : new memory(bpd.diff_weights_layer_desc(), cpu);
+            iter = direct ? new memory(userIterDesc, cpu, null) : new memory(bpd.diff_weights_iter_desc(), cpu);
+            userLayer = direct ? null : new memory(userLayerDesc, cpu, null);
+            userIter = direct ? null : new memory(userIterDesc, cpu, null);
+        }
+
+        private INDArray layerTarget;
+        private INDArray iterTarget;
+
+        void bindTo(INDArray dKernel, INDArray dRecurrent) {
+            layerTarget = dKernel != null ? checkedGradient(dKernel) : Nd4j.zeros(DataType.FLOAT, layerShape);
+            iterTarget = dRecurrent != null ? checkedGradient(dRecurrent) : Nd4j.zeros(DataType.FLOAT, iterShape);
+            if (direct) {
+                bind(layer, layerTarget);
+                bind(iter, iterTarget);
+            }
+        }
+
+        void clear() {
+            if (!direct) {
+                Pointer.memset(layer.get_data_handle(), 0, layer.get_desc().get_size());
+                Pointer.memset(iter.get_data_handle(), 0, iter.get_desc().get_size());
+            }
+        }
+
+        void addTo() {
+            if (direct) {
+                return;
+            }
+            INDArray l = Nd4j.createUninitialized(DataType.FLOAT, layerShape);
+            INDArray r = Nd4j.createUninitialized(DataType.FLOAT, iterShape);
+            bind(userLayer, l);
+            bind(userIter, r);
+            stream s = STREAM.get();
+            new reorder(layer, userLayer).execute(s, layer, userLayer);
+            new reorder(iter, userIter).execute(s, iter, userIter);
+            s._wait();
+            layerTarget.addi(l);
+            iterTarget.addi(r);
+        }
+    }
+
+    /** The primitives and memory objects for one input shape; arrays are bound per call. */
+    private final class Primitives {
+        final primitive forward;
+        final primitive backward;
+        final memory src;
+        final memory h0;
+        final memory c0;
+        final memory wLayer;
+        final memory wIter;
+        final memory bias;
+        final memory dst;
+        final memory h;
+        final memory c;
+        final memory workspace;
+        final long workspaceBytes;
+        final Weights forwardWeights;
+        final Weights backwardWeights;
+        final IntMemoryMap forwardArgs = new IntMemoryMap();
+        final IntMemoryMap backwardArgs = new IntMemoryMap();
+        final memory dSrc;
+        final memory dH0;
+        final memory dC0;
+        final memory dDst;
+        final memory dH;
+        final memory dC;
+        final memory dBias;
+        final DiffWeights diffWeights;
+
+        Primitives(Key key) {
+            long t = key.time();
+            long n = key.batch();
+            long in = key.inputDim();
+            int g = cell.gates;
+            memory.desc srcD = desc(memory.format_tag.ntc, t, n, in);
+            memory.desc dstD = desc(memory.format_tag.ntc, t, n, units);
+            memory.desc stateD = desc(memory.format_tag.ldnc, 1, 1, n, units);
+            memory.desc cD = cell.states == 2 ? stateD : new memory.desc();
+            memory.desc wLayerD = desc(memory.format_tag.ldigo, 1, 1, in, g, units);
+            memory.desc wIterD = desc(memory.format_tag.ldigo, 1, 1, units, g, units);
+            memory.desc wLayerAny = desc(memory.format_tag.any, 1, 1, in, g, units);
+            memory.desc wIterAny = desc(memory.format_tag.any, 1, 1, units, g, units);
+            memory.desc biasD = desc(memory.format_tag.ldgo, 1, 1, cell.biasGates, units);
+            dnnl.prop_kind prop = key.training() ? dnnl.prop_kind.forward_training : dnnl.prop_kind.forward_inference;
+            dnnl.rnn_direction dir = key.reverse() ? dnnl.rnn_direction.unidirectional_right2left
+                : dnnl.rnn_direction.unidirectional_left2right;
+            rnn_primitive_desc_base fpd = switch (cell) {
+                case LSTM -> new lstm_forward.primitive_desc(new lstm_forward.desc(prop, dir, srcD, stateD, cD,
+                    wLayerAny, wIterAny, biasD, dstD, stateD, cD), cpu);
+                case GRU -> new gru_forward.primitive_desc(new gru_forward.desc(prop, dir, srcD, stateD,
+                    wLayerAny, wIterAny, biasD, dstD, stateD), cpu);
+                case LBR_GRU -> new lbr_gru_forward.primitive_desc(new lbr_gru_forward.desc(prop, dir, srcD, stateD,
+                    wLayerAny, wIterAny, biasD, dstD, stateD), cpu);
+            };
+            forward = switch (cell) {
+                case LSTM -> new lstm_forward((lstm_forward.primitive_desc) fpd);
+                case GRU -> new gru_forward((gru_forward.primitive_desc) fpd);
+                case LBR_GRU -> new lbr_gru_forward((lbr_gru_forward.primitive_desc) fpd);
+            };
+            src = new memory(srcD, cpu, null);
+            h0 = new memory(stateD, cpu, null);
+            c0 = cell.states == 2 ? new memory(stateD, cpu, null) : null;
+            wLayer = new memory(wLayerD, cpu, null);
+            wIter = new memory(wIterD, cpu, null);
+            bias = new memory(biasD, cpu, null);
+            dst = new memory(dstD, cpu, null);
+            h = new memory(stateD, cpu, null);
+            c = cell.states == 2 ? new memory(stateD, cpu, null) : null;
+            workspaceBytes = key.training() ? fpd.workspace_desc().get_size() : 0;
+            workspace = key.training() ? new memory(fpd.workspace_desc(), cpu, null) : null;
+            forwardWeights = new Weights(new WeightsIn(wLayer, fpd.weights_layer_desc()),
+                new WeightsIn(wIter, fpd.weights_iter_desc()));
+            put(forwardArgs, dnnl.DNNL_ARG_SRC_LAYER, src);
+            put(forwardArgs, dnnl.DNNL_ARG_SRC_ITER, h0);
+            put(forwardArgs, dnnl.DNNL_ARG_SRC_ITER_C, c0);
+            put(forwardArgs, dnnl.DNNL_ARG_WEIGHTS_LAYER, forwardWeights.layer().inner);
+            put(forwardArgs, dnnl.DNNL_ARG_WEIGHTS_ITER, forwardWeights.iter().inner);
+            put(forwardArgs, dnnl.DNNL_ARG_BIAS, bias);
+            put(forwardArgs, dnnl.DNNL_ARG_DST_LAYER, dst);
+            put(forwardArgs, dnnl.DNNL_ARG_DST_ITER, h);
+            put(forwardArgs, dnnl.DNNL_ARG_DST_ITER_C, c);
+            put(forwardArgs, dnnl.DNNL_ARG_WORKSPACE, workspace);
+            if (!key.training()) {
+                backward = null;
+                backwardWeights = null;
+                dSrc = dH0 = dC0 = dDst = dH = dC = dBias = null;
+                diffWeights = null;
+                return;
+            }
+            rnn_primitive_desc_base bpd = switch (cell) {
+                case LSTM -> new lstm_backward.primitive_desc(new lstm_backward.desc(dnnl.prop_kind.backward, dir,
+                    srcD, stateD, cD, wLayerAny, wIterAny, biasD, dstD, stateD, cD,
+                    srcD, stateD, cD, wLayerAny, wIterAny, biasD, dstD, stateD, cD), cpu,
+                    (lstm_forward.primitive_desc) fpd);
+                case GRU -> new gru_backward.primitive_desc(new gru_backward.desc(dnnl.prop_kind.backward, dir,
+                    srcD, stateD, wLayerAny, wIterAny, biasD, dstD, stateD,
+                    srcD, stateD, wLayerAny, wIterAny, biasD, dstD, stateD), cpu, (gru_forward.primitive_desc) fpd);
+                case LBR_GRU -> new lbr_gru_backward.primitive_desc(new lbr_gru_backward.desc(dnnl.prop_kind.backward,
+                    dir, srcD, stateD, wLayerAny, wIterAny, biasD, dstD, stateD,
+                    srcD, stateD, wLayerAny, wIterAny, biasD, dstD, stateD), cpu,
+                    (lbr_gru_forward.primitive_desc) fpd);
+            };
+            backward = switch (cell) {
+                case LSTM -> new lstm_backward((lstm_backward.primitive_desc) bpd);
+                case GRU -> new gru_backward((gru_backward.primitive_desc) bpd);
+                case LBR_GRU -> new lbr_gru_backward((lbr_gru_backward.primitive_desc) bpd);
+            };
+            backwardWeights = new Weights(new WeightsIn(wLayer, bpd.weights_layer_desc()),
+                new WeightsIn(wIter, bpd.weights_iter_desc()));
+            dSrc = new memory(srcD, cpu, null);
+            dH0 = new memory(stateD, cpu, null);
+            dC0 = cell.states == 2 ? new memory(stateD, cpu, null) : null;
+            dDst = new memory(dstD, cpu, null);
+            dH = new memory(stateD, cpu, null);
+            dC = cell.states == 2 ? new memory(stateD, cpu, null) : null;
+            dBias = new memory(biasD, cpu, null);
+            diffWeights = new DiffWeights(bpd, wLayerD, wIterD, in);
+            put(backwardArgs, dnnl.DNNL_ARG_SRC_LAYER, src);
+            put(backwardArgs, dnnl.DNNL_ARG_SRC_ITER, h0);
+            put(backwardArgs, dnnl.DNNL_ARG_SRC_ITER_C, c0);
+            put(backwardArgs, dnnl.DNNL_ARG_WEIGHTS_LAYER, backwardWeights.layer().inner);
+            put(backwardArgs, dnnl.DNNL_ARG_WEIGHTS_ITER, backwardWeights.iter().inner);
+            put(backwardArgs, dnnl.DNNL_ARG_BIAS, bias);
+            put(backwardArgs, dnnl.DNNL_ARG_DST_LAYER, dst);
+            put(backwardArgs, dnnl.DNNL_ARG_DST_ITER, h);
+            put(backwardArgs, dnnl.DNNL_ARG_DST_ITER_C, c);
+            put(backwardArgs, dnnl.DNNL_ARG_WORKSPACE, workspace);
+            put(backwardArgs, dnnl.DNNL_ARG_DIFF_SRC_LAYER, dSrc);
+            put(backwardArgs, dnnl.DNNL_ARG_DIFF_SRC_ITER, dH0);
+            put(backwardArgs, dnnl.DNNL_ARG_DIFF_SRC_ITER_C, dC0);
+            put(backwardArgs, dnnl.DNNL_ARG_DIFF_WEIGHTS_LAYER, diffWeights.layer);
+            put(backwardArgs, dnnl.DNNL_ARG_DIFF_WEIGHTS_ITER, diffWeights.iter);
+            put(backwardArgs, dnnl.DNNL_ARG_DIFF_BIAS, dBias);
+            put(backwardArgs, dnnl.DNNL_ARG_DIFF_DST_LAYER, dDst);
+            put(backwardArgs, dnnl.DNNL_ARG_DIFF_DST_ITER, dH);
+            put(backwardArgs, dnnl.DNNL_ARG_DIFF_DST_ITER_C, dC);
+        }
+
+        private static void put(IntMemoryMap args, int arg, memory m) {
+            if (m != null) {
+                args.put(arg, m);
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package org.seqml.layers.recurrent;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+import org.seqml.layers.Forward;
+import org.seqml.layers.Layer;
+import org.seqml.layers.Parameter;
+import org.seqml.testing.Arrays;
+import org.seqml.testing.GradientCheck;
+
+/**
+ * oneDNN's whole-sequence path gives what seqml's own loop (the reference) gives, in float32:
+ * outputs, the input and initial-state gradients and every weight gradient, for every loop option
+ * it takes; and the calls it cannot take (masks, dropout, other activations, peepholes) stay on
+ * the loop.
+ */
+class OneDnnPathTest {
+    private static final INDArray X = Arrays.random(3, 7, 5);
+
+    @Test
+    void lstmMatchesTheLoopForEveryLoopOption() {
+        for (boolean sequences : new boolean[] {false, true}) {
+            for (boolean backwards : new boolean[] {false, true}) {
+                same(new LSTM(4).returnSequences(sequences).returnState(true).goBackwards(backwards), X);
+            }
+        }
+        same(new LSTM(4).useBias(false).returnSequences(true), X);
+        same(new LSTM(4).unitForgetBias(false), X);
+    }
+
+    @Test
+    void gruMatchesTheLoopInBothForms() {
+        for (boolean resetAfter : new boolean[] {true, false}) {
+            for (boolean backwards : new boolean[] {false, true}) {
+                same(new GRU(4).resetAfter(resetAfter).returnSequences(true).returnState(true).goBackwards(backwards), X);
+            }
+            same(new GRU(4).resetAfter(resetAfter), X);
+            same(new GRU(4).resetAfter(resetAfter).useBias(false).returnSequences(true), X);
+        }
+    }
+
+    @Test
+    void initialStatesAndTheirGradientsMatchTheLoop() {
+        same(new LSTM(4).returnSequences(true), X, Arrays.random(3, 4), Arrays.random(3, 4));
+        same(new GRU(4).returnState(true), X, Arrays.random(3, 4));
+        same(new GRU(4).resetAfter(false).goBackwards(true), X, Arrays.random(3, 4));
+    }
+
+    @Test
+    void bidirectionalMatchesTheLoop() {
+        for (MergeMode mode : MergeMode.values()) {
+            same(new Bidirectional(new LSTM(4).returnSequences(true), mode), X);
+        }
+        same(new Bidirectional(new GRU(4)), X);
+    }
+
+    @Test
+    void weightGradientsAccumulateOverCallsAsASharedLayerNeeds() {
+        LSTM lstm = build(new LSTM(4).returnSequences(true));
+        lstm.weights().forEach(p -> p.value().assign(Arrays.random(p.value().shape())));
+        Forward f = lstm.call(new INDArray[] {X}, new INDArray[1], true);
+        assertTrue(RNN.ranOnOneDnn(f));
+        INDArray[] r = GradientCheck.projections(f.outputs());
+        lstm.weights().forEach(Parameter::zeroGrad);
+        lstm.backward(f, r);
+        List<INDArray> once = lstm.weights().stream().map(p -> p.grad().dup()).toList();
+        lstm.backward(f, r);
+        for (int i = 0; i < once.size(); i++) {
+            assertClose(once.get(i).mul(2), lstm.weights().get(i).grad(), "twice " + lstm.weights().get(i).name());
+        }
+    }
+
+    @Test
+    void callsOneDnnCannotTakeStayOnTheLoop() {
+        INDArray mask = org.nd4j.linalg.factory.Nd4j.ones(X.dataType(), 3, 7);
+        assertFalse(RNN.ranOnOneDnn(build(new LSTM(4)).call(new INDArray[] {X}, new INDArray[] {mask}, false)));
+        assertFalse(RNN.ranOnOneDnn(build(new LSTM(4).dropout(0.5)).call(new INDArray[] {X}, new INDArray[1], true)));
+        assertFalse(RNN.ranOnOneDnn(build(new LSTM(4).peephole(true)).call(new INDArray[] {X}, new INDArray[1], false)));
+        assertFalse(RNN.ranOnOneDnn(build(new GRU(4).recurrentActivation("hard_sigmoid")).call(new INDArray[] {X},
+            new INDArray[1], false)));
+        // dropout only matters in training: inference takes the fast path
+        assertTrue(RNN.ranOnOneDnn(build(new LSTM(4).dropout(0.5)).call(new INDArray[] {X}, new INDArray[1], false)));
+    }
+
+    private static <L extends Layer> L build(L layer) {
+        layer.call(new INDArray[] {X}, new INDArray[1], false);
+        return layer;
+    }
+
+    /** Forward and backward (training and inference forwards) on oneDNN, then on the loop. */
+    private static void same(Layer layer, INDArray... inputs) {
+        INDArray[] masks = new INDArray[inputs.length];
+        layer.call(inputs, masks, false);
+        // every weight random, biases included (they start at zero, which would hide a mix-up)
+        layer.weights().forEach(p -> p.value().assign(Arrays.random(p.value().shape())));
+        for (boolean training : new boolean[] {true, false}) {
+            Forward fast = layer.call(inputs, masks, training);
+            if (layer instanceof RNN<?>) {
+                assertTrue(RNN.ranOnOneDnn(fast), layer + " ran on the loop");
+            }
+            INDArray[] r = GradientCheck.projections(fast.outputs());
+            layer.weights().forEach(Parameter::zeroGrad);
+            INDArray[] fastDx = layer.backward(fast, r);
+            List<INDArray> fastGrads = layer.weights().stream().map(p -> p.grad().dup()).toList();
+            RNN.oneDnnAllowed = false;
+            try {
+                Forward plain = layer.call(inputs, masks, training);
+                layer.weights().forEach(Parameter::zeroGrad);
+                INDArray[] plainDx = layer.backward(plain, r);
+                String what = layer + (training ? " training" : " inference");
+                for (int k = 0; k < fast.outputs().length; k++) {
+                    assertClose(plain.outputs()[k], fast.outputs()[k], what + " output " + k);
+                }
+                for (int k = 0; k < plainDx.length; k++) {
+                    assertClose(plainDx[k], fastDx[k], what + " gradient of input " + k);
+                }
+                for (int i = 0; i < fastGrads.size(); i++) {
+                    assertClose(layer.weights().get(i).grad(), fastGrads.get(i), what + " gradient of "
+                        + layer.weights().get(i).name());
+                }
+            } finally {
+                RNN.oneDnnAllowed = true;
+            }
+        }
+    }
+
+    private static void assertClose(INDArray expected, INDArray actual, String what) {
+        assertArrayEquals(expected.shape(), actual.shape(), what + ": shape");
+        double worst = Transforms.abs(expected.sub(actual), false).maxNumber().doubleValue();
+        assertTrue(worst <= 1e-5, what + ": max difference " + worst);
+    }
+}
