@@ -72,9 +72,45 @@ public final class OneDnnRnn {
         }
     }
 
-    /** A forward's outputs and what its backward needs: y (B, T, U), final h and c (B, U). */
-    public record Call(Key key, INDArray x, INDArray h0, INDArray c0, INDArray y, INDArray h, INDArray c,
-                       INDArray workspace) {
+    /**
+     * A forward's outputs and what its backward needs: y (B, T, U), final h and c (B, U), and for
+     * training oneDNN's workspace (the gates of every step), which {@link #release} hands back.
+     */
+    public static final class Call {
+        private final Key key;
+        private final INDArray x;
+        private final INDArray h0;
+        private final INDArray c0;
+        private final INDArray y;
+        private final INDArray h;
+        private final INDArray c;
+        private memory workspace;
+
+        Call(Key key, INDArray x, INDArray h0, INDArray c0, INDArray y, INDArray h, INDArray c, memory workspace) {
+            this.key = key;
+            this.x = x;
+            this.h0 = h0;
+            this.c0 = c0;
+            this.y = y;
+            this.h = h;
+            this.c = c;
+            this.workspace = workspace;
+        }
+
+        /** The output at every step, (batch, time, units), aligned with the input steps. */
+        public INDArray y() {
+            return y;
+        }
+
+        /** The final h, (batch, units). */
+        public INDArray h() {
+            return h;
+        }
+
+        /** The final c, (batch, units); null for GRU. */
+        public INDArray c() {
+            return c;
+        }
     }
 
     /** The input gradient and the initial states' gradients (c null for GRU). */
@@ -89,7 +125,11 @@ public final class OneDnnRnn {
     private final Map<Key, Primitives> cache = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Key, Primitives> eldest) {
-            return size() > CACHED_SHAPES;
+            if (size() > CACHED_SHAPES) {
+                eldest.getValue().close();
+                return true;
+            }
+            return false;
         }
     };
 
@@ -130,7 +170,7 @@ public final class OneDnnRnn {
         INDArray y = Nd4j.createUninitialized(DataType.FLOAT, b, t, units);
         INDArray h = Nd4j.createUninitialized(DataType.FLOAT, b, units);
         INDArray c = cIn == null ? null : Nd4j.createUninitialized(DataType.FLOAT, b, units);
-        INDArray ws = training ? Nd4j.createUninitialized(DataType.BYTE, p.workspaceBytes) : null;
+        memory ws = training ? p.takeWorkspace() : null;
         bind(p.src, in);
         bind(p.h0, hIn);
         bind(p.c0, cIn);
@@ -140,7 +180,9 @@ public final class OneDnnRnn {
         bind(p.dst, y);
         bind(p.h, h);
         bind(p.c, c);
-        bind(p.workspace, ws);
+        if (ws != null) {
+            p.forwardArgs.put(dnnl.DNNL_ARG_WORKSPACE, ws);
+        }
         run(() -> {
             stream s = STREAM.get();
             p.forwardWeights.copy(s);
@@ -157,29 +199,29 @@ public final class OneDnnRnn {
      */
     public Gradients backward(Call call, INDArray kernel, INDArray recurrentKernel, INDArray bias, INDArray dy,
                               INDArray dh, INDArray dc, INDArray dKernel, INDArray dRecurrent, INDArray dBias) {
-        if (!call.key().training()) {
+        if (!call.key.training() || call.workspace == null) {
             // an inference forward keeps no workspace: run the sequence again, for training
-            call = forward(call.x(), kernel, recurrentKernel, bias, call.h0(), call.c0(), call.key().reverse(), true);
+            call = forward(call.x, kernel, recurrentKernel, bias, call.h0, call.c0, call.key.reverse(), true);
         }
-        Primitives p = primitives(call.key());
-        long b = call.key().batch();
-        INDArray dx = Nd4j.createUninitialized(DataType.FLOAT, b, call.key().time(), call.key().inputDim());
+        Primitives p = primitives(call.key);
+        long b = call.key.batch();
+        INDArray dx = Nd4j.createUninitialized(DataType.FLOAT, b, call.key.time(), call.key.inputDim());
         INDArray dh0 = Nd4j.createUninitialized(DataType.FLOAT, b, units);
         INDArray dc0 = cell.states == 2 ? Nd4j.createUninitialized(DataType.FLOAT, b, units) : null;
-        bind(p.src, call.x());
-        bind(p.h0, call.h0());
-        bind(p.c0, call.c0());
+        bind(p.src, call.x);
+        bind(p.h0, call.h0);
+        bind(p.c0, call.c0);
         bind(p.wLayer, dense(kernel));
         bind(p.wIter, dense(recurrentKernel));
         bind(p.bias, bias == null ? zeroBias() : dense(bias));
-        bind(p.dst, call.y());
-        bind(p.h, call.h());
-        bind(p.c, call.c());
-        bind(p.workspace, call.workspace());
+        bind(p.dst, call.y);
+        bind(p.h, call.h);
+        bind(p.c, call.c);
+        p.backwardArgs.put(dnnl.DNNL_ARG_WORKSPACE, call.workspace);
         bind(p.dSrc, dx);
         bind(p.dH0, dh0);
         bind(p.dC0, dc0);
-        bind(p.dDst, dy == null ? Nd4j.zeros(DataType.FLOAT, call.y().shape()) : dense(dy));
+        bind(p.dDst, dy == null ? p.zeroOutputGradient(call.y.shape()) : dense(dy));
         bind(p.dH, dh == null ? Nd4j.zeros(DataType.FLOAT, b, units) : dense(dh));
         bind(p.dC, cell.states == 1 ? null : dc == null ? Nd4j.zeros(DataType.FLOAT, b, units) : dense(dc));
         INDArray biasGrad = dBias != null ? dBias : Nd4j.zeros(DataType.FLOAT, cell.biasGates, units);
@@ -194,6 +236,27 @@ public final class OneDnnRnn {
         });
         p.diffWeights.addTo();
         return new Gradients(dx, dh0, dc0);
+    }
+
+    /**
+     * Hands a training call's workspace back for the next forward of the same shape; the call can
+     * no longer be differentiated (a backward runs its forward again). Calls never released just
+     * leave their workspace to the garbage collector.
+     */
+    public void release(Call call) {
+        memory ws = call.workspace;
+        call.workspace = null;
+        if (ws != null) {
+            Primitives p;
+            synchronized (this) {
+                p = cache.get(call.key);
+            }
+            if (p != null) {
+                p.giveBack(ws);
+            } else {
+                ws.close();
+            }
+        }
     }
 
     private INDArray zeroBias() {
@@ -348,8 +411,9 @@ public final class OneDnnRnn {
         final memory dst;
         final memory h;
         final memory c;
-        final memory workspace;
-        final long workspaceBytes;
+        final memory.desc workspaceDesc;
+        final java.util.ArrayDeque<memory> freeWorkspaces = new java.util.ArrayDeque<>();
+        private INDArray zeroDst;
         final Weights forwardWeights;
         final Weights backwardWeights;
         final IntMemoryMap forwardArgs = new IntMemoryMap();
@@ -402,8 +466,7 @@ public final class OneDnnRnn {
             dst = new memory(dstD, cpu, null);
             h = new memory(stateD, cpu, null);
             c = cell.states == 2 ? new memory(stateD, cpu, null) : null;
-            workspaceBytes = key.training() ? fpd.workspace_desc().get_size() : 0;
-            workspace = key.training() ? new memory(fpd.workspace_desc(), cpu, null) : null;
+            workspaceDesc = key.training() ? fpd.workspace_desc() : null;
             forwardWeights = new Weights(new WeightsIn(wLayer, fpd.weights_layer_desc()),
                 new WeightsIn(wIter, fpd.weights_iter_desc()));
             put(forwardArgs, dnnl.DNNL_ARG_SRC_LAYER, src);
@@ -415,7 +478,6 @@ public final class OneDnnRnn {
             put(forwardArgs, dnnl.DNNL_ARG_DST_LAYER, dst);
             put(forwardArgs, dnnl.DNNL_ARG_DST_ITER, h);
             put(forwardArgs, dnnl.DNNL_ARG_DST_ITER_C, c);
-            put(forwardArgs, dnnl.DNNL_ARG_WORKSPACE, workspace);
             if (!key.training()) {
                 backward = null;
                 backwardWeights = null;
@@ -460,7 +522,6 @@ public final class OneDnnRnn {
             put(backwardArgs, dnnl.DNNL_ARG_DST_LAYER, dst);
             put(backwardArgs, dnnl.DNNL_ARG_DST_ITER, h);
             put(backwardArgs, dnnl.DNNL_ARG_DST_ITER_C, c);
-            put(backwardArgs, dnnl.DNNL_ARG_WORKSPACE, workspace);
             put(backwardArgs, dnnl.DNNL_ARG_DIFF_SRC_LAYER, dSrc);
             put(backwardArgs, dnnl.DNNL_ARG_DIFF_SRC_ITER, dH0);
             put(backwardArgs, dnnl.DNNL_ARG_DIFF_SRC_ITER_C, dC0);
@@ -470,6 +531,36 @@ public final class OneDnnRnn {
             put(backwardArgs, dnnl.DNNL_ARG_DIFF_DST_LAYER, dDst);
             put(backwardArgs, dnnl.DNNL_ARG_DIFF_DST_ITER, dH);
             put(backwardArgs, dnnl.DNNL_ARG_DIFF_DST_ITER_C, dC);
+        }
+
+        /**
+         * A workspace for a training forward: a free one, or a new one. Reused rather than
+         * allocated per call, since it is large (126 MB for W1's shapes) and a fresh allocation
+         * cost more than the forward itself.
+         */
+        synchronized memory takeWorkspace() {
+            memory ws = freeWorkspaces.poll();
+            return ws != null ? ws : new memory(workspaceDesc, cpu);
+        }
+
+        /**
+         * The output gradient of a layer that returns only its last step: zeros, kept (oneDNN
+         * only reads it) rather than allocated per call, at 6.5 MB for W1's shapes.
+         */
+        synchronized INDArray zeroOutputGradient(long[] shape) {
+            if (zeroDst == null) {
+                zeroDst = Nd4j.zeros(DataType.FLOAT, shape);
+            }
+            return zeroDst;
+        }
+
+        synchronized void giveBack(memory ws) {
+            freeWorkspaces.push(ws);
+        }
+
+        synchronized void close() {
+            freeWorkspaces.forEach(memory::close);
+            freeWorkspaces.clear();
         }
 
         private static void put(IntMemoryMap args, int arg, memory m) {

@@ -582,6 +582,8 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
     public final void release(Forward forward) {
         if (forward.cache() instanceof Run run) {
             pool.giveBack(run.lease());
+        } else if (forward.cache() instanceof OneDnnForward fast) {
+            oneDnn.release(fast.call());
         }
     }
 
