@@ -85,6 +85,7 @@ public final class OneDnnRnn {
         private final INDArray h;
         private final INDArray c;
         private memory workspace;
+        private boolean released;
 
         Call(Key key, INDArray x, INDArray h0, INDArray c0, INDArray y, INDArray h, INDArray c, memory workspace) {
             this.key = key;
@@ -199,7 +200,10 @@ public final class OneDnnRnn {
      */
     public Gradients backward(Call call, INDArray kernel, INDArray recurrentKernel, INDArray bias, INDArray dy,
                               INDArray dh, INDArray dc, INDArray dKernel, INDArray dRecurrent, INDArray dBias) {
-        if (!call.key.training() || call.workspace == null) {
+        if (call.released) {
+            throw new IllegalStateException("backward after this call was released; call forward again.");
+        }
+        if (!call.key.training()) {
             // an inference forward keeps no workspace: run the sequence again, for training
             call = forward(call.x, kernel, recurrentKernel, bias, call.h0, call.c0, call.key.reverse(), true);
         }
@@ -240,12 +244,13 @@ public final class OneDnnRnn {
 
     /**
      * Hands a training call's workspace back for the next forward of the same shape; the call can
-     * no longer be differentiated (a backward runs its forward again). Calls never released just
-     * leave their workspace to the garbage collector.
+     * no longer be differentiated. Calls never released leave their workspace to the garbage
+     * collector.
      */
     public void release(Call call) {
         memory ws = call.workspace;
         call.workspace = null;
+        call.released = true;
         if (ws != null) {
             Primitives p;
             synchronized (this) {
