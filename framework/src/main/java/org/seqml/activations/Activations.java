@@ -95,6 +95,9 @@ public enum Activations implements Activation {
     SOFTMAX {
         @Override
         public INDArray apply(INDArray x) {
+            if (org.seqml.backend.OneDnnSoftmax.applies(x)) {
+                return org.seqml.backend.OneDnnSoftmax.softmax(x, false);   // one pass on every core
+            }
             INDArray out = x.ulike();
             Nd4j.exec(new SoftMax(x, out, x.rank() - 1));
             return out;

@@ -3,7 +3,6 @@ package org.seqml.backend;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.bytedeco.dnnl.IntMemoryMap;
-import org.bytedeco.dnnl.engine;
 import org.bytedeco.dnnl.gru_backward;
 import org.bytedeco.dnnl.gru_forward;
 import org.bytedeco.dnnl.lbr_gru_backward;
@@ -20,8 +19,6 @@ import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A whole recurrent sequence in one call of oneDNN's RNN primitives, forward (training or
@@ -38,8 +35,7 @@ import org.slf4j.LoggerFactory;
  * {@code [b_z, b_r, b_h(input), b_h(recurrent)]}, z and r summed over input and recurrent biases.
  *
  * <p>The backward accumulates into the weight-gradient arrays it is given (as a shared layer's
- * second use must). {@code -Dseqml.onednn=false} turns the path off;
- * {@code -Dseqml.onednnThreads=n} sets its OpenMP threads (default: every available core).
+ * second use must). Switches: see {@link OneDnn}.
  *
  * <pre>{@code
  * OneDnnRnn rnn = new OneDnnRnn(OneDnnRnn.Cell.LSTM, 128);
@@ -48,14 +44,7 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  */
 public final class OneDnnRnn {
-    private static final Logger LOG = LoggerFactory.getLogger(OneDnnRnn.class);
-    private static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("seqml.onednn", "true"));
-    private static final int THREADS = Integer.getInteger("seqml.onednnThreads",
-        Runtime.getRuntime().availableProcessors());
     private static final int CACHED_SHAPES = 8;
-    private static engine cpu;
-    private static boolean tried;
-    private static final ThreadLocal<stream> STREAM = ThreadLocal.withInitial(() -> new stream(cpu));
 
     /** The cells oneDNN computes: gate count, bias rows, states (h, or h and c). */
     public enum Cell {
@@ -140,18 +129,8 @@ public final class OneDnnRnn {
     }
 
     /** Whether oneDNN loaded and is switched on; false makes the layers use their own loop. */
-    public static synchronized boolean available() {
-        if (!tried) {
-            tried = true;
-            if (ENABLED) {
-                try {
-                    cpu = new engine(engine.kind.cpu, 0);
-                } catch (Throwable e) {
-                    LOG.warn("oneDNN unavailable ({}); recurrent layers run on seqml's own loop", e.toString());
-                }
-            }
-        }
-        return cpu != null;
+    public static boolean available() {
+        return OneDnn.available();
     }
 
     /**
@@ -165,27 +144,27 @@ public final class OneDnnRnn {
         long t = x.size(1);
         Key key = new Key(t, b, x.size(2), training, reverse);
         Primitives p = primitives(key);
-        INDArray in = dense(x);
-        INDArray hIn = h0 == null ? Nd4j.zeros(DataType.FLOAT, b, units) : dense(h0);
-        INDArray cIn = cell.states == 2 ? (c0 == null ? Nd4j.zeros(DataType.FLOAT, b, units) : dense(c0)) : null;
+        INDArray in = OneDnn.dense(x);
+        INDArray hIn = h0 == null ? Nd4j.zeros(DataType.FLOAT, b, units) : OneDnn.dense(h0);
+        INDArray cIn = cell.states == 2 ? (c0 == null ? Nd4j.zeros(DataType.FLOAT, b, units) : OneDnn.dense(c0)) : null;
         INDArray y = Nd4j.createUninitialized(DataType.FLOAT, b, t, units);
         INDArray h = Nd4j.createUninitialized(DataType.FLOAT, b, units);
         INDArray c = cIn == null ? null : Nd4j.createUninitialized(DataType.FLOAT, b, units);
         memory ws = training ? p.takeWorkspace() : null;
-        bind(p.src, in);
-        bind(p.h0, hIn);
-        bind(p.c0, cIn);
-        bind(p.wLayer, dense(kernel));
-        bind(p.wIter, dense(recurrentKernel));
-        bind(p.bias, bias == null ? zeroBias() : dense(bias));
-        bind(p.dst, y);
-        bind(p.h, h);
-        bind(p.c, c);
+        OneDnn.bind(p.src, in);
+        OneDnn.bind(p.h0, hIn);
+        OneDnn.bind(p.c0, cIn);
+        OneDnn.bind(p.wLayer, OneDnn.dense(kernel));
+        OneDnn.bind(p.wIter, OneDnn.dense(recurrentKernel));
+        OneDnn.bind(p.bias, bias == null ? zeroBias() : OneDnn.dense(bias));
+        OneDnn.bind(p.dst, y);
+        OneDnn.bind(p.h, h);
+        OneDnn.bind(p.c, c);
         if (ws != null) {
             p.forwardArgs.put(dnnl.DNNL_ARG_WORKSPACE, ws);
         }
-        run(() -> {
-            stream s = STREAM.get();
+        OneDnn.run(() -> {
+            stream s = OneDnn.stream();
             p.forwardWeights.copy(s);
             p.forward.execute(s, p.forwardArgs);
             s._wait();
@@ -212,27 +191,27 @@ public final class OneDnnRnn {
         INDArray dx = Nd4j.createUninitialized(DataType.FLOAT, b, call.key.time(), call.key.inputDim());
         INDArray dh0 = Nd4j.createUninitialized(DataType.FLOAT, b, units);
         INDArray dc0 = cell.states == 2 ? Nd4j.createUninitialized(DataType.FLOAT, b, units) : null;
-        bind(p.src, call.x);
-        bind(p.h0, call.h0);
-        bind(p.c0, call.c0);
-        bind(p.wLayer, dense(kernel));
-        bind(p.wIter, dense(recurrentKernel));
-        bind(p.bias, bias == null ? zeroBias() : dense(bias));
-        bind(p.dst, call.y);
-        bind(p.h, call.h);
-        bind(p.c, call.c);
+        OneDnn.bind(p.src, call.x);
+        OneDnn.bind(p.h0, call.h0);
+        OneDnn.bind(p.c0, call.c0);
+        OneDnn.bind(p.wLayer, OneDnn.dense(kernel));
+        OneDnn.bind(p.wIter, OneDnn.dense(recurrentKernel));
+        OneDnn.bind(p.bias, bias == null ? zeroBias() : OneDnn.dense(bias));
+        OneDnn.bind(p.dst, call.y);
+        OneDnn.bind(p.h, call.h);
+        OneDnn.bind(p.c, call.c);
         p.backwardArgs.put(dnnl.DNNL_ARG_WORKSPACE, call.workspace);
-        bind(p.dSrc, dx);
-        bind(p.dH0, dh0);
-        bind(p.dC0, dc0);
-        bind(p.dDst, dy == null ? p.zeroOutputGradient(call.y.shape()) : dense(dy));
-        bind(p.dH, dh == null ? Nd4j.zeros(DataType.FLOAT, b, units) : dense(dh));
-        bind(p.dC, cell.states == 1 ? null : dc == null ? Nd4j.zeros(DataType.FLOAT, b, units) : dense(dc));
+        OneDnn.bind(p.dSrc, dx);
+        OneDnn.bind(p.dH0, dh0);
+        OneDnn.bind(p.dC0, dc0);
+        OneDnn.bind(p.dDst, dy == null ? p.zeroOutputGradient(call.y.shape()) : OneDnn.dense(dy));
+        OneDnn.bind(p.dH, dh == null ? Nd4j.zeros(DataType.FLOAT, b, units) : OneDnn.dense(dh));
+        OneDnn.bind(p.dC, cell.states == 1 ? null : dc == null ? Nd4j.zeros(DataType.FLOAT, b, units) : OneDnn.dense(dc));
         INDArray biasGrad = dBias != null ? dBias : Nd4j.zeros(DataType.FLOAT, cell.biasGates, units);
-        bind(p.dBias, checkedGradient(biasGrad));
+        OneDnn.bind(p.dBias, checkedGradient(biasGrad));
         p.diffWeights.bindTo(dKernel, dRecurrent);
-        run(() -> {
-            stream s = STREAM.get();
+        OneDnn.run(() -> {
+            stream s = OneDnn.stream();
             p.backwardWeights.copy(s);
             p.diffWeights.clear();
             p.backward.execute(s, p.backwardArgs);
@@ -268,40 +247,11 @@ public final class OneDnnRnn {
         return Nd4j.zeros(DataType.FLOAT, cell.biasGates, units);
     }
 
-    private static void run(Runnable call) {
-        int before = OpenMp.threads();
-        OpenMp.setThreads(THREADS);
-        try {
-            call.run();
-        } finally {
-            OpenMp.setThreads(before);
-        }
-    }
-
-    private static INDArray dense(INDArray a) {
-        if (a.dataType() != DataType.FLOAT) {
-            throw new IllegalArgumentException("oneDNN's RNN runs float32; got " + a.dataType());
-        }
-        return bindable(a) ? a : a.dup('c');
-    }
-
     private static INDArray checkedGradient(INDArray g) {
-        if (!bindable(g) || g.dataType() != DataType.FLOAT) {
+        if (!OneDnn.bindable(g)) {
             throw new IllegalArgumentException("oneDNN accumulates into a dense float32 array; got a view");
         }
         return g;
-    }
-
-    /** Whether the array's buffer starts at its first element and holds it densely, row-major. */
-    private static boolean bindable(INDArray a) {
-        return a.offset() == 0 && a.ordering() == 'c' && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(a)
-            && a.data().length() == a.length();
-    }
-
-    private static void bind(memory m, INDArray a) {
-        if (m != null) {
-            m.set_data_handle(a == null ? null : a.data().addressPointer());
-        }
     }
 
     private synchronized Primitives primitives(Key key) {
@@ -309,10 +259,6 @@ public final class OneDnnRnn {
             throw new IllegalStateException("oneDNN is not available");
         }
         return cache.computeIfAbsent(key, Primitives::new);
-    }
-
-    private static memory.desc desc(memory.format_tag tag, long... dims) {
-        return new memory.desc(dims, memory.data_type.f32, tag);
     }
 
     /** The user's weights in the primitive's own layout: bound as they are, or reordered per call. */
@@ -324,7 +270,7 @@ public final class OneDnnRnn {
         WeightsIn(memory user, memory.desc wanted) {
             this.user = user;
             boolean same = wanted.equals(user.get_desc());
-            this.inner = same ? user : new memory(wanted, cpu);
+            this.inner = same ? user : new memory(wanted, OneDnn.cpu());
             this.reorder = same ? null : new reorder(user, inner);
         }
 
@@ -361,10 +307,10 @@ public final class OneDnnRnn {
                 && bpd.diff_weights_iter_desc().equals(userIterDesc);
             layerShape = new long[] {inputDim, (long) cell.gates * units};
             iterShape = new long[] {units, (long) cell.gates * units};
-            layer = direct ? new memory(userLayerDesc, cpu, null) : new memory(bpd.diff_weights_layer_desc(), cpu);
-            iter = direct ? new memory(userIterDesc, cpu, null) : new memory(bpd.diff_weights_iter_desc(), cpu);
-            userLayer = direct ? null : new memory(userLayerDesc, cpu, null);
-            userIter = direct ? null : new memory(userIterDesc, cpu, null);
+            layer = direct ? new memory(userLayerDesc, OneDnn.cpu(), null) : new memory(bpd.diff_weights_layer_desc(), OneDnn.cpu());
+            iter = direct ? new memory(userIterDesc, OneDnn.cpu(), null) : new memory(bpd.diff_weights_iter_desc(), OneDnn.cpu());
+            userLayer = direct ? null : new memory(userLayerDesc, OneDnn.cpu(), null);
+            userIter = direct ? null : new memory(userIterDesc, OneDnn.cpu(), null);
         }
 
         private INDArray layerTarget;
@@ -374,8 +320,8 @@ public final class OneDnnRnn {
             layerTarget = dKernel != null ? checkedGradient(dKernel) : Nd4j.zeros(DataType.FLOAT, layerShape);
             iterTarget = dRecurrent != null ? checkedGradient(dRecurrent) : Nd4j.zeros(DataType.FLOAT, iterShape);
             if (direct) {
-                bind(layer, layerTarget);
-                bind(iter, iterTarget);
+                OneDnn.bind(layer, layerTarget);
+                OneDnn.bind(iter, iterTarget);
             }
         }
 
@@ -392,9 +338,9 @@ public final class OneDnnRnn {
             }
             INDArray l = Nd4j.createUninitialized(DataType.FLOAT, layerShape);
             INDArray r = Nd4j.createUninitialized(DataType.FLOAT, iterShape);
-            bind(userLayer, l);
-            bind(userIter, r);
-            stream s = STREAM.get();
+            OneDnn.bind(userLayer, l);
+            OneDnn.bind(userIter, r);
+            stream s = OneDnn.stream();
             new reorder(layer, userLayer).execute(s, layer, userLayer);
             new reorder(iter, userIter).execute(s, iter, userIter);
             s._wait();
@@ -437,40 +383,40 @@ public final class OneDnnRnn {
             long n = key.batch();
             long in = key.inputDim();
             int g = cell.gates;
-            memory.desc srcD = desc(memory.format_tag.ntc, t, n, in);
-            memory.desc dstD = desc(memory.format_tag.ntc, t, n, units);
-            memory.desc stateD = desc(memory.format_tag.ldnc, 1, 1, n, units);
+            memory.desc srcD = OneDnn.desc(memory.format_tag.ntc, t, n, in);
+            memory.desc dstD = OneDnn.desc(memory.format_tag.ntc, t, n, units);
+            memory.desc stateD = OneDnn.desc(memory.format_tag.ldnc, 1, 1, n, units);
             memory.desc cD = cell.states == 2 ? stateD : new memory.desc();
-            memory.desc wLayerD = desc(memory.format_tag.ldigo, 1, 1, in, g, units);
-            memory.desc wIterD = desc(memory.format_tag.ldigo, 1, 1, units, g, units);
-            memory.desc wLayerAny = desc(memory.format_tag.any, 1, 1, in, g, units);
-            memory.desc wIterAny = desc(memory.format_tag.any, 1, 1, units, g, units);
-            memory.desc biasD = desc(memory.format_tag.ldgo, 1, 1, cell.biasGates, units);
+            memory.desc wLayerD = OneDnn.desc(memory.format_tag.ldigo, 1, 1, in, g, units);
+            memory.desc wIterD = OneDnn.desc(memory.format_tag.ldigo, 1, 1, units, g, units);
+            memory.desc wLayerAny = OneDnn.desc(memory.format_tag.any, 1, 1, in, g, units);
+            memory.desc wIterAny = OneDnn.desc(memory.format_tag.any, 1, 1, units, g, units);
+            memory.desc biasD = OneDnn.desc(memory.format_tag.ldgo, 1, 1, cell.biasGates, units);
             dnnl.prop_kind prop = key.training() ? dnnl.prop_kind.forward_training : dnnl.prop_kind.forward_inference;
             dnnl.rnn_direction dir = key.reverse() ? dnnl.rnn_direction.unidirectional_right2left
                 : dnnl.rnn_direction.unidirectional_left2right;
             rnn_primitive_desc_base fpd = switch (cell) {
                 case LSTM -> new lstm_forward.primitive_desc(new lstm_forward.desc(prop, dir, srcD, stateD, cD,
-                    wLayerAny, wIterAny, biasD, dstD, stateD, cD), cpu);
+                    wLayerAny, wIterAny, biasD, dstD, stateD, cD), OneDnn.cpu());
                 case GRU -> new gru_forward.primitive_desc(new gru_forward.desc(prop, dir, srcD, stateD,
-                    wLayerAny, wIterAny, biasD, dstD, stateD), cpu);
+                    wLayerAny, wIterAny, biasD, dstD, stateD), OneDnn.cpu());
                 case LBR_GRU -> new lbr_gru_forward.primitive_desc(new lbr_gru_forward.desc(prop, dir, srcD, stateD,
-                    wLayerAny, wIterAny, biasD, dstD, stateD), cpu);
+                    wLayerAny, wIterAny, biasD, dstD, stateD), OneDnn.cpu());
             };
             forward = switch (cell) {
                 case LSTM -> new lstm_forward((lstm_forward.primitive_desc) fpd);
                 case GRU -> new gru_forward((gru_forward.primitive_desc) fpd);
                 case LBR_GRU -> new lbr_gru_forward((lbr_gru_forward.primitive_desc) fpd);
             };
-            src = new memory(srcD, cpu, null);
-            h0 = new memory(stateD, cpu, null);
-            c0 = cell.states == 2 ? new memory(stateD, cpu, null) : null;
-            wLayer = new memory(wLayerD, cpu, null);
-            wIter = new memory(wIterD, cpu, null);
-            bias = new memory(biasD, cpu, null);
-            dst = new memory(dstD, cpu, null);
-            h = new memory(stateD, cpu, null);
-            c = cell.states == 2 ? new memory(stateD, cpu, null) : null;
+            src = new memory(srcD, OneDnn.cpu(), null);
+            h0 = new memory(stateD, OneDnn.cpu(), null);
+            c0 = cell.states == 2 ? new memory(stateD, OneDnn.cpu(), null) : null;
+            wLayer = new memory(wLayerD, OneDnn.cpu(), null);
+            wIter = new memory(wIterD, OneDnn.cpu(), null);
+            bias = new memory(biasD, OneDnn.cpu(), null);
+            dst = new memory(dstD, OneDnn.cpu(), null);
+            h = new memory(stateD, OneDnn.cpu(), null);
+            c = cell.states == 2 ? new memory(stateD, OneDnn.cpu(), null) : null;
             workspaceDesc = key.training() ? fpd.workspace_desc() : null;
             forwardWeights = new Weights(new WeightsIn(wLayer, fpd.weights_layer_desc()),
                 new WeightsIn(wIter, fpd.weights_iter_desc()));
@@ -493,14 +439,14 @@ public final class OneDnnRnn {
             rnn_primitive_desc_base bpd = switch (cell) {
                 case LSTM -> new lstm_backward.primitive_desc(new lstm_backward.desc(dnnl.prop_kind.backward, dir,
                     srcD, stateD, cD, wLayerAny, wIterAny, biasD, dstD, stateD, cD,
-                    srcD, stateD, cD, wLayerAny, wIterAny, biasD, dstD, stateD, cD), cpu,
+                    srcD, stateD, cD, wLayerAny, wIterAny, biasD, dstD, stateD, cD), OneDnn.cpu(),
                     (lstm_forward.primitive_desc) fpd);
                 case GRU -> new gru_backward.primitive_desc(new gru_backward.desc(dnnl.prop_kind.backward, dir,
                     srcD, stateD, wLayerAny, wIterAny, biasD, dstD, stateD,
-                    srcD, stateD, wLayerAny, wIterAny, biasD, dstD, stateD), cpu, (gru_forward.primitive_desc) fpd);
+                    srcD, stateD, wLayerAny, wIterAny, biasD, dstD, stateD), OneDnn.cpu(), (gru_forward.primitive_desc) fpd);
                 case LBR_GRU -> new lbr_gru_backward.primitive_desc(new lbr_gru_backward.desc(dnnl.prop_kind.backward,
                     dir, srcD, stateD, wLayerAny, wIterAny, biasD, dstD, stateD,
-                    srcD, stateD, wLayerAny, wIterAny, biasD, dstD, stateD), cpu,
+                    srcD, stateD, wLayerAny, wIterAny, biasD, dstD, stateD), OneDnn.cpu(),
                     (lbr_gru_forward.primitive_desc) fpd);
             };
             backward = switch (cell) {
@@ -510,13 +456,13 @@ public final class OneDnnRnn {
             };
             backwardWeights = new Weights(new WeightsIn(wLayer, bpd.weights_layer_desc()),
                 new WeightsIn(wIter, bpd.weights_iter_desc()));
-            dSrc = new memory(srcD, cpu, null);
-            dH0 = new memory(stateD, cpu, null);
-            dC0 = cell.states == 2 ? new memory(stateD, cpu, null) : null;
-            dDst = new memory(dstD, cpu, null);
-            dH = new memory(stateD, cpu, null);
-            dC = cell.states == 2 ? new memory(stateD, cpu, null) : null;
-            dBias = new memory(biasD, cpu, null);
+            dSrc = new memory(srcD, OneDnn.cpu(), null);
+            dH0 = new memory(stateD, OneDnn.cpu(), null);
+            dC0 = cell.states == 2 ? new memory(stateD, OneDnn.cpu(), null) : null;
+            dDst = new memory(dstD, OneDnn.cpu(), null);
+            dH = new memory(stateD, OneDnn.cpu(), null);
+            dC = cell.states == 2 ? new memory(stateD, OneDnn.cpu(), null) : null;
+            dBias = new memory(biasD, OneDnn.cpu(), null);
             diffWeights = new DiffWeights(bpd, wLayerD, wIterD, in);
             put(backwardArgs, dnnl.DNNL_ARG_SRC_LAYER, src);
             put(backwardArgs, dnnl.DNNL_ARG_SRC_ITER, h0);
@@ -545,7 +491,7 @@ public final class OneDnnRnn {
          */
         synchronized memory takeWorkspace() {
             memory ws = freeWorkspaces.poll();
-            return ws != null ? ws : new memory(workspaceDesc, cpu);
+            return ws != null ? ws : new memory(workspaceDesc, OneDnn.cpu());
         }
 
         /**

@@ -7,6 +7,7 @@ import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastCopyOp;
 import org.nd4j.linalg.api.ops.impl.shape.Gather;
 import org.nd4j.linalg.factory.Nd4j;
+import org.seqml.backend.OneDnnSoftmax;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -87,7 +88,9 @@ public final class SparseCategoricalCrossentropy extends CategoricalCrossentropy
         INDArray p = yPred.reshape('c', yPred.length() / classes, classes);
         INDArray index = flatIndex(ids, classes);
         INDArray l;
-        if (isFromLogits()) {
+        if (isFromLogits() && OneDnnSoftmax.applies(p)) {
+            l = gatherTrue(OneDnnSoftmax.softmax(p, true), index).negi();   // - log softmax at the true class
+        } else if (isFromLogits()) {
             INDArray lse = logSumExp(p);
             l = lse.subi(gatherTrue(p, index));
         } else {
@@ -105,7 +108,8 @@ public final class SparseCategoricalCrossentropy extends CategoricalCrossentropy
         INDArray g;
         INDArray update;
         if (isFromLogits()) {
-            g = Transforms.exp(p.subColumnVector(logSumExp(p).reshape(p.size(0), 1)), false);   // softmax
+            g = OneDnnSoftmax.applies(p) ? OneDnnSoftmax.softmax(p, false)
+                : Transforms.exp(p.subColumnVector(logSumExp(p).reshape(p.size(0), 1)), false);   // softmax
             update = Nd4j.valueArrayOf(index.shape(), -1.0, p.dataType());
         } else {
             INDArray sum = p.sum(1);

@@ -1,0 +1,88 @@
+package org.seqml.backend;
+
+import org.bytedeco.dnnl.engine;
+import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.stream;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every oneDNN call in seqml shares: the CPU engine, a stream per thread, running a primitive
+ * on every core, and binding ND4J arrays to oneDNN memory without copies. oneDNN (the bytedeco
+ * preset on ND4J's JavaCPP) runs seqml's large fused kernels: {@link OneDnnRnn} and
+ * {@link OneDnnSoftmax}. {@code -Dseqml.onednn=false} turns them off (the plain paths remain);
+ * {@code -Dseqml.onednnThreads=n} sets their OpenMP threads (default: every available core).
+ */
+final class OneDnn {
+    private static final Logger LOG = LoggerFactory.getLogger(OneDnn.class);
+    private static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("seqml.onednn", "true"));
+    private static final int THREADS = Integer.getInteger("seqml.onednnThreads",
+        Runtime.getRuntime().availableProcessors());
+    private static engine cpu;
+    private static boolean tried;
+    private static final ThreadLocal<stream> STREAM = ThreadLocal.withInitial(() -> new stream(cpu));
+
+    private OneDnn() {
+    }
+
+    /** Whether oneDNN loaded and is switched on. */
+    static synchronized boolean available() {
+        if (!tried) {
+            tried = true;
+            if (ENABLED) {
+                try {
+                    cpu = new engine(engine.kind.cpu, 0);
+                } catch (Throwable e) {
+                    LOG.warn("oneDNN unavailable ({}); seqml runs its plain paths", e.toString());
+                }
+            }
+        }
+        return cpu != null;
+    }
+
+    static engine cpu() {
+        return cpu;
+    }
+
+    static stream stream() {
+        return STREAM.get();
+    }
+
+    /** Runs {@code call} with oneDNN's thread count, restoring the caller's OpenMP setting after. */
+    static void run(Runnable call) {
+        int before = OpenMp.threads();
+        OpenMp.setThreads(THREADS);
+        try {
+            call.run();
+        } finally {
+            OpenMp.setThreads(before);
+        }
+    }
+
+    static memory.desc desc(memory.format_tag tag, long... dims) {
+        return new memory.desc(dims, memory.data_type.f32, tag);
+    }
+
+    /** Whether the array's buffer starts at its first element and holds it densely, row-major. */
+    static boolean bindable(INDArray a) {
+        return a.dataType() == DataType.FLOAT && a.offset() == 0 && a.ordering() == 'c'
+            && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(a) && a.data().length() == a.length();
+    }
+
+    /** The array itself when oneDNN can read it in place, else a dense copy. */
+    static INDArray dense(INDArray a) {
+        if (a.dataType() != DataType.FLOAT) {
+            throw new IllegalArgumentException("oneDNN runs float32 here; got " + a.dataType());
+        }
+        return bindable(a) ? a : a.dup('c');
+    }
+
+    /** Points {@code m} at the array's memory (or at nothing for null). */
+    static void bind(memory m, INDArray a) {
+        if (m != null) {
+            m.set_data_handle(a == null ? null : a.data().addressPointer());
+        }
+    }
+}

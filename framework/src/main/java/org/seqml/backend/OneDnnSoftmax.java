@@ -1,0 +1,88 @@
+package org.seqml.backend;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.bytedeco.dnnl.IntMemoryMap;
+import org.bytedeco.dnnl.logsoftmax_forward;
+import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.primitive;
+import org.bytedeco.dnnl.softmax_forward;
+import org.bytedeco.dnnl.stream;
+import org.bytedeco.dnnl.global.dnnl;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Softmax and log-softmax over the last axis in one oneDNN call each:
+ * <pre>
+ * softmax(x)_i    = exp(x_i - max x) / sum_j exp(x_j - max x)
+ * logSoftmax(x)_i = x_i - max x - log sum_j exp(x_j - max x)
+ * </pre>
+ * A large output layer's softmax and its cross-entropy (W4: 1280 rows of 5000 classes) took
+ * 20-60 ND4J passes over the logits, each allocating; oneDNN makes one vectorized pass on every
+ * core. ND4J's ops stay the plain path ({@link #applies} false: float64, or oneDNN off), which
+ * {@code OneDnnSoftmaxTest} compares this with.
+ *
+ * <pre>{@code
+ * INDArray p = OneDnnSoftmax.applies(logits) ? OneDnnSoftmax.softmax(logits, false) : plain(logits);
+ * }</pre>
+ */
+public final class OneDnnSoftmax {
+    private static final int CACHED_SHAPES = 8;
+    private static final Map<Key, Prim> CACHE = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Key, Prim> eldest) {
+            return size() > CACHED_SHAPES;
+        }
+    };
+
+    private record Key(long rows, long classes, boolean log) {
+    }
+
+    private record Prim(primitive op, memory src, memory dst, IntMemoryMap args) {
+    }
+
+    private OneDnnSoftmax() {
+    }
+
+    /** Whether oneDNN computes this array's softmax: float32 with oneDNN available. */
+    public static boolean applies(INDArray x) {
+        return x.dataType() == DataType.FLOAT && x.length() > 0 && OneDnn.available();
+    }
+
+    /** The softmax (or, with {@code log}, the log-softmax) of {@code x} over its last axis, as a new array. */
+    public static INDArray softmax(INDArray x, boolean log) {
+        INDArray in = OneDnn.dense(x);
+        long classes = x.size(x.rank() - 1);
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, x.shape());
+        Prim p = prim(new Key(x.length() / classes, classes, log));
+        synchronized (p) {
+            OneDnn.bind(p.src(), in);
+            OneDnn.bind(p.dst(), out);
+            OneDnn.run(() -> {
+                stream s = OneDnn.stream();
+                p.op().execute(s, p.args());
+                s._wait();
+            });
+        }
+        return out;
+    }
+
+    private static synchronized Prim prim(Key key) {
+        return CACHE.computeIfAbsent(key, k -> {
+            memory.desc d = OneDnn.desc(memory.format_tag.ab, k.rows(), k.classes());
+            primitive op = k.log()
+                ? new logsoftmax_forward(new logsoftmax_forward.primitive_desc(
+                    new logsoftmax_forward.desc(dnnl.prop_kind.forward_inference, d, 1), OneDnn.cpu()))
+                : new softmax_forward(new softmax_forward.primitive_desc(
+                    new softmax_forward.desc(dnnl.prop_kind.forward_inference, d, 1), OneDnn.cpu()));
+            memory src = new memory(d, OneDnn.cpu(), null);
+            memory dst = new memory(d, OneDnn.cpu(), null);
+            IntMemoryMap args = new IntMemoryMap();
+            args.put(dnnl.DNNL_ARG_SRC, src);
+            args.put(dnnl.DNNL_ARG_DST, dst);
+            return new Prim(op, src, dst, args);
+        });
+    }
+}
