@@ -75,6 +75,7 @@ public final class OneDnnRnn {
         private final INDArray c;
         private memory workspace;
         private boolean released;
+        private boolean pooledY;
 
         Call(Key key, INDArray x, INDArray h0, INDArray c0, INDArray y, INDArray h, INDArray c, memory workspace) {
             this.key = key;
@@ -140,6 +141,15 @@ public final class OneDnnRnn {
      */
     public Call forward(INDArray x, INDArray kernel, INDArray recurrentKernel, INDArray bias, INDArray h0,
                         INDArray c0, boolean reverse, boolean training) {
+        return forward(x, kernel, recurrentKernel, bias, h0, c0, reverse, training, false);
+    }
+
+    /**
+     * As above; {@code lastStepOnly} says the caller uses only the final states, so the per-step
+     * outputs live in a buffer that {@link #release} hands back instead of a new array per call.
+     */
+    public Call forward(INDArray x, INDArray kernel, INDArray recurrentKernel, INDArray bias, INDArray h0,
+                        INDArray c0, boolean reverse, boolean training, boolean lastStepOnly) {
         long b = x.size(0);
         long t = x.size(1);
         Key key = new Key(t, b, x.size(2), training, reverse);
@@ -147,7 +157,7 @@ public final class OneDnnRnn {
         INDArray in = OneDnn.dense(x);
         INDArray hIn = h0 == null ? Nd4j.zeros(DataType.FLOAT, b, units) : OneDnn.dense(h0);
         INDArray cIn = cell.states == 2 ? (c0 == null ? Nd4j.zeros(DataType.FLOAT, b, units) : OneDnn.dense(c0)) : null;
-        INDArray y = Nd4j.createUninitialized(DataType.FLOAT, b, t, units);
+        INDArray y = lastStepOnly ? p.takeOutputs() : Nd4j.createUninitialized(DataType.FLOAT, b, t, units);
         INDArray h = Nd4j.createUninitialized(DataType.FLOAT, b, units);
         INDArray c = cIn == null ? null : Nd4j.createUninitialized(DataType.FLOAT, b, units);
         memory ws = training ? p.takeWorkspace() : null;
@@ -169,7 +179,9 @@ public final class OneDnnRnn {
             p.forward.execute(s, p.forwardArgs);
             s._wait();
         });
-        return new Call(key, in, hIn, cIn, y, h, c, ws);
+        Call call = new Call(key, in, hIn, cIn, y, h, c, ws);
+        call.pooledY = lastStepOnly;
+        return call;
     }
 
     /**
@@ -184,7 +196,7 @@ public final class OneDnnRnn {
         }
         if (!call.key.training()) {
             // an inference forward keeps no workspace: run the sequence again, for training
-            call = forward(call.x, kernel, recurrentKernel, bias, call.h0, call.c0, call.key.reverse(), true);
+            call = forward(call.x, kernel, recurrentKernel, bias, call.h0, call.c0, call.key.reverse(), true, false);
         }
         Primitives p = primitives(call.key);
         long b = call.key.batch();
@@ -229,7 +241,19 @@ public final class OneDnnRnn {
     public void release(Call call) {
         memory ws = call.workspace;
         call.workspace = null;
+        if (call.released) {
+            return;
+        }
         call.released = true;
+        if (call.pooledY) {
+            Primitives p;
+            synchronized (this) {
+                p = cache.get(call.key);
+            }
+            if (p != null) {
+                p.giveBackOutputs(call.y);
+            }
+        }
         if (ws != null) {
             Primitives p;
             synchronized (this) {
@@ -364,6 +388,8 @@ public final class OneDnnRnn {
         final memory c;
         final memory.desc workspaceDesc;
         final java.util.ArrayDeque<memory> freeWorkspaces = new java.util.ArrayDeque<>();
+        final java.util.ArrayDeque<INDArray> freeOutputs = new java.util.ArrayDeque<>();
+        final Key key;
         private INDArray zeroDst;
         final Weights forwardWeights;
         final Weights backwardWeights;
@@ -379,6 +405,7 @@ public final class OneDnnRnn {
         final DiffWeights diffWeights;
 
         Primitives(Key key) {
+            this.key = key;
             long t = key.time();
             long n = key.batch();
             long in = key.inputDim();
@@ -503,6 +530,16 @@ public final class OneDnnRnn {
                 zeroDst = Nd4j.zeros(DataType.FLOAT, shape);
             }
             return zeroDst;
+        }
+
+        /** A (batch, time, units) buffer for outputs nobody outside reads (see lastStepOnly). */
+        synchronized INDArray takeOutputs() {
+            INDArray y = freeOutputs.poll();
+            return y != null ? y : Nd4j.createUninitialized(DataType.FLOAT, key.batch(), key.time(), units);
+        }
+
+        synchronized void giveBackOutputs(INDArray y) {
+            freeOutputs.push(y);
         }
 
         synchronized void giveBack(memory ws) {

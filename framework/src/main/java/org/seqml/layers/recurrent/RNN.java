@@ -426,7 +426,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
         INDArray c0 = stateCount() == 2 ? initialState(inputs, 1, b) : null;
         OneDnnRnn.Call call = oneDnn.forward(x, kernel().value(), c.recurrentKernel().value(), c.oneDnnBias(),
             h0 == null ? null : h0.castTo(DataType.FLOAT), c0 == null ? null : c0.castTo(DataType.FLOAT),
-            options.goBackwards(), training);
+            options.goBackwards(), training, !options.returnSequences());
         INDArray[] outs = new INDArray[1 + (options.returnState() ? stateCount() : 0)];
         // oneDNN keeps a reversed run's outputs aligned with the input steps; Keras returns them
         // in processing order
