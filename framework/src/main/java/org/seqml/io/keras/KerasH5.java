@@ -1,0 +1,184 @@
+package org.seqml.io.keras;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jhdf.HdfFile;
+import io.jhdf.api.Attribute;
+import io.jhdf.api.Dataset;
+import io.jhdf.api.Node;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.seqml.backend.Backend;
+import org.seqml.layers.Layer;
+import org.seqml.layers.Parameter;
+import org.seqml.models.Input;
+import org.seqml.models.Model;
+import org.seqml.models.SymbolicTensor;
+
+/**
+ * Loads a model saved by Keras 2 ({@code model.save("m.h5")}, legacy HDF5) into seqml, weights
+ * included, so it predicts what Keras predicted:
+ * <pre>{@code
+ * Model model = KerasH5.load(Path.of("model.h5"));
+ * INDArray y = model.predict(x);
+ * }</pre>
+ * The file's root attributes hold {@code keras_version} and {@code model_config} (JSON); the group
+ * {@code model_weights} holds one group per layer whose attribute {@code weight_names} lists its
+ * datasets in {@code get_weights()} order, which is seqml's order too. A weights-only file
+ * ({@code model.save_weights}, {@code layer_names} at the root) loads with its JSON config:
+ * {@link #load(Path, Path)}. Sequential configs (Keras 2's list form and the later
+ * {@code {"layers": [...]}} form) are read; functional configs are not yet.
+ */
+public final class KerasH5 {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private KerasH5() {
+    }
+
+    /** A whole model saved by {@code model.save} in HDF5. */
+    public static Model load(Path file) {
+        Backend.init();
+        try (HdfFile h5 = new HdfFile(file)) {
+            String config = text(h5.getAttribute("model_config"), file, "model_config");
+            Model model = build(JSON.readTree(config), file, version(h5));
+            loadWeights(h5, "model_weights/", model, file);
+            return model;
+        } catch (IOException e) {
+            throw new KerasImportException(file + ": not a readable Keras file: " + e.getMessage(), e);
+        }
+    }
+
+    /** Weights saved by {@code model.save_weights} in HDF5, with the model's JSON config. */
+    public static Model load(Path weightsFile, Path configJson) {
+        Backend.init();
+        try (HdfFile h5 = new HdfFile(weightsFile)) {
+            Model model = build(JSON.readTree(Files.readString(configJson)), configJson, version(h5));
+            loadWeights(h5, "", model, weightsFile);
+            return model;
+        } catch (IOException e) {
+            throw new KerasImportException(weightsFile + ": not a readable Keras file: " + e.getMessage(), e);
+        }
+    }
+
+    private static String version(HdfFile h5) {
+        Attribute a = h5.getAttribute("keras_version");
+        return a == null ? "" : String.valueOf(a.getData());
+    }
+
+    private static String text(Attribute a, Path file, String what) {
+        if (a == null) {
+            throw new KerasImportException(file + ": no '" + what + "' attribute: not a Keras model.save file"
+                + " (for save_weights files, pass the JSON config too)");
+        }
+        Object data = a.getData();
+        return data instanceof String s ? s : new String((byte[]) data, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** A Sequential config as a functional chain from its input shape. */
+    private static Model build(JsonNode spec, Path file, String kerasVersion) {
+        String cls = spec.path("class_name").asText();
+        if (!cls.equals("Sequential")) {
+            throw new KerasImportException(file + ": a Keras " + cls + " model; seqml imports Sequential models so far");
+        }
+        JsonNode config = spec.get("config");
+        JsonNode layers = config.isArray() ? config : config.get("layers");
+        KerasLayers mapping = new KerasLayers(file.getFileName().toString(), kerasVersion);
+        SymbolicTensor input = null;
+        SymbolicTensor x = null;
+        for (JsonNode layerSpec : layers) {
+            String layerClass = layerSpec.get("class_name").asText();
+            JsonNode c = layerSpec.get("config");
+            if (x == null) {
+                input = input(c, file);
+                x = input;
+                if (layerClass.equals("InputLayer")) {
+                    continue;
+                }
+            }
+            x = mapping.layer(layerClass, c).apply(x);
+        }
+        return new Model(input, x);
+    }
+
+    private static SymbolicTensor input(JsonNode c, Path file) {
+        JsonNode shape = c.has("batch_input_shape") ? c.get("batch_input_shape") : c.get("batch_shape");
+        if (shape == null || !shape.isArray()) {
+            throw new KerasImportException(file + ": the first layer has no batch_input_shape or batch_shape");
+        }
+        long[] sample = new long[shape.size() - 1];
+        for (int i = 1; i < shape.size(); i++) {
+            if (shape.get(i).isNull()) {
+                throw new KerasImportException(file + ": input dimension " + i + " is unknown (None); seqml needs"
+                    + " the time and feature sizes of the input");
+            }
+            sample[i - 1] = shape.get(i).asLong();
+        }
+        return Input.of(sample);
+    }
+
+    /** Each layer's weights from {@code <prefix><layer>/}, by its weight_names, checked by shape. */
+    private static void loadWeights(HdfFile h5, String prefix, Model model, Path file) {
+        for (Layer layer : model.layers()) {
+            List<Parameter> params = layer.weights();
+            if (params.isEmpty()) {
+                continue;
+            }
+            Node group = h5.getByPath(prefix + layer.name());
+            Attribute names = group == null ? null : group.getAttribute("weight_names");
+            if (names == null) {
+                throw new KerasImportException(file + ": no weights for layer '" + layer.name() + "'");
+            }
+            List<String> weightNames = strings(names.getData());
+            if (weightNames.size() != params.size()) {
+                throw new KerasImportException(file + ": layer '" + layer.name() + "' has " + weightNames.size()
+                    + " weights in the file " + weightNames + ", seqml's layer has " + params.size() + " " + params);
+            }
+            for (int i = 0; i < params.size(); i++) {
+                Dataset ds = h5.getDatasetByPath(prefix + layer.name() + "/" + weightNames.get(i));
+                INDArray value = array(ds);
+                Parameter p = params.get(i);
+                if (!Arrays.equals(value.shape(), p.value().shape())) {
+                    throw new KerasImportException(file + ": weight '" + weightNames.get(i) + "' of layer '"
+                        + layer.name() + "' has shape " + Arrays.toString(value.shape()) + ", seqml expects "
+                        + Arrays.toString(p.value().shape()) + " (" + p.name() + ")");
+                }
+                p.value().assign(value.castTo(p.value().dataType()));
+            }
+        }
+    }
+
+    private static List<String> strings(Object data) {
+        List<String> out = new ArrayList<>();
+        if (data instanceof String[] a) {
+            out.addAll(Arrays.asList(a));
+        } else if (data instanceof String s) {
+            out.add(s);
+        } else if (data instanceof Object[] a) {
+            for (Object o : a) {
+                out.add(o instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.UTF_8) : String.valueOf(o));
+            }
+        }
+        return out;
+    }
+
+    /** A dataset as an ND4J array of its shape (HDF5 is row-major, as ND4J's 'c' order). */
+    static INDArray array(Dataset ds) {
+        long[] shape = Arrays.stream(ds.getDimensions()).asLongStream().toArray();
+        Object flat = ds.getDataFlat();
+        INDArray a;
+        if (flat instanceof float[] f) {
+            a = Nd4j.create(f, shape, 'c');
+        } else if (flat instanceof double[] d) {
+            a = Nd4j.create(d, shape, 'c');
+        } else {
+            throw new KerasImportException(ds.getPath() + ": weights of type " + ds.getJavaType() + " are not supported");
+        }
+        return a;
+    }
+}

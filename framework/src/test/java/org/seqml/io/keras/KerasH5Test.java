@@ -1,0 +1,64 @@
+package org.seqml.io.keras;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jhdf.HdfFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+import org.seqml.activations.Activations;
+import org.seqml.layers.recurrent.LSTM;
+import org.seqml.models.Model;
+
+/** Real Keras 2 files from ../shared/keras-h5 load and reproduce Keras's own predictions. */
+class KerasH5Test {
+
+    static Path dir() {
+        for (Path p : new Path[] {Path.of("../shared/keras-h5"), Path.of("../../shared/keras-h5")}) {
+            if (Files.isDirectory(p)) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("../shared/keras-h5 not found from " + Path.of("").toAbsolutePath());
+    }
+
+    @Test
+    void simpleRnnFromTfKeras2ReproducesKerasPredictions() {
+        Model model = KerasH5.load(dir().resolve("simple_rnn_tf_keras_2_model.h5"));
+        check(model, "simple_rnn_tf_keras_2_inputs_and_outputs.h5", "inputs/simple_rnn_1_input", "predictions/dense_1");
+    }
+
+    @Test
+    void twoLstmsFromTheanoKeras2WeightsAndJsonReproduceKerasPredictions() {
+        Model model = KerasH5.load(dir().resolve("lstm_th_keras_2_weights.h5"), dir().resolve("lstm_th_keras_2_config.json"));
+        // Keras 2.0's hard_sigmoid, read from the file, is clip(0.2x + 0.5, 0, 1)
+        assertEquals(Activations.HARD_SIGMOID_KERAS2, ((LSTM) model.layers().get(1)).config().recurrentActivation());
+        check(model, "lstm_th_keras_2_inputs_and_predictions.h5", "inputs/lstm_1_input", "predictions/dense_1");
+    }
+
+    @Test
+    void sequentialFilesWithoutPredictionsLoadWithTheirWeights() {
+        for (String f : new String[] {"simple_lstm_tf_keras_2_model.h5", "masking_zero_lstm.h5"}) {
+            Model model = KerasH5.load(dir().resolve(f));
+            assertTrue(model.layers().stream().mapToLong(l -> l.weights().size()).sum() > 0, f);
+        }
+    }
+
+    private static void check(Model model, String dataFile, String inputPath, String predictionPath) {
+        try (HdfFile data = new HdfFile(dir().resolve(dataFile))) {
+            INDArray x = KerasH5.array(data.getDatasetByPath(inputPath)).castTo(DataType.FLOAT);
+            INDArray expected = KerasH5.array(data.getDatasetByPath(predictionPath)).castTo(DataType.DOUBLE);
+            INDArray actual = model.predict(x).castTo(DataType.DOUBLE);
+            assertArrayEquals(expected.shape(), actual.shape());
+            INDArray relative = Transforms.abs(actual.sub(expected), false)
+                .divi(Transforms.abs(expected, true).addi(1e-6));
+            double worst = relative.maxNumber().doubleValue();
+            assertTrue(worst <= 1e-5, dataFile + ": worst relative difference " + worst);
+        }
+    }
+}
