@@ -33,7 +33,7 @@ import org.seqml.models.SymbolicTensor;
  * datasets in {@code get_weights()} order, which is seqml's order too. A weights-only file
  * ({@code model.save_weights}, {@code layer_names} at the root) loads with its JSON config:
  * {@link #load(Path, Path)}. Sequential configs (Keras 2's list form and the later
- * {@code {"layers": [...]}} form) are read; functional configs are not yet.
+ * {@code {"layers": [...]}} form) and functional configs ({@link KerasGraph}) are read.
  */
 public final class KerasH5 {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -83,8 +83,12 @@ public final class KerasH5 {
     /** A Sequential config as a functional chain from its input shape. */
     private static Model build(JsonNode spec, Path file, String kerasVersion) {
         String cls = spec.path("class_name").asText();
+        if (cls.equals("Model") || cls.equals("Functional")) {
+            return new KerasGraph(file, new KerasLayers(file.getFileName().toString(), kerasVersion)).build(spec.get("config"));
+        }
         if (!cls.equals("Sequential")) {
-            throw new KerasImportException(file + ": a Keras " + cls + " model; seqml imports Sequential models so far");
+            throw new KerasImportException(file + ": a Keras " + cls + " model; seqml imports Sequential and functional"
+                + " models");
         }
         JsonNode config = spec.get("config");
         JsonNode layers = config.isArray() ? config : config.get("layers");
@@ -106,7 +110,7 @@ public final class KerasH5 {
         return new Model(input, x);
     }
 
-    private static SymbolicTensor input(JsonNode c, Path file) {
+    static SymbolicTensor input(JsonNode c, Path file) {
         JsonNode shape = c.has("batch_input_shape") ? c.get("batch_input_shape") : c.get("batch_shape");
         if (shape == null || !shape.isArray()) {
             throw new KerasImportException(file + ": the first layer has no batch_input_shape or batch_shape");

@@ -7,13 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jhdf.HdfFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.seqml.activations.Activations;
 import org.seqml.layers.recurrent.LSTM;
+import org.seqml.layers.recurrent.Bidirectional;
+import org.seqml.layers.recurrent.MergeMode;
+import org.seqml.models.Input;
 import org.seqml.models.Model;
+import org.seqml.models.SymbolicTensor;
+import org.seqml.testing.Arrays;
 
 /** Real Keras 2 files from ../shared/keras-h5 load and reproduce Keras's own predictions. */
 class KerasH5Test {
@@ -42,11 +49,34 @@ class KerasH5Test {
     }
 
     @Test
-    void sequentialFilesWithoutPredictionsLoadWithTheirWeights() {
-        for (String f : new String[] {"simple_lstm_tf_keras_2_model.h5", "masking_zero_lstm.h5"}) {
+    void theOtherModelFilesSequentialAndFunctionalLoadWithTheirWeights() {
+        for (String f : new String[] {"simple_lstm_tf_keras_2_model.h5", "masking_zero_lstm.h5", "bidirectional_lstm_tensorflow_2.h5", "bidirectional_lstm_no_return_sequences_tensorflow_2.h5", "embedding_lstm_tensorflow_2.h5", "rnn_5.h5", "rnn_29.h5"}) {
             Model model = KerasH5.load(dir().resolve(f));
             assertTrue(model.layers().stream().mapToLong(l -> l.weights().size()).sum() > 0, f);
         }
+    }
+
+    @Test
+    void bidirectionalFileEqualsTheSameArchitectureBuiltByHandWithTheFilesWeights() {
+        Path f = dir().resolve("bidirectional_lstm_tensorflow_2.h5");
+        Model loaded = KerasH5.load(f);
+        SymbolicTensor in = Input.of(4, 10);
+        LSTM cell = new LSTM(10).returnSequences(true).recurrentActivation(Activations.HARD_SIGMOID_KERAS2);
+        Model byHand = new Model(in, new Bidirectional(cell, MergeMode.CONCAT).apply(in));
+        List<INDArray> weights = new ArrayList<>();
+        try (HdfFile h5 = new HdfFile(f)) {
+            for (String direction : new String[] {"forward", "backward"}) {
+                for (String w : new String[] {"kernel", "recurrent_kernel", "bias"}) {
+                    weights.add(KerasH5.array(h5.getDatasetByPath("model_weights/bidirectional_1/bidirectional_1/"
+                        + direction + "_lstm_1/" + w + ":0")));
+                }
+            }
+        }
+        byHand.setWeights(weights);
+        INDArray x = Arrays.random(3, 4, 10).castTo(DataType.FLOAT);
+        INDArray expected = byHand.predict(x);
+        assertArrayEquals(new long[] {3, 4, 20}, expected.shape());
+        assertTrue(expected.equalsWithEps(loaded.predict(x), 1e-6));
     }
 
     private static void check(Model model, String dataFile, String inputPath, String predictionPath) {
