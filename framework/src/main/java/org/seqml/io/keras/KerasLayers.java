@@ -13,6 +13,10 @@ import org.seqml.layers.Layer;
 import org.seqml.layers.Masking;
 import org.seqml.layers.RepeatVector;
 import org.seqml.layers.TimeDistributed;
+import org.seqml.layers.merging.Add;
+import org.seqml.layers.merging.Concatenate;
+import org.seqml.layers.pooling.GlobalAveragePooling1D;
+import org.seqml.layers.pooling.GlobalMaxPooling1D;
 import org.seqml.layers.recurrent.Bidirectional;
 import org.seqml.layers.recurrent.GRU;
 import org.seqml.layers.recurrent.LSTM;
@@ -84,6 +88,17 @@ final class KerasLayers {
                     : new Bidirectional(forward, merge);
             }
             case "LSTM", "GRU", "SimpleRNN" -> recurrent(cls, c);
+            case "Concatenate" -> known(cls, c, "axis").and(new Concatenate(c.path("axis").asInt(-1)));
+            case "Add" -> known(cls, c).and(new Add());
+            case "GlobalAveragePooling1D", "GlobalMaxPooling1D" -> {
+                known(cls, c, "keepdims");
+                if (c.path("data_format").asText("channels_last").equals("channels_first")) {
+                    throw unsupported(cls, c, "data_format channels_first");
+                }
+                boolean keep = c.path("keepdims").asBoolean(false);
+                yield cls.equals("GlobalMaxPooling1D") ? new GlobalMaxPooling1D().keepdims(keep)
+                    : new GlobalAveragePooling1D().keepdims(keep);
+            }
             default -> throw new KerasImportException(file + ": layer '" + c.path("name").asText() + "' is a Keras "
                 + cls + ", which seqml cannot import yet");
         };
