@@ -81,7 +81,7 @@ public final class KerasH5 {
     }
 
     /** A Sequential config as a functional chain from its input shape. */
-    private static Model build(JsonNode spec, Path file, String kerasVersion) {
+    static Model build(JsonNode spec, Path file, String kerasVersion) {
         String cls = spec.path("class_name").asText();
         if (cls.equals("Model") || cls.equals("Functional")) {
             return new KerasGraph(file, new KerasLayers(file.getFileName().toString(), kerasVersion)).build(spec.get("config"));

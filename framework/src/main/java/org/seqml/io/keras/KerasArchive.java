@@ -1,0 +1,135 @@
+package org.seqml.io.keras;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jhdf.HdfFile;
+import io.jhdf.api.Dataset;
+import io.jhdf.api.Group;
+import io.jhdf.api.Node;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.seqml.backend.Backend;
+import org.seqml.layers.Layer;
+import org.seqml.layers.Parameter;
+import org.seqml.layers.TimeDistributed;
+import org.seqml.layers.recurrent.Bidirectional;
+import org.seqml.layers.recurrent.RNN;
+import org.seqml.models.Model;
+
+/**
+ * Loads a Keras 3 {@code .keras} file: a zip of {@code config.json} (the model's config),
+ * {@code metadata.json} ({@code keras_version}) and {@code model.weights.h5}. Keras 3 stores
+ * weights by structure, not by layer name: the model's layers, in order, each under the snake_case
+ * of its class ({@code lstm}, {@code lstm_1} for the second LSTM, {@code simple_rnn}, ...), a
+ * recurrent layer's weights under its {@code cell}, a Bidirectional's under
+ * {@code forward_layer/cell} and {@code backward_layer/cell}, a TimeDistributed's under
+ * {@code layer}, and the values in {@code vars/0, vars/1, ...} in {@code get_weights()} order.
+ * <pre>{@code
+ * Model model = KerasArchive.load(Path.of("model.keras"));
+ * }</pre>
+ */
+public final class KerasArchive {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private KerasArchive() {
+    }
+
+    public static Model load(Path file) {
+        Backend.init();
+        try (ZipFile zip = new ZipFile(file.toFile())) {
+            JsonNode config = JSON.readTree(entry(zip, "config.json", file));
+            JsonNode metadata = JSON.readTree(entry(zip, "metadata.json", file));
+            Model model = KerasH5.build(config, file, metadata.path("keras_version").asText("3"));
+            try (HdfFile h5 = HdfFile.fromBytes(entry(zip, "model.weights.h5", file))) {
+                loadWeights(h5, model, file);
+            }
+            return model;
+        } catch (IOException e) {
+            throw new KerasImportException(file + ": not a readable .keras file: " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] entry(ZipFile zip, String name, Path file) throws IOException {
+        ZipEntry e = zip.getEntry(name);
+        if (e == null) {
+            throw new KerasImportException(file + ": no " + name + " inside: not a Keras 3 .keras file");
+        }
+        try (InputStream in = zip.getInputStream(e)) {
+            return in.readAllBytes();
+        }
+    }
+
+    private static void loadWeights(HdfFile h5, Model model, Path file) {
+        Map<String, Integer> used = new HashMap<>();
+        for (Layer layer : model.layers()) {
+            String name = snakeCase(layer.getClass().getSimpleName());
+            int n = used.merge(name, 1, Integer::sum) - 1;
+            String path = "layers/" + (n == 0 ? name : name + "_" + n);
+            List<Parameter> params = layer.weights();
+            if (params.isEmpty()) {
+                continue;
+            }
+            List<INDArray> values = new ArrayList<>();
+            for (String vars : varGroups(layer, path)) {
+                values.addAll(vars(h5, vars, file, layer));
+            }
+            if (values.size() != params.size()) {
+                throw new KerasImportException(file + ": layer '" + layer.name() + "' (" + path + ") has "
+                    + values.size() + " weights in the file, seqml's layer has " + params.size() + " " + params);
+            }
+            for (int i = 0; i < params.size(); i++) {
+                Parameter p = params.get(i);
+                INDArray v = values.get(i);
+                if (!Arrays.equals(v.shape(), p.value().shape())) {
+                    throw new KerasImportException(file + ": weight " + i + " of layer '" + layer.name() + "' (" + path
+                        + ") has shape " + Arrays.toString(v.shape()) + ", seqml expects "
+                        + Arrays.toString(p.value().shape()) + " (" + p.name() + ")");
+                }
+                p.value().assign(v.castTo(p.value().dataType()));
+            }
+        }
+    }
+
+    /** Where Keras 3 keeps a layer's variables, in the order seqml lists its weights. */
+    private static List<String> varGroups(Layer layer, String path) {
+        if (layer instanceof Bidirectional) {
+            return List.of(path + "/forward_layer/cell/vars", path + "/backward_layer/cell/vars");
+        }
+        if (layer instanceof RNN<?>) {
+            return List.of(path + "/cell/vars");
+        }
+        if (layer instanceof TimeDistributed) {
+            return List.of(path + "/layer/vars");
+        }
+        return List.of(path + "/vars");
+    }
+
+    private static List<INDArray> vars(HdfFile h5, String path, Path file, Layer layer) {
+        Node node = h5.getByPath(path);
+        if (!(node instanceof Group group)) {
+            throw new KerasImportException(file + ": no weights at " + path + " for layer '" + layer.name() + "'");
+        }
+        List<INDArray> out = new ArrayList<>();
+        for (int i = 0; group.getChildren().containsKey(String.valueOf(i)); i++) {
+            out.add(KerasH5.array((Dataset) group.getChild(String.valueOf(i))));
+        }
+        return out;
+    }
+
+    /** Keras's naming.to_snake_case: "SimpleRNN" -> "simple_rnn", "GlobalMaxPooling1D" -> "global_max_pooling1d". */
+    static String snakeCase(String name) {
+        String s = name.replaceAll("(.)([A-Z][a-z]+)", "$1_$2");
+        s = s.replaceAll("([a-z])([A-Z])", "$1_$2");
+        return s.toLowerCase(Locale.ROOT);
+    }
+}
