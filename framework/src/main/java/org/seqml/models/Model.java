@@ -293,6 +293,14 @@ public class Model {
         org.seqml.io.ModelFile.save(this, path);
     }
 
+    /**
+     * Writes the architecture and weights as a Keras 3 {@code .keras} file, which Keras and
+     * {@code KerasArchive.load} read back; options Keras cannot express fail by layer name.
+     */
+    public void saveKeras(java.nio.file.Path path) throws java.io.IOException {
+        org.seqml.io.keras.KerasExport.save(this, path);
+    }
+
     /** Saves the weights only (Keras's save_weights), atomically. */
     public void saveWeights(java.nio.file.Path path) throws java.io.IOException {
         org.seqml.io.ModelFile.saveWeights(this, path);
