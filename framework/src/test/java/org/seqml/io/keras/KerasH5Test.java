@@ -15,6 +15,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.seqml.activations.Activations;
 import org.seqml.layers.recurrent.LSTM;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.seqml.activations.Activation;
+import org.seqml.layers.Embedding;
+import org.seqml.layers.Masking;
 import org.seqml.layers.recurrent.Bidirectional;
 import org.seqml.layers.recurrent.MergeMode;
 import org.seqml.models.Input;
@@ -77,6 +81,46 @@ class KerasH5Test {
         INDArray expected = byHand.predict(x);
         assertArrayEquals(new long[] {3, 4, 20}, expected.shape());
         assertTrue(expected.equalsWithEps(loaded.predict(x), 1e-6));
+    }
+
+    @Test
+    void embeddingMaskingAndFunctionalFilesEqualTheirArchitecturesBuiltByHand() {
+        Activation hard = Activations.HARD_SIGMOID_KERAS2;   // Keras 2.1-2.2 files
+        SymbolicTensor ids = Input.of(10);
+        Model embedding = new Model(ids, new LSTM(6).returnSequences(true).recurrentActivation(hard)
+            .apply(new Embedding(4, 5).apply(ids)));
+        INDArray tokens = Arrays.tokens(4, 3, 10);
+        byHand("embedding_lstm_tensorflow_2.h5", embedding, tokens, "embedding_1", "lstm_1");
+
+        SymbolicTensor seq = Input.of(10, 42);
+        Model masking = new Model(seq, new LSTM(32).recurrentActivation(hard).apply(new Masking(0.0).apply(seq)));
+        INDArray x = Arrays.random(3, 10, 42);
+        x.get(NDArrayIndex.point(0), NDArrayIndex.interval(7, 10), NDArrayIndex.all()).assign(0);   // padded steps
+        byHand("masking_zero_lstm.h5", masking, x, "lstm_1");
+
+        SymbolicTensor in = Input.of(3, 4);
+        Model functional = new Model(in, new org.seqml.layers.Activation("relu").apply(
+            new Bidirectional(new LSTM(6).returnSequences(true).recurrentActivation(hard), MergeMode.CONCAT).apply(in)));
+        byHand("rnn_5.h5", functional, Arrays.random(2, 3, 4), "bidirectional_2");
+    }
+
+    /** The file's model against one built by hand and given the weights of the named layer groups. */
+    private static void byHand(String name, Model byHand, INDArray x, String... groups) {
+        Path f = dir().resolve(name);
+        List<INDArray> weights = new ArrayList<>();
+        try (HdfFile h5 = new HdfFile(f)) {
+            for (String group : groups) {
+                io.jhdf.api.Group g = (io.jhdf.api.Group) h5.getByPath("model_weights/" + group);
+                for (String w : (String[]) g.getAttribute("weight_names").getData()) {
+                    weights.add(KerasH5.array(h5.getDatasetByPath("model_weights/" + group + "/" + w)));
+                }
+            }
+        }
+        byHand.setWeights(weights);
+        INDArray expected = byHand.predict(x.castTo(DataType.FLOAT));
+        INDArray actual = KerasH5.load(f).predict(x.castTo(DataType.FLOAT));
+        assertArrayEquals(expected.shape(), actual.shape(), name);
+        assertTrue(expected.equalsWithEps(actual, 1e-6), name);
     }
 
     private static void check(Model model, String dataFile, String inputPath, String predictionPath) {
