@@ -17,6 +17,7 @@ import org.seqml.activations.Activations;
 import org.seqml.layers.recurrent.LSTM;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.seqml.activations.Activation;
+import org.seqml.layers.Dense;
 import org.seqml.layers.Embedding;
 import org.seqml.layers.Masking;
 import org.seqml.layers.recurrent.Bidirectional;
@@ -84,7 +85,7 @@ class KerasH5Test {
     }
 
     @Test
-    void embeddingMaskingAndFunctionalFilesEqualTheirArchitecturesBuiltByHand() {
+    void everyFileWithoutPredictionsEqualsItsArchitectureBuiltByHand() {
         Activation hard = Activations.HARD_SIGMOID_KERAS2;   // Keras 2.1-2.2 files
         SymbolicTensor ids = Input.of(10);
         Model embedding = new Model(ids, new LSTM(6).returnSequences(true).recurrentActivation(hard)
@@ -102,6 +103,22 @@ class KerasH5Test {
         Model functional = new Model(in, new org.seqml.layers.Activation("relu").apply(
             new Bidirectional(new LSTM(6).returnSequences(true).recurrentActivation(hard), MergeMode.CONCAT).apply(in)));
         byHand("rnn_5.h5", functional, Arrays.random(2, 3, 4), "bidirectional_2");
+
+        SymbolicTensor in29 = Input.of(3, 4);
+        SymbolicTensor first = new org.seqml.layers.Activation("relu").apply(
+            new Bidirectional(new LSTM(6).returnSequences(true).recurrentActivation(hard)).apply(in29));
+        Model stacked = new Model(in29, new org.seqml.layers.Activation("relu").apply(
+            new Bidirectional(new LSTM(4).returnSequences(true).recurrentActivation(hard)).apply(first)));
+        byHand("rnn_29.h5", stacked, Arrays.random(2, 3, 4), "bidirectional_14", "bidirectional_15");
+
+        SymbolicTensor in4 = Input.of(4, 10);
+        Model last = new Model(in4, new Bidirectional(new LSTM(10).recurrentActivation(hard)).apply(in4));
+        byHand("bidirectional_lstm_no_return_sequences_tensorflow_2.h5", last, Arrays.random(3, 4, 10),
+            "bidirectional_1");
+
+        SymbolicTensor in1 = Input.of(1, 1);
+        Model lstmDense = new Model(in1, new Dense(1).apply(new LSTM(50).recurrentActivation(hard).apply(in1)));
+        byHand("simple_lstm_tf_keras_2_model.h5", lstmDense, Arrays.random(25, 1, 1), "lstm_1", "dense_1");
     }
 
     /** The file's model against one built by hand and given the weights of the named layer groups. */
