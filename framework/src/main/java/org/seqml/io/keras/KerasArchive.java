@@ -89,7 +89,7 @@ public final class KerasArchive {
             }
             for (int i = 0; i < params.size(); i++) {
                 Parameter p = params.get(i);
-                INDArray v = values.get(i);
+                INDArray v = KerasH5.fitted(values.get(i), p);
                 if (!Arrays.equals(v.shape(), p.value().shape())) {
                     throw new KerasImportException(file + ": weight " + i + " of layer '" + layer.name() + "' (" + path
                         + ") has shape " + Arrays.toString(v.shape()) + ", seqml expects "

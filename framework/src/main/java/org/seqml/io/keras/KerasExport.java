@@ -29,6 +29,7 @@ import org.seqml.layers.Layer;
 import org.seqml.layers.Masking;
 import org.seqml.layers.RepeatVector;
 import org.seqml.layers.TimeDistributed;
+import org.seqml.layers.attention.ScoreAttention;
 import org.seqml.layers.merging.Add;
 import org.seqml.layers.merging.Concatenate;
 import org.seqml.layers.pooling.GlobalPooling1D;
@@ -84,7 +85,12 @@ public final class KerasExport {
                 for (SymbolicTensor t : n.inputs()) {
                     tensor(target.addObject(), t, calls);
                 }
-                node.putObject("kwargs");
+                ObjectNode kwargs = node.putObject("kwargs");
+                if (layer instanceof ScoreAttention a) {
+                    // call arguments in Keras, layer options in seqml
+                    kwargs.put("use_causal_mask", a.options().causal());
+                    kwargs.put("return_attention_scores", a.options().returnAttentionScores());
+                }
             }
             layers.add(spec);
         }
@@ -188,6 +194,12 @@ public final class KerasExport {
             }
         } else if (layer instanceof RNN<?> r) {
             cls = recurrent(r, c);
+        } else if (layer instanceof ScoreAttention a) {
+            cls = layer.getClass().getSimpleName();
+            c.put("use_scale", a.options().useScale());
+            if (layer instanceof org.seqml.layers.attention.Attention) {
+                c.put("score_mode", "dot");
+            }
         } else if (layer instanceof Concatenate k) {
             cls = "Concatenate";
             c.put("axis", k.config().axis());
@@ -262,6 +274,11 @@ public final class KerasExport {
             for (Layer layer : layers) {
                 String name = KerasArchive.snakeCase(layer.getClass().getSimpleName());
                 int n = used.merge(name, 1, Integer::sum) - 1;
+                if (layer.weights().isEmpty()) {
+                    // Keras reads a missing group as no variables; and jhdf 0.9.4 writes a file it
+                    // cannot read back when an empty group sits beside groups holding datasets
+                    continue;
+                }
                 WritableGroup g = root.putGroup(n == 0 ? name : name + "_" + n);
                 List<INDArray> values = layer.weights().stream().map(p -> p.value()).toList();
                 if (layer instanceof Bidirectional) {
@@ -272,6 +289,9 @@ public final class KerasExport {
                     put(g.putGroup("cell").putGroup("vars"), values);
                 } else if (layer instanceof TimeDistributed) {
                     put(g.putGroup("layer").putGroup("vars"), values);
+                } else if (layer instanceof org.seqml.layers.attention.Attention) {
+                    // Keras's Attention scale is a scalar, shape (); seqml's has shape (1)
+                    put(g.putGroup("vars"), values.stream().map(v -> v.reshape()).toList());
                 } else {
                     put(g.putGroup("vars"), values);
                 }
@@ -283,6 +303,7 @@ public final class KerasExport {
         for (int i = 0; i < values.size(); i++) {
             INDArray v = values.get(i).castTo(DataType.FLOAT);
             Object data = switch (v.rank()) {
+                case 0 -> v.getFloat(0);
                 case 1 -> v.toFloatVector();
                 case 2 -> v.toFloatMatrix();
                 default -> throw new KerasImportException("cannot export a weight of rank " + v.rank());

@@ -64,13 +64,39 @@ final class KerasGraph {
             }
             calls.add(args);
         }
-        Layer layer = mapping.layer(cls, c);
+        Layer layer = mapping.layer(cls, withCallOptions(c, spec.get("inbound_nodes")));
         List<List<SymbolicTensor>> outs = new ArrayList<>();
         for (List<SymbolicTensor> args : calls) {
             outs.add(layer.applyAll(args.toArray(SymbolicTensor[]::new)));
         }
         nodes.put(name, outs);
         return true;
+    }
+
+    /**
+     * Call arguments seqml keeps as layer options, from the first call's keyword arguments:
+     * attention's {@code use_causal_mask} and {@code return_attention_scores} (Keras 3 node
+     * kwargs, or the fourth entry of a Keras 2 node).
+     */
+    private static JsonNode withCallOptions(JsonNode config, JsonNode nodes) {
+        if (nodes == null || nodes.isEmpty()) {
+            return config;
+        }
+        JsonNode first = nodes.get(0);
+        JsonNode kwargs = first.isObject() ? first.path("kwargs")
+            : first.isArray() && first.size() > 0 && first.get(0).isArray() && first.get(0).size() > 3
+            ? first.get(0).get(3) : null;
+        if (kwargs == null || !kwargs.isObject()) {
+            return config;
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode copy = config.deepCopy();
+        if (kwargs.path("use_causal_mask").asBoolean(false)) {
+            copy.put("causal", true);
+        }
+        if (kwargs.path("return_attention_scores").asBoolean(false)) {
+            copy.put("return_attention_scores", true);
+        }
+        return copy;
     }
 
     /** The tensors one inbound node passes, in order; false when one is not built yet. */

@@ -145,8 +145,8 @@ public final class KerasH5 {
             }
             for (int i = 0; i < params.size(); i++) {
                 Dataset ds = h5.getDatasetByPath(prefix + layer.name() + "/" + weightNames.get(i));
-                INDArray value = array(ds);
                 Parameter p = params.get(i);
+                INDArray value = fitted(array(ds), p);
                 if (!Arrays.equals(value.shape(), p.value().shape())) {
                     throw new KerasImportException(file + ": weight '" + weightNames.get(i) + "' of layer '"
                         + layer.name() + "' has shape " + Arrays.toString(value.shape()) + ", seqml expects "
@@ -171,12 +171,19 @@ public final class KerasH5 {
         return out;
     }
 
+    /** Keras's scalar weights (Attention's scale, shape ()) go into seqml's shape-(1) weight. */
+    static INDArray fitted(INDArray value, Parameter p) {
+        return value.rank() == 0 && p.value().length() == 1 ? value.reshape(p.value().shape()) : value;
+    }
+
     /** A dataset as an ND4J array of its shape (HDF5 is row-major, as ND4J's 'c' order). */
     static INDArray array(Dataset ds) {
         long[] shape = Arrays.stream(ds.getDimensions()).asLongStream().toArray();
-        Object flat = ds.getDataFlat();
+        Object flat = ds.isScalar() ? ds.getData() : ds.getDataFlat();
         INDArray a;
-        if (flat instanceof float[] f) {
+        if (flat instanceof Number n) {
+            a = Nd4j.scalar(n.floatValue());
+        } else if (flat instanceof float[] f) {
             a = Nd4j.create(f, shape, 'c');
         } else if (flat instanceof double[] d) {
             a = Nd4j.create(d, shape, 'c');

@@ -13,6 +13,8 @@ import org.seqml.layers.Layer;
 import org.seqml.layers.Masking;
 import org.seqml.layers.RepeatVector;
 import org.seqml.layers.TimeDistributed;
+import org.seqml.layers.attention.AdditiveAttention;
+import org.seqml.layers.attention.Attention;
 import org.seqml.layers.merging.Add;
 import org.seqml.layers.merging.Concatenate;
 import org.seqml.layers.pooling.GlobalAveragePooling1D;
@@ -88,6 +90,21 @@ final class KerasLayers {
                     : new Bidirectional(forward, merge);
             }
             case "LSTM", "GRU", "SimpleRNN" -> recurrent(cls, c);
+            case "Attention", "AdditiveAttention" -> {
+                known(cls, c, "use_scale", "score_mode", "causal", "dropout", "return_attention_scores");
+                if (!c.path("score_mode").asText("dot").equals("dot")) {
+                    throw unsupported(cls, c, "score_mode " + c.get("score_mode"));
+                }
+                if (c.path("dropout").asDouble(0) > 0) {
+                    LOG.warn("{}: {} '{}': attention dropout {} is not imported (it only acts in training)", file, cls,
+                        c.path("name").asText(), c.get("dropout"));
+                }
+                boolean scale = c.path("use_scale").asBoolean(cls.equals("AdditiveAttention"));
+                boolean causal = c.path("causal").asBoolean(false);
+                boolean scores = c.path("return_attention_scores").asBoolean(false);
+                yield cls.equals("Attention") ? new Attention().useScale(scale).causal(causal).returnAttentionScores(scores)
+                    : new AdditiveAttention().useScale(scale).causal(causal).returnAttentionScores(scores);
+            }
             case "Concatenate" -> known(cls, c, "axis").and(new Concatenate(c.path("axis").asInt(-1)));
             case "Add" -> known(cls, c).and(new Add());
             case "GlobalAveragePooling1D", "GlobalMaxPooling1D" -> {

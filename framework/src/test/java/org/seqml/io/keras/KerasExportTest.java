@@ -69,6 +69,27 @@ class KerasExportTest {
     }
 
     @Test
+    void attentionWithItsScaleAndCallOptionsRoundTrips() throws Exception {
+        SymbolicTensor q = Input.of(4, 3);
+        SymbolicTensor v = Input.of(6, 3);
+        List<SymbolicTensor> dot = new org.seqml.layers.attention.Attention().useScale(true)
+            .returnAttentionScores(true).applyAll(q, v);
+        SymbolicTensor additive = new org.seqml.layers.attention.AdditiveAttention().causal(true).apply(q, q);
+        Model model = new Model(List.of(q, v), List.of(dot.get(0), dot.get(1), additive));
+        model.layers().forEach(l -> l.weights().forEach(p -> p.value().assign(Arrays.random(p.value().shape()))));
+        Path file = dir.resolve("attention.keras");
+        model.saveKeras(file);
+        Model back = KerasArchive.load(file);
+        INDArray[] x = {Arrays.random(2, 4, 3), Arrays.random(2, 6, 3)};
+        INDArray[] expected = model.predict(x, 32);
+        INDArray[] actual = back.predict(x, 32);
+        assertEquals(3, actual.length);
+        for (int k = 0; k < expected.length; k++) {
+            assertTrue(expected[k].equals(actual[k]), "output " + k);
+        }
+    }
+
+    @Test
     void whatKeras3CannotExpressIsRefusedByName() {
         SymbolicTensor x = Input.of(4, 2);
         LSTM old = new LSTM(3).recurrentActivation(Activations.HARD_SIGMOID_KERAS2).named("old_lstm");
