@@ -44,12 +44,12 @@ class KerasArchiveTest {
 
     static List<OracleCase> cases() {
         // one output, no initial-state inputs: what a Sequential model holds
-        return OracleCase.all("torch").stream()
+        return java.util.stream.Stream.concat(OracleCase.all("torch").stream(), OracleCase.all("tfjs").stream())
             .filter(c -> c.expected.get("outputs").size() == 1 && !c.spec.has("initial_state"))
             .toList();
     }
 
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "{index}: {0}")
     @MethodSource("cases")
     void aKeras3FileOfTheCaseGivesTheOraclesOutputs(OracleCase c) throws Exception {
         // the Keras 2 definition of hard_sigmoid belongs to a Keras 2 .keras file (2.13-2.15)
