@@ -2,10 +2,10 @@ package org.seqml.initializers;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.Qr;
 import org.nd4j.linalg.api.ops.random.impl.GaussianDistribution;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.seqml.backend.Lapack;
 
 /**
  * A random orthogonal matrix times {@code gain}, Keras's {@code Orthogonal} (the default
@@ -47,9 +47,9 @@ public final class Orthogonal extends Seeded {
         long small = Math.min(rows, cols);
         // QR in double for accuracy, then cast to the weight type
         INDArray a = sample(new long[] {big, small}, DataType.DOUBLE, z -> new GaussianDistribution(z, 0.0, 1.0));
-        INDArray[] qr = Nd4j.exec(new Qr(a));   // reduced: Q (big, small), R (small, small)
+        INDArray[] qr = Lapack.qr(a);   // reduced: Q (big, small) and diag(R) (small)
         INDArray q = qr[0];
-        INDArray signs = Transforms.sign(Nd4j.diag(qr[1]), true).reshape(small);
+        INDArray signs = Transforms.sign(qr[1], true).reshape(small);
         // columns with a zero diagonal keep their sign
         signs.addi(signs.eq(0).castTo(DataType.DOUBLE));
         q.muliRowVector(signs);
