@@ -264,7 +264,8 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
     }
 
     /** A forward computed by oneDNN, forward and backward. */
-    private record OneDnnForward(OneDnnRnn.Call call) {
+    /** dropMask: the input dropout's keep mask (B, F), or null. */
+    private record OneDnnForward(OneDnnRnn.Call call, INDArray dropMask) {
     }
 
     /** A forward computed by a fused native op: backward recomputes it on the loop first. */
@@ -404,11 +405,14 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
 
     // ---- the oneDNN path -----------------------------------------------------------------
 
-    /** oneDNN's cell for this call, or null to run the loop: float32, no mask, no dropout. */
+    /**
+     * oneDNN's cell for this call, or null to run the loop: float32, no mask, no recurrent
+     * dropout (input dropout is applied to the input before oneDNN, as the loop does).
+     */
     private OneDnnRnn.Cell oneDnnRuns(INDArray[] masks, boolean training) {
         if (!oneDnnAllowed || !(this instanceof OneDnnCell c) || kernel().value().dataType() != DataType.FLOAT
             || (masks.length > 0 && masks[0] != null)
-            || (training && (options.dropout() > 0 || options.recurrentDropout() > 0))) {
+            || (training && options.recurrentDropout() > 0)) {
             return null;
         }
         OneDnnRnn.Cell cell = c.oneDnnCell();
@@ -422,6 +426,16 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
         }
         INDArray x = inputs[0].castTo(DataType.FLOAT);
         long b = x.size(0);
+        INDArray dropMask = null;
+        if (training && options.dropout() > 0) {
+            // the loop's draw, from the same per-call seed: both paths drop the same inputs
+            if (rng == null) {
+                rng = Nd4j.getRandomFactory().getNewRandomInstance(options.seed());
+            }
+            rng.setSeed(org.seqml.layers.Stochastic.callSeed(options.seed(), calls++));
+            dropMask = keepMask(b, x.size(2), options.dropout(), DataType.FLOAT);
+            x = x.mul(dropMask.reshape(b, 1, x.size(2)).broadcast(x.shape()));
+        }
         INDArray h0 = initialState(inputs, 0, b);
         INDArray c0 = stateCount() == 2 ? initialState(inputs, 1, b) : null;
         OneDnnRnn.Call call = oneDnn.forward(x, kernel().value(), c.recurrentKernel().value(), c.oneDnnBias(),
@@ -442,10 +456,10 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
             }
         }
         return new Forward(inputs, masks, outs, new INDArray[outs.length], new INDArray[0], training,
-            new OneDnnForward(call));
+            new OneDnnForward(call, dropMask));
     }
 
-    private INDArray[] oneDnnBackward(OneDnnRnn.Call call, INDArray[] outputGradients) {
+    private INDArray[] oneDnnBackward(OneDnnRnn.Call call, INDArray dropMask, INDArray[] outputGradients) {
         OneDnnCell c = (OneDnnCell) this;
         INDArray g0 = outputGradients[0] == null ? null : outputGradients[0].castTo(DataType.FLOAT);
         INDArray dy = null;
@@ -474,7 +488,8 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
         }
         int extra = inputShapes().size() - 1;   // initial states given as inputs get their gradients
         INDArray[] grads = new INDArray[1 + extra];
-        grads[0] = g.dx();
+        grads[0] = dropMask == null ? g.dx()
+            : g.dx().muli(dropMask.reshape(dropMask.size(0), 1, dropMask.size(1)).broadcast(g.dx().shape()));
         for (int k = 0; k < extra; k++) {
             grads[1 + k] = k == 0 ? g.dh0() : g.dc0();
         }
@@ -498,7 +513,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
     @Override
     public final INDArray[] backward(Forward forward, INDArray[] outputGradients) {
         if (forward.cache() instanceof OneDnnForward fast) {
-            return oneDnnBackward(fast.call(), outputGradients);
+            return oneDnnBackward(fast.call(), fast.dropMask(), outputGradients);
         }
         if (forward.cache() instanceof FusedCall call) {
             Forward plain = loop(call.inputs(), call.masks(), false);

@@ -77,10 +77,41 @@ class OneDnnPathTest {
     }
 
     @Test
+    void inputDropoutDropsTheSameInputsAsTheLoop() {
+        for (RNN<?> layer : new RNN<?>[] {new LSTM(4).dropout(0.4).returnSequences(true), new GRU(4).dropout(0.4)}) {
+            build(layer).weights().forEach(p -> p.value().assign(Arrays.random(p.value().shape())));
+            layer.setRandomCalls(0);
+            Forward fast = layer.call(new INDArray[] {X}, new INDArray[1], true);
+            assertTrue(RNN.ranOnOneDnn(fast));
+            INDArray[] r = GradientCheck.projections(fast.outputs());
+            layer.weights().forEach(Parameter::zeroGrad);
+            INDArray fastDx = layer.backward(fast, r)[0];
+            List<INDArray> fastGrads = layer.weights().stream().map(p -> p.grad().dup()).toList();
+            RNN.oneDnnAllowed = false;
+            try {
+                layer.setRandomCalls(0);
+                Forward plain = layer.call(new INDArray[] {X}, new INDArray[1], true);
+                layer.weights().forEach(Parameter::zeroGrad);
+                INDArray plainDx = layer.backward(plain, r)[0];
+                assertClose(plain.outputs()[0], fast.outputs()[0], layer + " output");
+                assertClose(plainDx, fastDx, layer + " input gradient");
+                for (int i = 0; i < fastGrads.size(); i++) {
+                    assertClose(layer.weights().get(i).grad(), fastGrads.get(i), layer + " weight " + i);
+                }
+                // and a dropped input really is dropped: its gradient is zero
+                assertTrue(plainDx.eq(0).castTo(plainDx.dataType()).sumNumber().doubleValue() > 0);
+            } finally {
+                RNN.oneDnnAllowed = true;
+            }
+        }
+    }
+
+    @Test
     void callsOneDnnCannotTakeStayOnTheLoop() {
         INDArray mask = org.nd4j.linalg.factory.Nd4j.ones(X.dataType(), 3, 7);
         assertFalse(RNN.ranOnOneDnn(build(new LSTM(4)).call(new INDArray[] {X}, new INDArray[] {mask}, false)));
-        assertFalse(RNN.ranOnOneDnn(build(new LSTM(4).dropout(0.5)).call(new INDArray[] {X}, new INDArray[1], true)));
+        assertFalse(RNN.ranOnOneDnn(build(new LSTM(4).recurrentDropout(0.5)).call(new INDArray[] {X}, new INDArray[1],
+            true)));
         assertFalse(RNN.ranOnOneDnn(build(new LSTM(4).peephole(true)).call(new INDArray[] {X}, new INDArray[1], false)));
         assertFalse(RNN.ranOnOneDnn(build(new GRU(4).recurrentActivation("hard_sigmoid")).call(new INDArray[] {X},
             new INDArray[1], false)));
