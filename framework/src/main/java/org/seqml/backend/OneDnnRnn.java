@@ -24,7 +24,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * A whole recurrent sequence in one call of oneDNN's RNN primitives, forward (training or
  * inference) and backward, on float32 ND4J arrays in place: the fast path under {@code LSTM} and
  * {@code GRU} where the cell is one oneDNN has (sigmoid gates, tanh activation, no peepholes) and
- * the call has no mask and no dropout. seqml's own loop ({@code layers.recurrent.RNN}) stays the
+ * the call has no mask and no recurrent dropout. seqml's own loop ({@code layers.recurrent.RNN}) stays the
  * reference path that tests compare this one with.
  *
  * <p>Layouts need no copies: oneDNN's {@code ldigo} weights are Keras's kernel {@code (in, G*U)}

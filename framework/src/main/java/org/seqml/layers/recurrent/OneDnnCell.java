@@ -7,7 +7,7 @@ import org.seqml.layers.Parameter;
 /**
  * A cell that oneDNN can run whole ({@link OneDnnRnn}): {@link LSTM} and {@link GRU}. The loop in
  * {@link RNN} hands a call to oneDNN when the cell says it can ({@link #oneDnnCell} not null) and
- * the call has no mask and no dropout; its own loop stays the reference path.
+ * the call has no mask and no recurrent dropout; its own loop stays the reference path.
  */
 interface OneDnnCell {
 
