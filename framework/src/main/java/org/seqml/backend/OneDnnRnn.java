@@ -74,10 +74,11 @@ public final class OneDnnRnn {
         private final INDArray h;
         private final INDArray c;
         private memory workspace;
+        private final boolean pooledY;
         private boolean released;
-        private boolean pooledY;
 
-        Call(Key key, INDArray x, INDArray h0, INDArray c0, INDArray y, INDArray h, INDArray c, memory workspace) {
+        Call(Key key, INDArray x, INDArray h0, INDArray c0, INDArray y, INDArray h, INDArray c, memory workspace,
+             boolean pooledY) {
             this.key = key;
             this.x = x;
             this.h0 = h0;
@@ -86,6 +87,7 @@ public final class OneDnnRnn {
             this.h = h;
             this.c = c;
             this.workspace = workspace;
+            this.pooledY = pooledY;
         }
 
         /** The output at every step, (batch, time, units), aligned with the input steps. */
@@ -160,18 +162,10 @@ public final class OneDnnRnn {
         INDArray y = lastStepOnly ? p.takeOutputs() : Nd4j.createUninitialized(DataType.FLOAT, b, t, units);
         INDArray h = Nd4j.createUninitialized(DataType.FLOAT, b, units);
         INDArray c = cIn == null ? null : Nd4j.createUninitialized(DataType.FLOAT, b, units);
-        memory ws = training ? p.takeWorkspace() : null;
-        OneDnn.bind(p.src, in);
-        OneDnn.bind(p.h0, hIn);
-        OneDnn.bind(p.c0, cIn);
-        OneDnn.bind(p.wLayer, OneDnn.dense(kernel));
-        OneDnn.bind(p.wIter, OneDnn.dense(recurrentKernel));
-        OneDnn.bind(p.bias, bias == null ? zeroBias() : OneDnn.dense(bias));
-        OneDnn.bind(p.dst, y);
-        OneDnn.bind(p.h, h);
-        OneDnn.bind(p.c, c);
-        if (ws != null) {
-            p.forwardArgs.put(dnnl.DNNL_ARG_WORKSPACE, ws);
+        Call call = new Call(key, in, hIn, cIn, y, h, c, training ? p.takeWorkspace() : null, lastStepOnly);
+        bindCall(p, call, kernel, recurrentKernel, bias);
+        if (call.workspace != null) {
+            p.forwardArgs.put(dnnl.DNNL_ARG_WORKSPACE, call.workspace);
         }
         OneDnn.run(() -> {
             stream s = OneDnn.stream();
@@ -179,9 +173,20 @@ public final class OneDnnRnn {
             p.forward.execute(s, p.forwardArgs);
             s._wait();
         });
-        Call call = new Call(key, in, hIn, cIn, y, h, c, ws);
-        call.pooledY = lastStepOnly;
         return call;
+    }
+
+    /** Points the memories a forward and its backward share at the call's arrays and the weights. */
+    private void bindCall(Primitives p, Call call, INDArray kernel, INDArray recurrentKernel, INDArray bias) {
+        OneDnn.bind(p.src, call.x);
+        OneDnn.bind(p.h0, call.h0);
+        OneDnn.bind(p.c0, call.c0);
+        OneDnn.bind(p.wLayer, OneDnn.dense(kernel));
+        OneDnn.bind(p.wIter, OneDnn.dense(recurrentKernel));
+        OneDnn.bind(p.bias, bias == null ? zeroBias() : OneDnn.dense(bias));
+        OneDnn.bind(p.dst, call.y);
+        OneDnn.bind(p.h, call.h);
+        OneDnn.bind(p.c, call.c);
     }
 
     /**
@@ -203,15 +208,7 @@ public final class OneDnnRnn {
         INDArray dx = Nd4j.createUninitialized(DataType.FLOAT, b, call.key.time(), call.key.inputDim());
         INDArray dh0 = Nd4j.createUninitialized(DataType.FLOAT, b, units);
         INDArray dc0 = cell.states == 2 ? Nd4j.createUninitialized(DataType.FLOAT, b, units) : null;
-        OneDnn.bind(p.src, call.x);
-        OneDnn.bind(p.h0, call.h0);
-        OneDnn.bind(p.c0, call.c0);
-        OneDnn.bind(p.wLayer, OneDnn.dense(kernel));
-        OneDnn.bind(p.wIter, OneDnn.dense(recurrentKernel));
-        OneDnn.bind(p.bias, bias == null ? zeroBias() : OneDnn.dense(bias));
-        OneDnn.bind(p.dst, call.y);
-        OneDnn.bind(p.h, call.h);
-        OneDnn.bind(p.c, call.c);
+        bindCall(p, call, kernel, recurrentKernel, bias);
         p.backwardArgs.put(dnnl.DNNL_ARG_WORKSPACE, call.workspace);
         OneDnn.bind(p.dSrc, dx);
         OneDnn.bind(p.dH0, dh0);
@@ -245,25 +242,21 @@ public final class OneDnnRnn {
             return;
         }
         call.released = true;
+        Primitives p;
+        synchronized (this) {
+            p = cache.get(call.key);
+        }
+        if (p == null) {
+            if (ws != null) {
+                ws.close();   // its shape left the cache
+            }
+            return;
+        }
         if (call.pooledY) {
-            Primitives p;
-            synchronized (this) {
-                p = cache.get(call.key);
-            }
-            if (p != null) {
-                p.giveBackOutputs(call.y);
-            }
+            p.giveBackOutputs(call.y);
         }
         if (ws != null) {
-            Primitives p;
-            synchronized (this) {
-                p = cache.get(call.key);
-            }
-            if (p != null) {
-                p.giveBack(ws);
-            } else {
-                ws.close();
-            }
+            p.giveBack(ws);
         }
     }
 
@@ -447,15 +440,7 @@ public final class OneDnnRnn {
             workspaceDesc = key.training() ? fpd.workspace_desc() : null;
             forwardWeights = new Weights(new WeightsIn(wLayer, fpd.weights_layer_desc()),
                 new WeightsIn(wIter, fpd.weights_iter_desc()));
-            put(forwardArgs, dnnl.DNNL_ARG_SRC_LAYER, src);
-            put(forwardArgs, dnnl.DNNL_ARG_SRC_ITER, h0);
-            put(forwardArgs, dnnl.DNNL_ARG_SRC_ITER_C, c0);
-            put(forwardArgs, dnnl.DNNL_ARG_WEIGHTS_LAYER, forwardWeights.layer().inner);
-            put(forwardArgs, dnnl.DNNL_ARG_WEIGHTS_ITER, forwardWeights.iter().inner);
-            put(forwardArgs, dnnl.DNNL_ARG_BIAS, bias);
-            put(forwardArgs, dnnl.DNNL_ARG_DST_LAYER, dst);
-            put(forwardArgs, dnnl.DNNL_ARG_DST_ITER, h);
-            put(forwardArgs, dnnl.DNNL_ARG_DST_ITER_C, c);
+            putShared(forwardArgs, forwardWeights);
             if (!key.training()) {
                 backward = null;
                 backwardWeights = null;
@@ -491,15 +476,7 @@ public final class OneDnnRnn {
             dC = cell.states == 2 ? new memory(stateD, OneDnn.cpu(), null) : null;
             dBias = new memory(biasD, OneDnn.cpu(), null);
             diffWeights = new DiffWeights(bpd, wLayerD, wIterD, in);
-            put(backwardArgs, dnnl.DNNL_ARG_SRC_LAYER, src);
-            put(backwardArgs, dnnl.DNNL_ARG_SRC_ITER, h0);
-            put(backwardArgs, dnnl.DNNL_ARG_SRC_ITER_C, c0);
-            put(backwardArgs, dnnl.DNNL_ARG_WEIGHTS_LAYER, backwardWeights.layer().inner);
-            put(backwardArgs, dnnl.DNNL_ARG_WEIGHTS_ITER, backwardWeights.iter().inner);
-            put(backwardArgs, dnnl.DNNL_ARG_BIAS, bias);
-            put(backwardArgs, dnnl.DNNL_ARG_DST_LAYER, dst);
-            put(backwardArgs, dnnl.DNNL_ARG_DST_ITER, h);
-            put(backwardArgs, dnnl.DNNL_ARG_DST_ITER_C, c);
+            putShared(backwardArgs, backwardWeights);
             put(backwardArgs, dnnl.DNNL_ARG_DIFF_SRC_LAYER, dSrc);
             put(backwardArgs, dnnl.DNNL_ARG_DIFF_SRC_ITER, dH0);
             put(backwardArgs, dnnl.DNNL_ARG_DIFF_SRC_ITER_C, dC0);
@@ -549,6 +526,19 @@ public final class OneDnnRnn {
         synchronized void close() {
             freeWorkspaces.forEach(memory::close);
             freeWorkspaces.clear();
+        }
+
+        /** The arguments a forward and its backward share: sequences, states, weights, bias. */
+        private void putShared(IntMemoryMap args, Weights weights) {
+            put(args, dnnl.DNNL_ARG_SRC_LAYER, src);
+            put(args, dnnl.DNNL_ARG_SRC_ITER, h0);
+            put(args, dnnl.DNNL_ARG_SRC_ITER_C, c0);
+            put(args, dnnl.DNNL_ARG_WEIGHTS_LAYER, weights.layer().inner);
+            put(args, dnnl.DNNL_ARG_WEIGHTS_ITER, weights.iter().inner);
+            put(args, dnnl.DNNL_ARG_BIAS, bias);
+            put(args, dnnl.DNNL_ARG_DST_LAYER, dst);
+            put(args, dnnl.DNNL_ARG_DST_ITER, h);
+            put(args, dnnl.DNNL_ARG_DST_ITER_C, c);
         }
 
         private static void put(IntMemoryMap args, int arg, memory m) {

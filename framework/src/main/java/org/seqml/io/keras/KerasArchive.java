@@ -10,8 +10,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -20,7 +20,6 @@ import java.util.zip.ZipFile;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.seqml.backend.Backend;
 import org.seqml.layers.Layer;
-import org.seqml.layers.Parameter;
 import org.seqml.layers.TimeDistributed;
 import org.seqml.layers.recurrent.Bidirectional;
 import org.seqml.layers.recurrent.RNN;
@@ -70,38 +69,42 @@ public final class KerasArchive {
     }
 
     private static void loadWeights(HdfFile h5, Model model, Path file) {
-        Map<String, Integer> used = new HashMap<>();
-        for (Layer layer : model.layers()) {
-            String name = snakeCase(layer.getClass().getSimpleName());
-            int n = used.merge(name, 1, Integer::sum) - 1;
-            String path = "layers/" + (n == 0 ? name : name + "_" + n);
-            List<Parameter> params = layer.weights();
-            if (params.isEmpty()) {
+        for (Map.Entry<Layer, String> e : groups(model.layers()).entrySet()) {
+            Layer layer = e.getKey();
+            if (layer.weights().isEmpty()) {
                 continue;
             }
+            List<String> labels = new ArrayList<>();
             List<INDArray> values = new ArrayList<>();
-            for (String vars : varGroups(layer, path)) {
-                values.addAll(vars(h5, vars, file, layer));
-            }
-            if (values.size() != params.size()) {
-                throw new KerasImportException(file + ": layer '" + layer.name() + "' (" + path + ") has "
-                    + values.size() + " weights in the file, seqml's layer has " + params.size() + " " + params);
-            }
-            for (int i = 0; i < params.size(); i++) {
-                Parameter p = params.get(i);
-                INDArray v = KerasH5.fitted(values.get(i), p);
-                if (!Arrays.equals(v.shape(), p.value().shape())) {
-                    throw new KerasImportException(file + ": weight " + i + " of layer '" + layer.name() + "' (" + path
-                        + ") has shape " + Arrays.toString(v.shape()) + ", seqml expects "
-                        + Arrays.toString(p.value().shape()) + " (" + p.name() + ")");
+            for (String vars : varGroups(layer, e.getValue())) {
+                List<INDArray> found = vars(h5, vars, file, layer);
+                for (int i = 0; i < found.size(); i++) {
+                    labels.add(vars + "/" + i);
                 }
-                p.value().assign(v.castTo(p.value().dataType()));
+                values.addAll(found);
             }
+            KerasH5.assign(layer, labels, values, file);
         }
     }
 
+    /**
+     * Each layer's group in the weights file, {@code layers/<snake_case class>} with {@code _1},
+     * {@code _2}, ... for later layers of the same class, in the model's layer order (Keras 3's
+     * saving_lib names them so).
+     */
+    static Map<Layer, String> groups(List<Layer> layers) {
+        Map<String, Integer> used = new HashMap<>();
+        Map<Layer, String> out = new LinkedHashMap<>();
+        for (Layer layer : layers) {
+            String name = snakeCase(layer.getClass().getSimpleName());
+            int n = used.merge(name, 1, Integer::sum) - 1;
+            out.put(layer, "layers/" + (n == 0 ? name : name + "_" + n));
+        }
+        return out;
+    }
+
     /** Where Keras 3 keeps a layer's variables, in the order seqml lists its weights. */
-    private static List<String> varGroups(Layer layer, String path) {
+    static List<String> varGroups(Layer layer, String path) {
         if (layer instanceof Bidirectional) {
             return List.of(path + "/forward_layer/cell/vars", path + "/backward_layer/cell/vars");
         }

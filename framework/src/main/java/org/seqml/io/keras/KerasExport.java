@@ -269,34 +269,36 @@ public final class KerasExport {
     /** Each layer's weights under layers/[snake_case class]/.../vars/i, as KerasArchive reads them. */
     private static void writeWeights(Path h5, List<Layer> layers) {
         try (WritableHdfFile out = HdfFile.write(h5)) {
-            WritableGroup root = out.putGroup("layers");
-            Map<String, Integer> used = new HashMap<>();
-            for (Layer layer : layers) {
-                String name = KerasArchive.snakeCase(layer.getClass().getSimpleName());
-                int n = used.merge(name, 1, Integer::sum) - 1;
+            for (Map.Entry<Layer, String> e : KerasArchive.groups(layers).entrySet()) {
+                Layer layer = e.getKey();
                 if (layer.weights().isEmpty()) {
                     // Keras reads a missing group as no variables; and jhdf 0.9.4 writes a file it
                     // cannot read back when an empty group sits beside groups holding datasets
                     continue;
                 }
-                WritableGroup g = root.putGroup(n == 0 ? name : name + "_" + n);
                 List<INDArray> values = layer.weights().stream().map(p -> p.value()).toList();
-                if (layer instanceof Bidirectional) {
-                    int half = values.size() / 2;
-                    put(g.putGroup("forward_layer").putGroup("cell").putGroup("vars"), values.subList(0, half));
-                    put(g.putGroup("backward_layer").putGroup("cell").putGroup("vars"), values.subList(half, values.size()));
-                } else if (layer instanceof RNN<?>) {
-                    put(g.putGroup("cell").putGroup("vars"), values);
-                } else if (layer instanceof TimeDistributed) {
-                    put(g.putGroup("layer").putGroup("vars"), values);
-                } else if (layer instanceof org.seqml.layers.attention.Attention) {
+                if (layer instanceof org.seqml.layers.attention.Attention) {
                     // Keras's Attention scale is a scalar, shape (); seqml's has shape (1)
-                    put(g.putGroup("vars"), values.stream().map(v -> v.reshape()).toList());
-                } else {
-                    put(g.putGroup("vars"), values);
+                    values = values.stream().map(v -> v.reshape()).toList();
+                }
+                // where KerasArchive reads them: the weights split evenly over the layer's groups
+                // (a Bidirectional's forward then backward cell)
+                List<String> vars = KerasArchive.varGroups(layer, e.getValue());
+                int each = values.size() / vars.size();
+                for (int k = 0; k < vars.size(); k++) {
+                    put(group(out, vars.get(k)), values.subList(k * each, (k + 1) * each));
                 }
             }
         }
+    }
+
+    /** The group at this slash-separated path, made where missing. */
+    private static WritableGroup group(WritableGroup root, String path) {
+        WritableGroup g = root;
+        for (String part : path.split("/")) {
+            g = g.getChild(part) instanceof WritableGroup existing ? existing : g.putGroup(part);
+        }
+        return g;
     }
 
     private static void put(WritableGroup vars, List<INDArray> values) {

@@ -139,21 +139,33 @@ public final class KerasH5 {
                 throw new KerasImportException(file + ": no weights for layer '" + layer.name() + "'");
             }
             List<String> weightNames = strings(names.getData());
-            if (weightNames.size() != params.size()) {
-                throw new KerasImportException(file + ": layer '" + layer.name() + "' has " + weightNames.size()
-                    + " weights in the file " + weightNames + ", seqml's layer has " + params.size() + " " + params);
+            List<INDArray> values = new ArrayList<>();
+            for (String w : weightNames) {
+                values.add(array(h5.getDatasetByPath(prefix + layer.name() + "/" + w)));
             }
-            for (int i = 0; i < params.size(); i++) {
-                Dataset ds = h5.getDatasetByPath(prefix + layer.name() + "/" + weightNames.get(i));
-                Parameter p = params.get(i);
-                INDArray value = fitted(array(ds), p);
-                if (!Arrays.equals(value.shape(), p.value().shape())) {
-                    throw new KerasImportException(file + ": weight '" + weightNames.get(i) + "' of layer '"
-                        + layer.name() + "' has shape " + Arrays.toString(value.shape()) + ", seqml expects "
-                        + Arrays.toString(p.value().shape()) + " (" + p.name() + ")");
-                }
-                p.value().assign(value.castTo(p.value().dataType()));
+            assign(layer, weightNames, values, file);
+        }
+    }
+
+    /**
+     * Puts the file's values (labelled for messages by their names or paths in the file) into the
+     * layer's weights, in order, after checking their count and shapes.
+     */
+    static void assign(Layer layer, List<String> labels, List<INDArray> values, Path file) {
+        List<Parameter> params = layer.weights();
+        if (values.size() != params.size()) {
+            throw new KerasImportException(file + ": layer '" + layer.name() + "' has " + values.size()
+                + " weights in the file " + labels + ", seqml's layer has " + params.size() + " " + params);
+        }
+        for (int i = 0; i < params.size(); i++) {
+            Parameter p = params.get(i);
+            INDArray value = fitted(values.get(i), p);
+            if (!Arrays.equals(value.shape(), p.value().shape())) {
+                throw new KerasImportException(file + ": weight '" + labels.get(i) + "' of layer '" + layer.name()
+                    + "' has shape " + Arrays.toString(value.shape()) + ", seqml expects "
+                    + Arrays.toString(p.value().shape()) + " (" + p.name() + ")");
             }
+            p.value().assign(value.castTo(p.value().dataType()));
         }
     }
 

@@ -307,10 +307,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
         ArrayPool.Lease lease = pool.lease();
         INDArray xt = timeMajor(x.castTo(type), lease.take(type, t, b, f));
         if (training && (options.dropout() > 0 || options.recurrentDropout() > 0)) {
-            if (rng == null) {
-                rng = Nd4j.getRandomFactory().getNewRandomInstance(options.seed());
-            }
-            rng.setSeed(org.seqml.layers.Stochastic.callSeed(options.seed(), calls++));
+            startRandomCall();
         }
         INDArray dropMask = null;
         if (training && options.dropout() > 0) {
@@ -429,10 +426,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
         INDArray dropMask = null;
         if (training && options.dropout() > 0) {
             // the loop's draw, from the same per-call seed: both paths drop the same inputs
-            if (rng == null) {
-                rng = Nd4j.getRandomFactory().getNewRandomInstance(options.seed());
-            }
-            rng.setSeed(org.seqml.layers.Stochastic.callSeed(options.seed(), calls++));
+            startRandomCall();
             dropMask = keepMask(b, x.size(2), options.dropout(), DataType.FLOAT);
             x = x.mul(dropMask.reshape(b, 1, x.size(2)).broadcast(x.shape()));
         }
@@ -673,6 +667,14 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
         INDArray out = a.ulike();
         Nd4j.exec(new Reverse(a, out, 0));
         return out;
+    }
+
+    /** Seeds the random stream for this training call's masks: per call, so a resumed run repeats them. */
+    private void startRandomCall() {
+        if (rng == null) {
+            rng = Nd4j.getRandomFactory().getNewRandomInstance(options.seed());
+        }
+        rng.setSeed(org.seqml.layers.Stochastic.callSeed(options.seed(), calls++));
     }
 
     private INDArray keepMask(long rows, long cols, double rate, DataType type) {
