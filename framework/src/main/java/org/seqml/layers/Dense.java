@@ -118,6 +118,12 @@ public final class Dense extends Layer implements SoftmaxOutput {
         return backwardFromFlat(forward, config.activation().backward(z, y, dy));
     }
 
+    /** z and its activation (the same array when linear), both made by this call. */
+    @Override
+    public INDArray[] stepArrays(Forward forward) {
+        return new INDArray[] {forward.saved(1), forward.saved(2)};
+    }
+
     @Override
     public boolean softmaxOutput() {
         return config.activation() == Activations.SOFTMAX;

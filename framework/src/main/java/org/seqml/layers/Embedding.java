@@ -83,7 +83,13 @@ public final class Embedding extends Layer {
         long[] shape = java.util.Arrays.copyOf(inputs[0].shape(), inputs[0].rank() + 1);
         shape[shape.length - 1] = config.outputDim();
         INDArray mask = config.maskZero() ? inputs[0].neq(0).castTo(embeddings.value().dataType()) : null;
-        return single(inputs, masks, rows.reshape('c', shape), mask, training, ids);
+        return single(inputs, masks, rows.reshape('c', shape), mask, training, ids, rows);
+    }
+
+    /** The gathered rows and the mask, both made by this call. */
+    @Override
+    public INDArray[] stepArrays(Forward forward) {
+        return new INDArray[] {forward.saved(1), forward.outputMask()};
     }
 
     @Override

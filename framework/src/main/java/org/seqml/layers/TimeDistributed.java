@@ -77,6 +77,11 @@ public final class TimeDistributed extends Layer {
     }
 
     @Override
+    public INDArray[] stepArrays(Forward forward) {
+        return config.layer().stepArrays(forward.cache(Forward.class));
+    }
+
+    @Override
     public void release(Forward forward) {
         config.layer().release(forward.cache(Forward.class));
     }

@@ -47,6 +47,18 @@ public class CategoricalCrossentropy extends Loss {
             + " labels use sparse_categorical_crossentropy.";
     }
 
+    /**
+     * Softmax and cross-entropy fused, for an output layer that has already computed its
+     * softmax: the loss and dLoss/dlogits ({@code softmax - y}, weighted) from the layer's
+     * {@code logits} and {@code probabilities = softmax(logits)}. With {@code reuseProbabilities}
+     * the gradient may be written into {@code probabilities} (when nothing reads them later).
+     * This one recomputes from the logits; {@link SparseCategoricalCrossentropy} reuses the softmax.
+     */
+    public Result evaluateSoftmax(INDArray yTrue, INDArray logits, INDArray probabilities, INDArray sampleWeight,
+                                  INDArray mask, boolean reuseProbabilities) {
+        return fromLogits(true).evaluate(yTrue, logits, sampleWeight, mask, true);
+    }
+
     @Override
     protected INDArray elementLoss(INDArray y, INDArray yPred) {
         int last = yPred.rank() - 1;

@@ -74,14 +74,32 @@ public abstract class Loss {
     public final Result evaluate(INDArray yTrue, INDArray yPred, INDArray sampleWeight, INDArray mask,
                                  boolean withGradient) {
         INDArray labels = prepareLabels(yTrue, yPred);
-        INDArray l = elementLoss(labels, yPred);
+        if (!withGradient) {
+            return reduce(elementLoss(labels, yPred), null, sampleWeight, mask);
+        }
+        INDArray[] lossAndGradient = elementLossAndGradient(labels, yPred);
+        return reduce(lossAndGradient[0], lossAndGradient[1], sampleWeight, mask);
+    }
+
+    /**
+     * {@link #elementLoss} and {@link #elementGradient} together, for losses that share work
+     * between them (a softmax computed once); separately by default.
+     */
+    protected INDArray[] elementLossAndGradient(INDArray labels, INDArray yPred) {
+        return new INDArray[] {elementLoss(labels, yPred), elementGradient(labels, yPred)};
+    }
+
+    /**
+     * The weighted mean of the element losses {@code l} (over the unmasked steps) and, when
+     * {@code g} is given, g scaled in place to the gradient of that mean.
+     */
+    protected final Result reduce(INDArray l, INDArray g, INDArray sampleWeight, INDArray mask) {
         INDArray w = weights(l, sampleWeight, mask);
         double n = mask != null ? Math.max(mask.sumNumber().doubleValue(), 1e-12) : l.length();
         double value = (w == null ? l.sumNumber().doubleValue() : l.mul(w).sumNumber().doubleValue()) / n;
-        if (!withGradient) {
+        if (g == null) {
             return new Result(value, null);
         }
-        INDArray g = elementGradient(labels, yPred);
         if (w == null) {
             g.divi(n);
         } else {

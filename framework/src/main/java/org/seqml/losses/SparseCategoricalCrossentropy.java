@@ -102,29 +102,71 @@ public final class SparseCategoricalCrossentropy extends CategoricalCrossentropy
 
     @Override
     protected INDArray elementGradient(INDArray ids, INDArray yPred) {
+        if (isFromLogits()) {
+            return elementLossAndGradient(ids, yPred)[1];
+        }
         long classes = yPred.size(-1);
         INDArray p = yPred.reshape('c', yPred.length() / classes, classes);
         INDArray index = flatIndex(ids, classes);
-        INDArray g;
-        INDArray update;
-        if (isFromLogits()) {
-            g = OneDnnSoftmax.applies(p) ? OneDnnSoftmax.softmax(p, false)
-                : Transforms.exp(p.subColumnVector(logSumExp(p).reshape(p.size(0), 1)), false);   // softmax
-            update = Nd4j.valueArrayOf(index.shape(), -1.0, p.dataType());
-        } else {
-            INDArray sum = p.sum(1);
-            INDArray q = gatherTrue(p, index).divi(sum);
-            INDArray inside = q.gt(BinaryCrossentropy.EPSILON).castTo(p.dataType())
-                .muli(q.lt(1 - BinaryCrossentropy.EPSILON).castTo(p.dataType()));
-            INDArray rowValue = inside.div(sum);                                  // 1/S, or 0 where clipped
-            g = Nd4j.createUninitialized(p.dataType(), p.shape());
-            Nd4j.getExecutioner().exec(new BroadcastCopyOp(g, rowValue, g, 0));
-            update = inside.divi(gatherTrue(p, index)).negi();                   // - 1/p_t at the true class
+        INDArray sum = p.sum(1);
+        INDArray q = gatherTrue(p, index).divi(sum);
+        INDArray inside = q.gt(BinaryCrossentropy.EPSILON).castTo(p.dataType())
+            .muli(q.lt(1 - BinaryCrossentropy.EPSILON).castTo(p.dataType()));
+        INDArray rowValue = inside.div(sum);                                      // 1/S, or 0 where clipped
+        INDArray g = Nd4j.createUninitialized(p.dataType(), p.shape());
+        Nd4j.getExecutioner().exec(new BroadcastCopyOp(g, rowValue, g, 0));
+        INDArray update = inside.divi(gatherTrue(p, index)).negi();               // - 1/p_t at the true class
+        scatterAdd(g, index, update);
+        return g.reshape(yPred.shape());
+    }
+
+    /** From logits, the softmax is computed once and serves the loss and the gradient. */
+    @Override
+    protected INDArray[] elementLossAndGradient(INDArray ids, INDArray yPred) {
+        if (!isFromLogits()) {
+            return super.elementLossAndGradient(ids, yPred);
         }
-        INDArray flat = g.reshape(g.length());
+        long classes = yPred.size(-1);
+        INDArray x = yPred.reshape('c', yPred.length() / classes, classes);
+        INDArray softmax = OneDnnSoftmax.applies(x) ? OneDnnSoftmax.softmax(x, false)
+            : Transforms.exp(x.subColumnVector(logSumExp(x).reshape(x.size(0), 1)), false);
+        INDArray[] lg = fromSoftmax(ids, x, softmax);
+        return new INDArray[] {lg[0], lg[1].reshape(yPred.shape())};
+    }
+
+    @Override
+    public Result evaluateSoftmax(INDArray yTrue, INDArray logits, INDArray probabilities, INDArray sampleWeight,
+                                  INDArray mask, boolean reuseProbabilities) {
+        INDArray ids = prepareLabels(yTrue, probabilities);
+        long classes = logits.size(-1);
+        INDArray x = logits.reshape('c', logits.length() / classes, classes);
+        INDArray s = probabilities.reshape('c', probabilities.length() / classes, classes);
+        INDArray[] lg = fromSoftmax(ids, x, reuseProbabilities ? s : s.dup('c'));
+        return reduce(lg[0], lg[1].reshape(logits.shape()), sampleWeight, mask);
+    }
+
+    /**
+     * The loss {@code -log s_t} and the gradient {@code s - onehot(t)}, written into {@code softmax}
+     * ((rows, classes), c order). Where a true class's probability underflows, the loss comes
+     * from the logits instead ({@code logsumexp(x) - x_t}), exactly as from_logits does.
+     */
+    private static INDArray[] fromSoftmax(INDArray ids, INDArray logits, INDArray softmax) {
+        INDArray index = flatIndex(ids, softmax.size(1));
+        INDArray q = gatherTrue(softmax, index);
+        INDArray l = q.minNumber().doubleValue() > UNDERFLOW ? Transforms.log(q, false).negi()
+            : logSumExp(logits).subi(gatherTrue(logits, index));
+        scatterAdd(softmax, index, Nd4j.valueArrayOf(index.shape(), -1.0, softmax.dataType()));
+        return new INDArray[] {l.reshape(ids.shape()), softmax};
+    }
+
+    /** Below this a float's log loses digits: such rows take the loss from the logits. */
+    private static final double UNDERFLOW = 1e-30;
+
+    /** a.flat[index[i]] += update[i], in place. */
+    private static void scatterAdd(INDArray a, INDArray index, INDArray update) {
+        INDArray flat = a.reshape(a.length());
         Nd4j.exec(DynamicCustomOp.builder("scatter_add").addInputs(flat, index, update).addOutputs(flat)
             .callInplace(true).build());
-        return g.reshape(yPred.shape());
     }
 
     private static INDArray logSumExp(INDArray p) {

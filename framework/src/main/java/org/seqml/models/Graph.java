@@ -2,8 +2,10 @@ package org.seqml.models;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -251,6 +253,26 @@ public final class Graph {
     /** Ends a run that no backward will follow (evaluation, prediction): layers may reuse its buffers. */
     public void release(Run run) {
         run.forwards.forEach((node, f) -> node.layer().release(f));
+    }
+
+    /**
+     * Ends a training step: frees the arrays its layer calls made and nothing reads any more
+     * ({@link Layer#stepArrays}), each once; the run's outputs go with them.
+     */
+    public void free(Run run) {
+        Set<INDArray> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        run.forwards.forEach((node, f) -> {
+            for (INDArray a : node.layer().stepArrays(f)) {
+                close(a, seen);
+            }
+        });
+    }
+
+    /** Frees {@code a} unless null, seen before, a view or already freed. */
+    public static void close(INDArray a, Set<INDArray> seen) {
+        if (a != null && seen.add(a) && a.closeable()) {
+            a.close();
+        }
     }
 
     /** Sums gradients of a tensor read by several calls; never writes into an array a layer returned. */

@@ -1,6 +1,9 @@
 package org.seqml.training;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -233,7 +236,7 @@ public final class Trainer {
                 // pass instead of the loss's and the softmax's backward, and no clipping error
                 SymbolicTensor out = graph.outputs().get(k);
                 INDArray logits = ((SoftmaxOutput) out.node().layer()).preActivation(graph.forwardOf(run, out));
-                r = fused(graph, k, y[k], logits, sw, masks[k]);
+                r = fused(graph, k, y[k], logits, outputs[k], sw, masks[k]);
                 preActivation[k] = true;
             } else {
                 r = lossOf(graph, k, y[k], outputs[k], sw, masks[k], train);
@@ -266,7 +269,16 @@ public final class Trainer {
                 m.update(y[k], outputs[k], sw, masks[k]);
             }
         }
-        if (!train) {
+        if (train) {
+            // the step's own arrays go back to the allocator now, not when the collector runs
+            graph.free(run);
+            Set<INDArray> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+            for (INDArray g : grads) {
+                if (g != null && !g.wasClosed()) {
+                    Graph.close(g, seen);
+                }
+            }
+        } else {
             graph.release(run);
         }
         return logs(graph);
@@ -283,20 +295,26 @@ public final class Trainer {
         return sum;
     }
 
-    /** Output k is a softmax layer's, read by nothing else, and its loss a cross-entropy on probabilities. */
+    /**
+     * Output k is a softmax layer's, read by nothing else and without an activity regularizer, and
+     * its loss a cross-entropy on probabilities.
+     */
     private boolean fusesSoftmax(Graph graph, int k) {
         SymbolicTensor out = graph.outputs().get(k);
         return losses.get(k) instanceof CategoricalCrossentropy cce && !cce.isFromLogits()
-            && out.node().layer() instanceof SoftmaxOutput softmax && softmax.softmaxOutput() && !graph.isRead(out);
+            && out.node().layer() instanceof SoftmaxOutput softmax && softmax.softmaxOutput() && !graph.isRead(out)
+            && out.node().layer().activityRegularizer() == null;   // its gradient goes through the output
     }
 
-    private Loss.Result fused(Graph graph, int k, INDArray y, INDArray logits, INDArray sw, INDArray mask) {
-        CategoricalCrossentropy fromLogits = ((CategoricalCrossentropy) losses.get(k)).fromLogits(true);
+    /** The loss and dLoss/dlogits of a fused output; its softmax is overwritten when no metric reads it. */
+    private Loss.Result fused(Graph graph, int k, INDArray y, INDArray logits, INDArray probabilities, INDArray sw,
+                              INDArray mask) {
+        CategoricalCrossentropy loss = (CategoricalCrossentropy) losses.get(k);
         try {
-            return fromLogits.evaluate(y, logits, sw, mask, true);
+            return loss.evaluateSoftmax(y, logits, probabilities, sw, mask, metrics.get(k).isEmpty());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("Output '" + graph.outputs().get(k).node().layer().name() + "': "
-                + e.getMessage().replace(fromLogits.kerasName(), losses.get(k).kerasName()), e);
+                + e.getMessage(), e);
         }
     }
 
