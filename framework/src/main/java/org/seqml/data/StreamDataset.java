@@ -3,10 +3,14 @@ package org.seqml.data;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.SplittableRandom;
+import java.util.function.LongToIntFunction;
 import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.INDArrayIndex;
@@ -21,6 +25,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * paddedBatch(n):                   every n examples, padded to the longest of them
  * bucketByLength(bounds, sizes):    examples of length <= bounds[i] (and > bounds[i-1]) gather in
  *                                   bucket i until it holds sizes[i]; the last bucket takes the rest
+ * groupByWindow(key, n):            examples with equal key(e) gather until there are n of them
  * </pre>
  *
  * <pre>{@code
@@ -34,6 +39,7 @@ public final class StreamDataset extends Dataset {
     private int[] boundaries;
     private int[] bucketSizes;
     private double padValue;
+    private ToLongFunction<Example> groupKey;
 
     StreamDataset(Supplier<Iterator<Example>> source) {
         this.source = source;
@@ -48,6 +54,7 @@ public final class StreamDataset extends Dataset {
     public StreamDataset paddedBatch(int size) {
         this.batchSize = size;
         this.boundaries = null;
+        this.groupKey = null;
         return this;
     }
 
@@ -58,6 +65,23 @@ public final class StreamDataset extends Dataset {
         }
         this.boundaries = lengthBoundaries.clone();
         this.bucketSizes = batchSizes.clone();
+        this.groupKey = null;
+        return this;
+    }
+
+    /**
+     * Batches of examples with equal keys, tf.data's {@code group_by_window}: each key gathers its
+     * examples until it holds {@code windowSize}, and what is left at the end of the epoch comes
+     * out in smaller batches. Keyed by every sequence's length, no batch needs padding, so no step
+     * is masked (and the recurrent layers take their fast path).
+     */
+    public StreamDataset groupByWindow(ToLongFunction<Example> key, int windowSize) {
+        if (windowSize < 1) {
+            throw new IllegalArgumentException("groupByWindow: windowSize must be >= 1, got " + windowSize);
+        }
+        this.groupKey = key;
+        this.batchSize = windowSize;
+        this.boundaries = null;
         return this;
     }
 
@@ -70,7 +94,11 @@ public final class StreamDataset extends Dataset {
     public Iterator<Batch> batches(long epochSeed) {
         Iterator<Example> examples = shuffleBuffer > 1 ? shuffled(source.get(), new SplittableRandom(epochSeed))
             : source.get();
-        return boundaries == null ? inOrder(examples) : bucketed(examples);
+        if (groupKey != null) {
+            return grouped(examples, groupKey, key -> batchSize);
+        }
+        return boundaries == null ? inOrder(examples)
+            : grouped(examples, e -> bucketOf(e.length()), bucket -> bucketSizes[(int) bucket]);
     }
 
     private Iterator<Batch> inOrder(Iterator<Example> examples) {
@@ -94,11 +122,9 @@ public final class StreamDataset extends Dataset {
         };
     }
 
-    private Iterator<Batch> bucketed(Iterator<Example> examples) {
-        List<List<Example>> buckets = new ArrayList<>();
-        for (int i = 0; i <= boundaries.length; i++) {
-            buckets.add(new ArrayList<>());
-        }
+    /** Examples gathered by key; a key's group is batched when it reaches its size. */
+    private Iterator<Batch> grouped(Iterator<Example> examples, ToLongFunction<Example> keyOf, LongToIntFunction sizeOf) {
+        Map<Long, List<Example>> groups = new LinkedHashMap<>();   // insertion order: the same batches every run
         return new Iterator<>() {
             private Batch ready;
 
@@ -109,20 +135,20 @@ public final class StreamDataset extends Dataset {
                 }
                 while (examples.hasNext()) {
                     Example e = examples.next();
-                    int b = bucketOf(e.length());
-                    buckets.get(b).add(e);
-                    if (buckets.get(b).size() == bucketSizes[b]) {
-                        ready = pad(buckets.get(b));
-                        buckets.set(b, new ArrayList<>());
+                    long key = keyOf.applyAsLong(e);
+                    List<Example> group = groups.computeIfAbsent(key, k -> new ArrayList<>());
+                    group.add(e);
+                    if (group.size() == sizeOf.applyAsInt(key)) {
+                        ready = pad(group);
+                        groups.remove(key);
                         return true;
                     }
                 }
-                for (int b = 0; b < buckets.size(); b++) {
-                    if (!buckets.get(b).isEmpty()) {
-                        ready = pad(buckets.get(b));
-                        buckets.set(b, new ArrayList<>());
-                        return true;
-                    }
+                Iterator<List<Example>> rest = groups.values().iterator();
+                if (rest.hasNext()) {
+                    ready = pad(rest.next());
+                    rest.remove();
+                    return true;
                 }
                 return false;
             }

@@ -73,6 +73,23 @@ class DatasetTest {
     }
 
     @Test
+    void groupingByLengthGivesBatchesWithoutPadding() {
+        List<Example> all = examples(50);
+        Dataset grouped = Dataset.fromExamples(all::iterator).groupByWindow(Example::length, 4);
+        assertEquals(new TreeSet<>(seen(Dataset.fromExamples(all::iterator).paddedBatch(8), 0)),
+            new TreeSet<>(seen(grouped, 0)), "the same examples");
+        assertEquals(50, seen(grouped, 0).size(), "each once");
+        int batches = 0;
+        for (Iterator<Batch> it = grouped.batches(0); it.hasNext(); batches++) {
+            INDArray x = it.next().x()[0];
+            assertEquals(0, x.eq(0).castTo(DataType.INT32).sumNumber().intValue(), "no padding");
+            assertTrue(x.size(0) <= 4);
+        }
+        // 9 lengths: 50 = 9 * 5 + 5, so each length fills one window of 4 and leaves 1 or 2
+        assertEquals(9 + 9, batches);
+    }
+
+    @Test
     void paddedBatchesPadToTheirOwnLongestSequence() {
         Iterator<Batch> it = Dataset.fromExamples(() -> examples(3).iterator()).paddedBatch(3).batches(0);
         INDArray x = it.next().x()[0];

@@ -403,12 +403,13 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
     // ---- the oneDNN path -----------------------------------------------------------------
 
     /**
-     * oneDNN's cell for this call, or null to run the loop: float32, no mask, no recurrent
-     * dropout (input dropout is applied to the input before oneDNN, as the loop does).
+     * oneDNN's cell for this call, or null to run the loop: float32, no step masked (no mask, or
+     * one of all ones: a batch without padding, as length bucketing makes), no recurrent dropout
+     * (input dropout is applied to the input before oneDNN, as the loop does).
      */
     private OneDnnRnn.Cell oneDnnRuns(INDArray[] masks, boolean training) {
         if (!oneDnnAllowed || !(this instanceof OneDnnCell c) || kernel().value().dataType() != DataType.FLOAT
-            || (masks.length > 0 && masks[0] != null)
+            || (masks.length > 0 && masks[0] != null && masks[0].minNumber().doubleValue() == 0)
             || (training && options.recurrentDropout() > 0)) {
             return null;
         }
@@ -449,8 +450,9 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
                 carried[k] = finals[k].dup();
             }
         }
-        return new Forward(inputs, masks, outs, new INDArray[outs.length], new INDArray[0], training,
-            new OneDnnForward(call, dropMask));
+        INDArray[] outMasks = new INDArray[outs.length];
+        outMasks[0] = options.returnSequences() && masks.length > 0 ? masks[0] : null;   // as the loop's
+        return new Forward(inputs, masks, outs, outMasks, new INDArray[0], training, new OneDnnForward(call, dropMask));
     }
 
     private INDArray[] oneDnnBackward(OneDnnRnn.Call call, INDArray dropMask, INDArray[] outputGradients) {

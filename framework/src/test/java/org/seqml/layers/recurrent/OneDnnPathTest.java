@@ -109,6 +109,7 @@ class OneDnnPathTest {
     @Test
     void callsOneDnnCannotTakeStayOnTheLoop() {
         INDArray mask = org.nd4j.linalg.factory.Nd4j.ones(X.dataType(), 3, 7);
+        mask.putScalar(1, 6, 0);   // one padded step
         assertFalse(RNN.ranOnOneDnn(build(new LSTM(4)).call(new INDArray[] {X}, new INDArray[] {mask}, false)));
         assertFalse(RNN.ranOnOneDnn(build(new LSTM(4).recurrentDropout(0.5)).call(new INDArray[] {X}, new INDArray[1],
             true)));
@@ -119,6 +120,19 @@ class OneDnnPathTest {
         assertTrue(RNN.ranOnOneDnn(build(new LSTM(4).dropout(0.5)).call(new INDArray[] {X}, new INDArray[1], false)));
     }
 
+    @Test
+    void aBatchWithoutPaddingTakesOneDnnUnderItsMask() {
+        // an all-ones mask (maskZero on a batch of equal lengths) changes nothing: oneDNN runs,
+        // and the sequence output keeps the mask for the layers after it
+        INDArray ones = org.nd4j.linalg.factory.Nd4j.ones(X.dataType(), 3, 7);
+        sameMasked(new LSTM(4).returnSequences(true).returnState(true), ones);
+        sameMasked(new GRU(4).goBackwards(true).returnSequences(true), ones);
+        sameMasked(new Bidirectional(new LSTM(3).returnSequences(true)), ones);
+        Forward f = build(new LSTM(4).returnSequences(true)).call(new INDArray[] {X}, new INDArray[] {ones}, true);
+        assertTrue(RNN.ranOnOneDnn(f));
+        assertTrue(f.outputMask() == ones);
+    }
+
     private static <L extends Layer> L build(L layer) {
         layer.call(new INDArray[] {X}, new INDArray[1], false);
         return layer;
@@ -126,7 +140,14 @@ class OneDnnPathTest {
 
     /** Forward and backward (training and inference forwards) on oneDNN, then on the loop. */
     private static void same(Layer layer, INDArray... inputs) {
-        INDArray[] masks = new INDArray[inputs.length];
+        sameUnder(layer, new INDArray[inputs.length], inputs);
+    }
+
+    private static void sameMasked(Layer layer, INDArray mask) {
+        sameUnder(layer, new INDArray[] {mask}, X);
+    }
+
+    private static void sameUnder(Layer layer, INDArray[] masks, INDArray... inputs) {
         layer.call(inputs, masks, false);
         // every weight random, biases included (they start at zero, which would hide a mix-up)
         layer.weights().forEach(p -> p.value().assign(Arrays.random(p.value().shape())));
