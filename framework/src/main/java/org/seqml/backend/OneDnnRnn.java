@@ -44,7 +44,13 @@ import org.nd4j.linalg.factory.Nd4j;
  * }</pre>
  */
 public final class OneDnnRnn {
-    private static final int CACHED_SHAPES = 8;
+    /**
+     * Shapes whose primitives stay made. A layer fed bucketed data meets dozens (grapheme-to-phoneme
+     * batches: one per pair of lengths); re-making a primitive per call cost more than running it.
+     */
+    private static final int CACHED_SHAPES = 64;
+    /** Bytes of free workspaces and output buffers a layer keeps for reuse; past it they are freed. */
+    private static final long POOLED_BYTES = 256L << 20;
 
     /** The cells oneDNN computes: gate count, bias rows, states (h, or h and c). */
     public enum Cell {
@@ -115,6 +121,7 @@ public final class OneDnnRnn {
 
     private final Cell cell;
     private final int units;
+    private final java.util.concurrent.atomic.AtomicLong pooledBytes = new java.util.concurrent.atomic.AtomicLong();
     private final Map<Key, Primitives> cache = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Key, Primitives> eldest) {
@@ -258,6 +265,7 @@ public final class OneDnnRnn {
         if (ws != null) {
             p.giveBack(ws);
         }
+        p.trimTo(POOLED_BYTES);
     }
 
     private INDArray zeroBias() {
@@ -495,7 +503,11 @@ public final class OneDnnRnn {
          */
         synchronized memory takeWorkspace() {
             memory ws = freeWorkspaces.poll();
-            return ws != null ? ws : new memory(workspaceDesc, OneDnn.cpu());
+            if (ws == null) {
+                return new memory(workspaceDesc, OneDnn.cpu());
+            }
+            pooledBytes.addAndGet(-workspaceDesc.get_size());
+            return ws;
         }
 
         /**
@@ -512,20 +524,41 @@ public final class OneDnnRnn {
         /** A (batch, time, units) buffer for outputs nobody outside reads (see lastStepOnly). */
         synchronized INDArray takeOutputs() {
             INDArray y = freeOutputs.poll();
-            return y != null ? y : Nd4j.createUninitialized(DataType.FLOAT, key.batch(), key.time(), units);
+            if (y == null) {
+                return Nd4j.createUninitialized(DataType.FLOAT, key.batch(), key.time(), units);
+            }
+            pooledBytes.addAndGet(-outputBytes());
+            return y;
         }
 
         synchronized void giveBackOutputs(INDArray y) {
             freeOutputs.push(y);
+            pooledBytes.addAndGet(outputBytes());
         }
 
         synchronized void giveBack(memory ws) {
             freeWorkspaces.push(ws);
+            pooledBytes.addAndGet(workspaceDesc.get_size());
+        }
+
+        /** Frees this shape's free buffers while the layer keeps more than {@code limit} bytes of them. */
+        synchronized void trimTo(long limit) {
+            while (pooledBytes.get() > limit && !freeWorkspaces.isEmpty()) {
+                freeWorkspaces.poll().close();
+                pooledBytes.addAndGet(-workspaceDesc.get_size());
+            }
+            while (pooledBytes.get() > limit && !freeOutputs.isEmpty()) {
+                freeOutputs.poll().close();
+                pooledBytes.addAndGet(-outputBytes());
+            }
+        }
+
+        private long outputBytes() {
+            return key.batch() * key.time() * units * 4L;
         }
 
         synchronized void close() {
-            freeWorkspaces.forEach(memory::close);
-            freeWorkspaces.clear();
+            trimTo(-1);
         }
 
         /** The arguments a forward and its backward share: sequences, states, weights, bias. */

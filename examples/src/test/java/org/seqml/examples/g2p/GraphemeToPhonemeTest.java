@@ -1,0 +1,47 @@
+package org.seqml.examples.g2p;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.seqml.data.Batch;
+
+class GraphemeToPhonemeTest {
+
+    @Test
+    void theSplitReadsAsPublished() {
+        Lexicon test = Lexicon.read("cmudict-0.7b.test.gz", Integer.MAX_VALUE);
+        assertEquals(11_994, test.words().size());
+        assertEquals(12_855, test.pronunciations());
+        assertEquals(List.of("K", "AH", "Z"), Lexicon.read("cmudict-0.7b.train-dev-20-21.gz", 1).words().get("'CAUSE")
+            .get(0));
+    }
+
+    @Test
+    void examplesTeacherForceAndBatchWithoutPadding() {
+        Lexicon lexicon = Lexicon.read("cmudict-0.7b.train-dev-20-21.gz", 300);
+        var it = GraphemeToPhoneme.examples(lexicon, false).groupByWindow(GraphemeToPhoneme::lengths, 16).batches(0);
+        int seen = 0;
+        while (it.hasNext()) {
+            Batch b = it.next();
+            seen += (int) b.x()[0].size(0);
+            assertEquals(0, b.x()[0].eq(0).castTo(org.nd4j.linalg.api.buffer.DataType.INT32).sumNumber().intValue());
+            // the decoder reads START then the phonemes; it is taught the phonemes then END
+            assertEquals(Lexicon.START, b.x()[1].getInt(0, 0));
+            long t = b.y()[0].size(1);
+            assertEquals(Lexicon.END, b.y()[0].getInt(0, (int) t - 1));
+            assertEquals(b.x()[1].getInt(0, 1), b.y()[0].getInt(0, 0));
+        }
+        assertEquals(lexicon.pronunciations(), seen);
+    }
+
+    @Test
+    void aQuickRunOnASliceLearns() {
+        GraphemeToPhoneme.Result r = GraphemeToPhoneme.run(new GraphemeToPhoneme.Options(3, 16, 8, 32, 600, 40, 2, 3,
+            0, null));
+        assertEquals(40, r.testWords());
+        assertTrue(r.phonemeErrorRate() < 1.0 && r.phonemeErrorRate() > 0, "PER " + r.phonemeErrorRate());
+        assertTrue(r.history().history().get("loss").get(2) < r.history().history().get("loss").get(0), "loss falls");
+    }
+}
