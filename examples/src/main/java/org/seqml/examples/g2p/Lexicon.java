@@ -55,8 +55,8 @@ record Lexicon(Map<String, List<List<String>>> words) {
     }
 
     /** Letter ids of a word (1-based; 0 is padding). */
-    static float[] letterIds(String word) {
-        float[] ids = new float[word.length()];
+    static int[] letterIds(String word) {
+        int[] ids = new int[word.length()];
         for (int i = 0; i < ids.length; i++) {
             int k = LETTERS.indexOf(word.charAt(i));
             if (k < 0) {

@@ -21,7 +21,7 @@ class GraphemeToPhonemeTest {
     @Test
     void examplesTeacherForceAndBatchWithoutPadding() {
         Lexicon lexicon = Lexicon.read("cmudict-0.7b.train-dev-20-21.gz", 300);
-        var it = GraphemeToPhoneme.examples(lexicon, false).groupByWindow(GraphemeToPhoneme::lengths, 16).batches(0);
+        var it = GraphemeToPhoneme.examples(lexicon, false).groupByWindow(org.seqml.examples.seq2seq.AttentionSeq2Seq::lengths, 16).batches(0);
         int seen = 0;
         while (it.hasNext()) {
             Batch b = it.next();

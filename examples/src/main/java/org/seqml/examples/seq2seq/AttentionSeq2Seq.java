@@ -1,0 +1,165 @@
+package org.seqml.examples.seq2seq;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.seqml.Shape;
+import org.seqml.data.Dataset;
+import org.seqml.data.Example;
+import org.seqml.data.StreamDataset;
+import org.seqml.decoding.DecoderStep;
+import org.seqml.layers.Dense;
+import org.seqml.layers.Embedding;
+import org.seqml.layers.attention.Attention;
+import org.seqml.layers.merging.Concatenate;
+import org.seqml.layers.recurrent.Bidirectional;
+import org.seqml.layers.recurrent.LSTM;
+import org.seqml.models.Input;
+import org.seqml.models.Model;
+import org.seqml.models.SymbolicTensor;
+
+/**
+ * The encoder-decoder with attention that the grapheme-to-phoneme and translation examples
+ * share: a bidirectional LSTM reads the source, an LSTM decoder started from its final states
+ * writes the target, attending to the source (Luong dot-product attention) at every step.
+ * <pre>
+ * encoder:  source -> Embedding(maskZero) -> Bidirectional(LSTM(u), returnSequences, returnState)
+ *           -> memory (T, 2u), h = [h_fwd, h_bwd], c = [c_fwd, c_bwd]
+ * decoder:  previous tokens -> Embedding(maskZero) -> LSTM(2u, initialState = [h, c]) -> s_t
+ *           a_t = Attention(s_t, memory);  p_t = softmax(W tanh(V [s_t, a_t]))
+ * </pre>
+ * {@link #training} reads (source, START + target) and is taught (target + END), teacher forced;
+ * {@link #encoder} and {@link #step} share its layers for decoding, one token at a time.
+ *
+ * <pre>{@code
+ * AttentionSeq2Seq s2s = new AttentionSeq2Seq(sourceIds, targetIds, 64, 128);
+ * s2s.training().compile(new Adam(), "sparse_categorical_crossentropy");
+ * s2s.training().fit(AttentionSeq2Seq.examples(sources, targets, START, END, true)
+ *     .groupByWindow(AttentionSeq2Seq::lengths, 64), new FitOptions().epochs(10));
+ * List<int[]> out = GreedyDecoder.decode(s2s.decoderStep(), s2s.encode(batch), START, END, 30);
+ * }</pre>
+ */
+public final class AttentionSeq2Seq {
+    private final Embedding targetEmbedding;
+    private final LSTM decoder;
+    private final Attention attention = new Attention();
+    private final Dense combine;
+    private final Dense output;
+    private final int decoderUnits;
+    private final Model training;
+    private final Model encoder;
+    private Model step;
+
+    /** {@code units} per encoder direction (the decoder has twice as many). */
+    public AttentionSeq2Seq(int sourceIds, int targetIds, int embedding, int units) {
+        decoderUnits = 2 * units;
+        targetEmbedding = new Embedding(targetIds, embedding).maskZero(true);
+        decoder = new LSTM(decoderUnits).returnSequences(true).returnState(true);
+        combine = new Dense(decoderUnits).activation("tanh");
+        output = new Dense(targetIds).activation("softmax");
+        SymbolicTensor source = Input.of("source", Shape.UNKNOWN);
+        SymbolicTensor previous = Input.of("previous", Shape.UNKNOWN);
+        List<SymbolicTensor> encoded = new Bidirectional(new LSTM(units).returnSequences(true).returnState(true))
+            .applyAll(new Embedding(sourceIds, embedding).maskZero(true).apply(source));
+        SymbolicTensor h = new Concatenate().apply(encoded.get(1), encoded.get(3));
+        SymbolicTensor c = new Concatenate().apply(encoded.get(2), encoded.get(4));
+        training = new Model(List.of(source, previous), List.of(decode(targetEmbedding.apply(previous), h, c,
+            encoded.get(0), attention).get(0)));
+        encoder = new Model(List.of(source), List.of(encoded.get(0), h, c));
+    }
+
+    /** The decoder over embedded previous tokens from states (h, c): [probabilities, h, c, (scores)]. */
+    private List<SymbolicTensor> decode(SymbolicTensor embedded, SymbolicTensor h, SymbolicTensor c,
+                                       SymbolicTensor memory, Attention attend) {
+        List<SymbolicTensor> s = decoder.applyAll(embedded, h, c);
+        List<SymbolicTensor> attended = attend.applyAll(s.get(0), memory);
+        SymbolicTensor combined = combine.apply(new Concatenate().apply(s.get(0), attended.get(0)));
+        List<SymbolicTensor> out = new ArrayList<>(List.of(output.apply(combined), s.get(1), s.get(2)));
+        if (attended.size() > 1) {
+            out.add(attended.get(1));
+        }
+        return out;
+    }
+
+    /** (source, START + target) -> next-token probabilities, for {@code fit}. */
+    public Model training() {
+        return training;
+    }
+
+    /** source -> [memory, h, c]. */
+    public Model encoder() {
+        return encoder;
+    }
+
+    /**
+     * One decoder step on the trained layers: (last token (B, 1), h, c, memory) -> (probabilities,
+     * h, c, attention weights over the source). The dot-product attention has no weights, so the
+     * copy that also returns its weights computes exactly what training did.
+     */
+    public Model step() {
+        if (step == null) {
+            SymbolicTensor token = Input.of("token", 1);
+            SymbolicTensor h = Input.of("h", decoderUnits);
+            SymbolicTensor c = Input.of("c", decoderUnits);
+            SymbolicTensor memory = Input.of("memory", Shape.UNKNOWN, decoderUnits);
+            step = new Model(List.of(token, h, c, memory), decode(targetEmbedding.apply(token), h, c, memory,
+                new Attention().returnAttentionScores(true)));
+        }
+        return step;
+    }
+
+    /** The decoders' initial states for a batch of equal-length sources: [h, c, memory]. */
+    public INDArray[] encode(INDArray sources) {
+        INDArray[] e = encoder.predict(new INDArray[] {sources}, (int) sources.size(0));
+        return new INDArray[] {e[1], e[2], e[0]};
+    }
+
+    /** The step as greedy decoding and beam search drive it; the states are [h, c, memory]. */
+    public DecoderStep decoderStep() {
+        return (tokens, states) -> {
+            INDArray[] out = next(tokens, states);
+            return new DecoderStep.Result(out[0].reshape(out[0].size(0), out[0].size(2)),
+                new INDArray[] {out[1], out[2], states[2]});
+        };
+    }
+
+    /** One step's outputs: probabilities (B, 1, V), h, c and attention weights (B, 1, T). */
+    public INDArray[] next(INDArray tokens, INDArray[] states) {
+        return step().predict(new INDArray[] {tokens.reshape(tokens.length(), 1), states[0], states[1], states[2]},
+            (int) tokens.length());
+    }
+
+    /**
+     * One example per pair: inputs (source, START + target), label (target + END); shuffled anew
+     * each epoch (seeded by the trainer) when asked.
+     */
+    public static StreamDataset examples(List<int[]> sources, List<int[]> targets, int start, int end,
+                                         boolean shuffle) {
+        List<Example> all = new ArrayList<>();
+        for (int i = 0; i < sources.size(); i++) {
+            int[] t = targets.get(i);
+            float[] previous = new float[t.length + 1];
+            float[] next = new float[t.length + 1];
+            previous[0] = start;
+            for (int k = 0; k < t.length; k++) {
+                previous[k + 1] = t[k];
+                next[k] = t[k];
+            }
+            next[t.length] = end;
+            float[] s = new float[sources.get(i).length];
+            for (int k = 0; k < s.length; k++) {
+                s[k] = sources.get(i)[k];
+            }
+            all.add(new Example(new INDArray[] {Nd4j.createFromArray(s), Nd4j.createFromArray(previous)},
+                new INDArray[] {Nd4j.createFromArray(next)}));
+        }
+        StreamDataset data = Dataset.fromExamples(all::iterator);
+        return shuffle ? data.shuffle(all.size()) : data;
+    }
+
+    /** The grouping key: source and target lengths, so a batch needs no padding. */
+    public static long lengths(Example e) {
+        return e.x()[0].length() * 1000 + e.x()[1].length();
+    }
+}
