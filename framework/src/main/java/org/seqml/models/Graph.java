@@ -36,6 +36,7 @@ public final class Graph {
         private final Map<SymbolicTensor, INDArray> values = new HashMap<>();
         private final Map<SymbolicTensor, INDArray> masks = new HashMap<>();
         private final Map<Node, Forward> forwards = new HashMap<>();
+        private final List<INDArray> gradients = new ArrayList<>();   // what backward made, for free()
         private final List<SymbolicTensor> outputTensors;
         private double activityPenalty;
 
@@ -205,6 +206,7 @@ public final class Graph {
                 Forward f = run.forwards.get(node);
                 INDArray[] inGrads = ((SoftmaxOutput) node.layer()).backwardFromPreActivation(f, fused.get(node));
                 node.layer().release(f);
+                run.gradients.addAll(Arrays.asList(inGrads));
                 for (int i = 0; i < node.inputs().size(); i++) {
                     add(grads, node.inputs().get(i), inGrads[i]);
                 }
@@ -228,6 +230,8 @@ public final class Graph {
             }
             INDArray[] inGrads = node.layer().backward(f, outGrads);
             node.layer().release(f);
+            run.gradients.addAll(Arrays.asList(outGrads));   // sums and activity terms made here
+            run.gradients.addAll(Arrays.asList(inGrads));
             for (int i = 0; i < node.inputs().size(); i++) {
                 add(grads, node.inputs().get(i), inGrads[i]);
             }
@@ -257,7 +261,8 @@ public final class Graph {
 
     /**
      * Ends a training step: frees the arrays its layer calls made and nothing reads any more
-     * ({@link Layer#stepArrays}), each once; the run's outputs go with them.
+     * ({@link Layer#stepArrays}) and the gradients its backward passed between layers, each once;
+     * the run's outputs and the input gradients backward returned go with them.
      */
     public void free(Run run) {
         Set<INDArray> seen = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -266,6 +271,8 @@ public final class Graph {
                 close(a, seen);
             }
         });
+        run.gradients.forEach(g -> close(g, seen));
+        run.gradients.clear();
     }
 
     /** Frees {@code a} unless null, seen before, a view or already freed. */

@@ -19,6 +19,7 @@ import org.seqml.data.Batch;
 import org.seqml.data.Dataset;
 import org.seqml.layers.Stochastic;
 import org.seqml.layers.Parameter;
+import org.seqml.backend.NativeMemory;
 import org.seqml.layers.SoftmaxOutput;
 import org.seqml.losses.CategoricalCrossentropy;
 import org.seqml.losses.Loss;
@@ -281,6 +282,7 @@ public final class Trainer {
         } else {
             graph.release(run);
         }
+        NativeMemory.collectIfGrown();
         return logs(graph);
     }
 
@@ -435,6 +437,7 @@ public final class Trainer {
                 parts.get(k).add(out[k]);
             }
             graph.release(run);
+            NativeMemory.collectIfGrown();
         }
         INDArray[] joined = new INDArray[parts.size()];
         for (int k = 0; k < joined.length; k++) {

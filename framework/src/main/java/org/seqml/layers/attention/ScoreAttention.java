@@ -86,6 +86,12 @@ public abstract class ScoreAttention extends Layer {
     private record Call(INDArray weights, ScoreCache cache) {
     }
 
+    /** The attended values and the weights (an output too, when returned), made by this call. */
+    @Override
+    public INDArray[] stepArrays(Forward forward) {
+        return new INDArray[] {forward.output(), forward.cache(Call.class).weights()};
+    }
+
     @Override
     public Forward forward(INDArray[] inputs, INDArray[] masks, boolean training) {
         INDArray q = inputs[0];
