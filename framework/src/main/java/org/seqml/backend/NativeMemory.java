@@ -26,22 +26,35 @@ public final class NativeMemory {
     }
 
     /** Asks for a collection when resident memory grew by more than the allowance since the last one. */
-    public static synchronized void collectIfGrown() {
-        if (ALLOWANCE <= 0) {
-            return;
+    public static void collectIfGrown() {
+        collectIfGrown(ALLOWANCE);
+    }
+
+    static synchronized boolean collectIfGrown(long allowance) {
+        if (allowance <= 0) {
+            return false;
         }
         long resident = Pointer.physicalBytes();
-        if (afterLastCollection < 0) {
-            afterLastCollection = resident;
-        } else if (resident - afterLastCollection > ALLOWANCE) {
-            System.gc();
-            collections++;
-            // freed memory stays with the allocator for reuse, so the resident size rarely falls:
-            // the next collection comes after another allowance of growth
-            afterLastCollection = Pointer.physicalBytes();
-            LOG.debug("collection {} at {} MB resident, {} MB after", collections, resident >> 20,
-                afterLastCollection >> 20);
+        if (afterLastCollection < 0 || resident < afterLastCollection) {
+            afterLastCollection = resident;   // the first call, or memory went back to the system
+            return false;
         }
+        if (resident - afterLastCollection <= allowance) {
+            return false;
+        }
+        System.gc();
+        collections++;
+        // freed memory mostly stays with the allocator for reuse, so the resident size rarely
+        // falls: the next collection comes after another allowance of growth
+        afterLastCollection = Pointer.physicalBytes();
+        LOG.debug("collection {} at {} MB resident, {} MB after", collections, resident >> 20,
+            afterLastCollection >> 20);
+        return true;
+    }
+
+    /** Measures growth from now on (tests). */
+    static synchronized void resetBaseline() {
+        afterLastCollection = Pointer.physicalBytes();
     }
 
     /** Collections asked for so far. */
