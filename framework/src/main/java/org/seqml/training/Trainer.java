@@ -19,6 +19,7 @@ import org.seqml.data.Batch;
 import org.seqml.data.Dataset;
 import org.seqml.layers.Stochastic;
 import org.seqml.layers.Parameter;
+import org.seqml.backend.ArrayOps;
 import org.seqml.backend.NativeMemory;
 import org.seqml.layers.SoftmaxOutput;
 import org.seqml.losses.CategoricalCrossentropy;
@@ -442,7 +443,7 @@ public final class Trainer {
         INDArray[] joined = new INDArray[parts.size()];
         for (int k = 0; k < joined.length; k++) {
             List<INDArray> p = parts.get(k);
-            joined[k] = p.size() == 1 ? p.get(0) : Nd4j.concat(0, p.toArray(INDArray[]::new));
+            joined[k] = p.size() == 1 ? p.get(0) : ArrayOps.concat(0, p.toArray(INDArray[]::new));
         }
         return joined;
     }

@@ -5,6 +5,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.seqml.backend.ArrayOps;
 import org.seqml.Shape;
 import org.seqml.layers.Forward;
 
@@ -72,7 +73,7 @@ public final class Concatenate extends Merge {
 
     @Override
     public Forward forward(INDArray[] inputs, INDArray[] masks, boolean training) {
-        INDArray y = Nd4j.concat(axis(inputs[0].rank()), inputs);
+        INDArray y = ArrayOps.concat(axis(inputs[0].rank()), inputs);
         return merged(inputs, masks, y, training);
     }
 

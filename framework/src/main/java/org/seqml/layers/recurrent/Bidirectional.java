@@ -4,9 +4,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.Reverse;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.seqml.backend.ArrayOps;
 import org.seqml.Shape;
 import org.seqml.layers.Forward;
 import org.seqml.layers.Layer;
@@ -147,7 +147,7 @@ public final class Bidirectional extends Layer {
         INDArray yb = fwd().options().returnSequences() ? flip(b.output()) : b.output();
         List<INDArray> outs = new ArrayList<>();
         switch (config.mergeMode()) {
-            case CONCAT -> outs.add(Nd4j.concat(yf.rank() - 1, yf, yb));
+            case CONCAT -> outs.add(ArrayOps.concat(yf.rank() - 1, yf, yb));
             case SUM -> outs.add(yf.add(yb));
             case MUL -> outs.add(yf.mul(yb));
             case AVE -> outs.add(yf.add(yb).muli(0.5));
@@ -246,8 +246,6 @@ public final class Bidirectional extends Layer {
 
     /** (B, T, U) reversed in time. */
     private static INDArray flip(INDArray seq) {
-        INDArray out = seq.ulike();
-        Nd4j.exec(new Reverse(seq, out, 1));
-        return out;
+        return ArrayOps.reverse(seq, 1);
     }
 }

@@ -4,13 +4,13 @@ import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.Reverse;
 import org.nd4j.linalg.api.ops.random.impl.BernoulliDistribution;
 import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
 import org.seqml.RandomSeed;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.seqml.Shape;
+import org.seqml.backend.ArrayOps;
 import org.seqml.backend.Blas;
 import org.seqml.backend.OneDnnRnn;
 import org.seqml.layers.Forward;
@@ -499,9 +499,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
 
     /** (B, T, U) with its steps in the opposite order. */
     private static INDArray reverseSteps(INDArray a) {
-        INDArray out = a.ulike();
-        Nd4j.exec(new Reverse(a, out, 1));
-        return out;
+        return ArrayOps.reverse(a, 1);
     }
 
     // ---- backward on the loop ---------------------------------------------------------------
@@ -647,8 +645,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
     /** (B, T, F) into {@code target} (T, B, F) time-major, reversed in time when goBackwards. */
     private INDArray timeMajor(INDArray x, INDArray target) {
         if (options.goBackwards()) {
-            Nd4j.exec(new Reverse(x.permute(1, 0, 2).dup('c'), target, 0));
-            return target;
+            return target.assign(ArrayOps.reverse(x, 1).permute(1, 0, 2));
         }
         return target.assign(x.permute(1, 0, 2));
     }
@@ -666,9 +663,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
     }
 
     private static INDArray reverseTime(INDArray a) {
-        INDArray out = a.ulike();
-        Nd4j.exec(new Reverse(a, out, 0));
-        return out;
+        return ArrayOps.reverse(a, 0);
     }
 
     /** Seeds the random stream for this training call's masks: per call, so a resumed run repeats them. */

