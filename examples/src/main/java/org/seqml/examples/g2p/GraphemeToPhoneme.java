@@ -21,6 +21,7 @@ import org.seqml.callbacks.ReduceLROnPlateau;
 import org.seqml.data.StreamDataset;
 import org.seqml.decoding.BeamSearch;
 import org.seqml.decoding.GreedyDecoder;
+import org.seqml.examples.Args;
 import org.seqml.examples.plots.Charts;
 import org.seqml.examples.seq2seq.AttentionSeq2Seq;
 import org.seqml.metrics.ErrorRate;
@@ -69,17 +70,13 @@ public final class GraphemeToPhoneme {
     private GraphemeToPhoneme() {
     }
 
-    /** Options as {@code name=value} arguments (epochs, units, trainWords, testWords, beamWidth), else the defaults. */
+    /** Options as {@code name=value} arguments (epochs, units, trainWords, testWords, beamWidth). */
     public static void main(String[] args) {
         Options d = Options.defaults();
-        Map<String, Integer> a = new java.util.HashMap<>();
-        for (String arg : args) {
-            String[] kv = arg.split("=", 2);
-            a.put(kv[0], Integer.parseInt(kv[1]));
-        }
-        run(new Options(a.getOrDefault("epochs", d.epochs()), a.getOrDefault("units", d.units()), d.embedding(),
-            d.batchSize(), a.getOrDefault("trainWords", d.trainWords()), a.getOrDefault("testWords", d.testWords()),
-            a.getOrDefault("beamWidth", d.beamWidth()), d.seed(), d.verbose(), d.outputDir()));
+        Args a = Args.parse(args, java.util.Set.of("epochs", "units", "trainWords", "testWords", "beamWidth"));
+        run(new Options(a.get("epochs", d.epochs()), a.get("units", d.units()), d.embedding(), d.batchSize(),
+            a.get("trainWords", d.trainWords()), a.get("testWords", d.testWords()), a.get("beamWidth", d.beamWidth()),
+            d.seed(), d.verbose(), d.outputDir()));
     }
 
     public static Result run(Options o) {

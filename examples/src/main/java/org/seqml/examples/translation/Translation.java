@@ -20,6 +20,7 @@ import org.seqml.callbacks.EarlyStopping;
 import org.seqml.callbacks.History;
 import org.seqml.callbacks.ReduceLROnPlateau;
 import org.seqml.decoding.GreedyDecoder;
+import org.seqml.examples.Args;
 import org.seqml.examples.plots.Charts;
 import org.seqml.examples.seq2seq.AttentionSeq2Seq;
 import org.seqml.examples.translation.SentencePairs.Pair;
@@ -82,14 +83,9 @@ public final class Translation {
     /** Options as {@code name=value} arguments (epochs, units), else the defaults. */
     public static void main(String[] args) {
         Options d = Options.defaults();
-        Map<String, Integer> a = new java.util.HashMap<>();
-        for (String arg : args) {
-            String[] kv = arg.split("=", 2);
-            a.put(kv[0], Integer.parseInt(kv[1]));
-        }
-        run(new Options(a.getOrDefault("epochs", d.epochs()), a.getOrDefault("units", d.units()), d.embedding(),
-            d.batchSize(), d.maxWords(), d.vocabulary(), d.testPairs(), d.samples(), d.seed(), d.verbose(),
-            d.corpus(), d.outputDir()));
+        Args a = Args.parse(args, java.util.Set.of("epochs", "units"));
+        run(new Options(a.get("epochs", d.epochs()), a.get("units", d.units()), d.embedding(), d.batchSize(),
+            d.maxWords(), d.vocabulary(), d.testPairs(), d.samples(), d.seed(), d.verbose(), d.corpus(), d.outputDir()));
     }
 
     public static Result run(Options o) {
