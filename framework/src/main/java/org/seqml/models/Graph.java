@@ -193,6 +193,7 @@ public final class Graph {
     public INDArray[] backward(Run run, INDArray[] outputGradients, boolean[] preActivation) {
         Map<SymbolicTensor, INDArray> grads = new HashMap<>();
         Map<Node, INDArray> fused = new HashMap<>();
+        run.gradients.addAll(Arrays.asList(outputGradients));
         for (int i = 0; i < outputs.size(); i++) {
             if (preActivation[i]) {
                 fused.put(outputs.get(i).node(), outputGradients[i]);
@@ -261,8 +262,8 @@ public final class Graph {
 
     /**
      * Ends a training step: frees the arrays its layer calls made and nothing reads any more
-     * ({@link Layer#stepArrays}) and the gradients its backward passed between layers, each once;
-     * the run's outputs and the input gradients backward returned go with them.
+     * ({@link Layer#stepArrays}) and the gradients its backward was given and passed between
+     * layers, each once; the run's outputs and the input gradients backward returned go with them.
      */
     public void free(Run run) {
         Set<INDArray> seen = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -276,7 +277,7 @@ public final class Graph {
     }
 
     /** Frees {@code a} unless null, seen before, a view or already freed. */
-    public static void close(INDArray a, Set<INDArray> seen) {
+    private static void close(INDArray a, Set<INDArray> seen) {
         if (a != null && seen.add(a) && a.closeable()) {
             a.close();
         }

@@ -1,9 +1,6 @@
 package org.seqml.training;
 
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
-import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -274,12 +271,6 @@ public final class Trainer {
         if (train) {
             // the step's own arrays go back to the allocator now, not when the collector runs
             graph.free(run);
-            Set<INDArray> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-            for (INDArray g : grads) {
-                if (g != null && !g.wasClosed()) {
-                    Graph.close(g, seen);
-                }
-            }
         } else {
             graph.release(run);
         }
