@@ -9,18 +9,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.stream.Collectors;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.seqml.RandomSeed;
 import org.seqml.callbacks.EarlyStopping;
 import org.seqml.callbacks.History;
 import org.seqml.callbacks.ReduceLROnPlateau;
 import org.seqml.data.StreamDataset;
 import org.seqml.decoding.BeamSearch;
-import org.seqml.decoding.GreedyDecoder;
 import org.seqml.examples.Args;
 import org.seqml.examples.plots.Charts;
 import org.seqml.examples.seq2seq.AttentionSeq2Seq;
@@ -104,14 +100,17 @@ public final class GraphemeToPhoneme {
         ErrorRate greedy = new ErrorRate();
         ErrorRate beam = new ErrorRate();
         List<String> words = new ArrayList<>(test.words().keySet());
-        Map<String, List<String>> outputs = greedy(s2s, words);
-        for (String w : words) {
-            greedy.add(test.words().get(w), outputs.get(w));
+        List<int[]> decoded = s2s.greedy(words.stream().map(Lexicon::letterIds).toList(), Lexicon.START, Lexicon.END,
+            MAX_PHONEMES);
+        Map<String, List<String>> outputs = new HashMap<>();
+        for (int i = 0; i < words.size(); i++) {
+            outputs.put(words.get(i), phonemes(decoded.get(i)));
+            greedy.add(test.words().get(words.get(i)), outputs.get(words.get(i)));
         }
         if (o.beamWidth() > 1) {
             BeamSearch search = new BeamSearch(o.beamWidth(), 0);
             for (String w : words) {
-                INDArray letters = Nd4j.createFromArray(Lexicon.letterIds(w)).castTo(DataType.FLOAT).reshape(1, w.length());
+                INDArray letters = AttentionSeq2Seq.batchOf(Lexicon.letterIds(w));
                 int[] best = search.decode(s2s.decoderStep(), s2s.encode(letters), Lexicon.START, Lexicon.END,
                     MAX_PHONEMES).get(0).tokens();
                 outputs.put(w, phonemes(best));
@@ -142,26 +141,6 @@ public final class GraphemeToPhoneme {
             }
         }
         return result;
-    }
-
-    /** Greedy outputs of every word, decoded in batches of words of one length (no padding). */
-    private static Map<String, List<String>> greedy(AttentionSeq2Seq s2s, List<String> words) {
-        Map<Integer, List<String>> byLength = words.stream().collect(Collectors.groupingBy(String::length, TreeMap::new,
-            Collectors.toList()));
-        Map<String, List<String>> out = new HashMap<>();
-        for (List<String> group : byLength.values()) {
-            for (int from = 0; from < group.size(); from += 256) {
-                List<String> batch = group.subList(from, Math.min(group.size(), from + 256));
-                INDArray x = Nd4j.createFromArray(batch.stream().map(Lexicon::letterIds).toArray(int[][]::new))
-                    .castTo(DataType.FLOAT);
-                List<int[]> decoded = GreedyDecoder.decode(s2s.decoderStep(), s2s.encode(x), Lexicon.START,
-                    Lexicon.END, MAX_PHONEMES);
-                for (int b = 0; b < batch.size(); b++) {
-                    out.put(batch.get(b), phonemes(decoded.get(b)));
-                }
-            }
-        }
-        return out;
     }
 
     private static List<String> phonemes(int[] ids) {

@@ -1,7 +1,13 @@
 package org.seqml.examples.seq2seq;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.seqml.Shape;
@@ -9,6 +15,7 @@ import org.seqml.data.Dataset;
 import org.seqml.data.Example;
 import org.seqml.data.StreamDataset;
 import org.seqml.decoding.DecoderStep;
+import org.seqml.decoding.GreedyDecoder;
 import org.seqml.layers.Dense;
 import org.seqml.layers.Embedding;
 import org.seqml.layers.attention.Attention;
@@ -37,7 +44,7 @@ import org.seqml.models.SymbolicTensor;
  * s2s.training().compile(new Adam(), "sparse_categorical_crossentropy");
  * s2s.training().fit(AttentionSeq2Seq.examples(sources, targets, START, END, true)
  *     .groupByWindow(AttentionSeq2Seq::lengths, 64), new FitOptions().epochs(10));
- * List<int[]> out = GreedyDecoder.decode(s2s.decoderStep(), s2s.encode(batch), START, END, 30);
+ * List<int[]> out = s2s.greedy(testSources, START, END, 30);
  * }</pre>
  */
 public final class AttentionSeq2Seq {
@@ -113,6 +120,32 @@ public final class AttentionSeq2Seq {
     public INDArray[] encode(INDArray sources) {
         INDArray[] e = encoder.predict(new INDArray[] {sources}, (int) sources.size(0));
         return new INDArray[] {e[1], e[2], e[0]};
+    }
+
+    /**
+     * Greedy outputs for every source, in the sources' order, decoded in batches of up to 256
+     * sources of one length (so no batch is padded).
+     */
+    public List<int[]> greedy(List<int[]> sources, int start, int end, int maxLength) {
+        Map<Integer, List<Integer>> byLength = IntStream.range(0, sources.size()).boxed()
+            .collect(Collectors.groupingBy(i -> sources.get(i).length, TreeMap::new, Collectors.toList()));
+        List<int[]> out = new ArrayList<>(Collections.nCopies(sources.size(), null));
+        for (List<Integer> group : byLength.values()) {
+            for (int from = 0; from < group.size(); from += 256) {
+                List<Integer> rows = group.subList(from, Math.min(group.size(), from + 256));
+                List<int[]> decoded = GreedyDecoder.decode(decoderStep(),
+                    encode(batchOf(rows.stream().map(sources::get).toArray(int[][]::new))), start, end, maxLength);
+                for (int k = 0; k < rows.size(); k++) {
+                    out.set(rows.get(k), decoded.get(k));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Token ids of equal-length sources as the (batch, time) float array the models read. */
+    public static INDArray batchOf(int[]... sources) {
+        return Nd4j.createFromArray(sources).castTo(DataType.FLOAT);
     }
 
     /** The step as greedy decoding and beam search drive it; the states are [h, c, memory]. */

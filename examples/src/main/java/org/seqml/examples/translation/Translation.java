@@ -10,8 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
-import java.util.stream.Collectors;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -19,7 +17,6 @@ import org.seqml.RandomSeed;
 import org.seqml.callbacks.EarlyStopping;
 import org.seqml.callbacks.History;
 import org.seqml.callbacks.ReduceLROnPlateau;
-import org.seqml.decoding.GreedyDecoder;
 import org.seqml.examples.Args;
 import org.seqml.examples.plots.Charts;
 import org.seqml.examples.seq2seq.AttentionSeq2Seq;
@@ -118,7 +115,9 @@ public final class Translation {
         double seconds = (System.nanoTime() - t0) / 1e9;
         System.out.printf(Locale.ROOT, "trained %d epochs in %.0f s%n", history.epochs().size(), seconds);
 
-        List<List<String>> outputs = greedy(s2s, test, german, english);
+        List<int[]> decoded = s2s.greedy(test.stream().map(p -> german.encode(SentencePairs.tokens(p.german())))
+            .toList(), Vocabulary.START, Vocabulary.END, MAX_TOKENS);
+        List<List<String>> outputs = decoded.stream().map(english::decode).toList();
         Bleu bleu = new Bleu();
         for (int i = 0; i < test.size(); i++) {
             bleu.add(List.of(SentencePairs.tokens(test.get(i).english())), outputs.get(i));
@@ -192,30 +191,11 @@ public final class Translation {
         return AttentionSeq2Seq.examples(sources, targets, Vocabulary.START, Vocabulary.END, shuffle);
     }
 
-    /** Greedy translations, in the order of {@code pairs}, decoded in batches of equal source length. */
-    private static List<List<String>> greedy(AttentionSeq2Seq s2s, List<Pair> pairs, Vocabulary german,
-                                             Vocabulary english) {
-        List<int[]> sources = pairs.stream().map(p -> german.encode(SentencePairs.tokens(p.german()))).toList();
-        Map<Integer, List<Integer>> byLength = new TreeMap<>(java.util.stream.IntStream.range(0, sources.size())
-            .boxed().collect(Collectors.groupingBy(i -> sources.get(i).length)));
-        List<List<String>> out = new ArrayList<>(Collections.nCopies(pairs.size(), null));
-        for (List<Integer> group : byLength.values()) {
-            INDArray x = Nd4j.createFromArray(group.stream().map(sources::get).toArray(int[][]::new))
-                .castTo(DataType.FLOAT);
-            List<int[]> decoded = GreedyDecoder.decode(s2s.decoderStep(), s2s.encode(x), Vocabulary.START,
-                Vocabulary.END, MAX_TOKENS);
-            for (int k = 0; k < group.size(); k++) {
-                out.set(group.get(k), english.decode(decoded.get(k)));
-            }
-        }
-        return out;
-    }
-
     /** One sentence decoded greedily step by step, keeping each step's attention over the source. */
     private static Sample withAttention(AttentionSeq2Seq s2s, Pair pair, Vocabulary german, Vocabulary english) {
         List<String> source = SentencePairs.tokens(pair.german());
         int[] ids = german.encode(source);
-        INDArray[] states = s2s.encode(Nd4j.createFromArray(ids).castTo(DataType.FLOAT).reshape(1, ids.length));
+        INDArray[] states = s2s.encode(AttentionSeq2Seq.batchOf(ids));
         INDArray token = Nd4j.scalar(DataType.FLOAT, Vocabulary.START).reshape(1);
         List<Integer> output = new ArrayList<>();
         List<double[]> rows = new ArrayList<>();
