@@ -4,14 +4,14 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 
-/** The examples' {@code name=value} command-line options (integers), checked against the names known. */
+/** The examples' {@code name=value} command-line options (numbers), checked against the names known. */
 public final class Args {
-    private final Map<String, Integer> values = new HashMap<>();
+    private final Map<String, String> values = new HashMap<>();
 
     private Args() {
     }
 
-    /** Parses {@code args}; an unknown name or a value that is not an integer fails, naming the known ones. */
+    /** Parses {@code args}; an unknown name fails, naming the known ones. */
     public static Args parse(String[] args, Set<String> known) {
         Args a = new Args();
         for (String arg : args) {
@@ -19,17 +19,28 @@ public final class Args {
             if (kv.length != 2 || !known.contains(kv[0])) {
                 throw new IllegalArgumentException("unknown option '" + arg + "'; known: name=value for " + known);
             }
-            try {
-                a.values.put(kv[0], Integer.parseInt(kv[1]));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("option " + kv[0] + " wants an integer, got '" + kv[1] + "'", e);
-            }
+            a.values.put(kv[0], kv[1]);
         }
         return a;
     }
 
-    /** The value given for {@code name}, else {@code fallback}. */
+    /** The integer given for {@code name}, else {@code fallback}; a value that is not an integer fails. */
     public int get(String name, int fallback) {
-        return values.getOrDefault(name, fallback);
+        String v = values.get(name);
+        try {
+            return v == null ? fallback : Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("option " + name + " wants an integer, got '" + v + "'", e);
+        }
+    }
+
+    /** The number given for {@code name}, else {@code fallback}; a value that is not a number fails. */
+    public double get(String name, double fallback) {
+        String v = values.get(name);
+        try {
+            return v == null ? fallback : Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("option " + name + " wants a number, got '" + v + "'", e);
+        }
     }
 }

@@ -61,7 +61,8 @@ public final class Dropout extends Layer implements Stochastic {
         r.setSeed(Stochastic.callSeed(config.seed(), calls++));
         Nd4j.getExecutioner().exec(new BernoulliDistribution(keep, 1.0 - config.rate()), r);
         keep.divi(1.0 - config.rate());
-        return single(inputs, masks, x.mul(keep), firstMask(masks), training, keep);
+        INDArray y = x.mul(keep);
+        return single(inputs, masks, y, firstMask(masks), training, keep, y);
     }
 
     @Override
@@ -69,6 +70,12 @@ public final class Dropout extends Layer implements Stochastic {
         INDArray dy = outputGradient(forward, outputGradients);
         INDArray keep = forward.saved(0);
         return new INDArray[] {keep == null ? dy : dy.mul(keep)};
+    }
+
+    /** The keep mask and the output; none when nothing was dropped (the output is the input). */
+    @Override
+    public INDArray[] stepArrays(Forward forward) {
+        return forward.saved(0) == null ? new INDArray[0] : new INDArray[] {forward.saved(0), forward.saved(1)};
     }
 
     @Override

@@ -27,4 +27,26 @@ class NativeMemoryTest {
         assertTrue(NativeMemory.collections() == before + 1);
         assertFalse(NativeMemory.collectIfGrown(allowance), "the baseline moved to after the collection");
     }
+
+    @Test
+    void theCallAfterACollectionGivesFreedPagesBackToTheSystem() throws InterruptedException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(NativeMemory.trims(), "glibc's malloc_trim is not here");
+        long allowance = 64L << 20;
+        NativeMemory.resetBaseline();
+        List<INDArray> garbage = new ArrayList<>();
+        List<INDArray> kept = new ArrayList<>();
+        for (int i = 0; i < 8192; i++) {
+            // 128 MB in 16 KB buffers (the allocator's arenas); every 16th stays alive, so the freed
+            // ones lie between live ones, where free() alone never gives pages back
+            (i % 16 == 0 ? kept : garbage).add(Nd4j.create(DataType.FLOAT, 4096));
+        }
+        garbage.clear();
+        assertTrue(NativeMemory.collectIfGrown(allowance));
+        Thread.sleep(500);   // ND4J frees the collected buffers on its own threads
+        long before = org.bytedeco.javacpp.Pointer.physicalBytes();
+        assertFalse(NativeMemory.collectIfGrown(allowance), "this call trims, it does not collect");
+        long after = org.bytedeco.javacpp.Pointer.physicalBytes();
+        assertTrue(before - after > (64L << 20), "resident " + (before >> 20) + " MB -> " + (after >> 20) + " MB");
+        assertTrue(kept.stream().allMatch(a -> a.sumNumber().doubleValue() == 0), "live arrays keep their memory");
+    }
 }

@@ -8,6 +8,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.seqml.RandomSeed;
 import org.seqml.layers.Dense;
+import org.seqml.layers.Dropout;
 import org.seqml.layers.Embedding;
 import org.seqml.layers.Forward;
 import org.seqml.layers.Parameter;
@@ -25,7 +26,9 @@ class StepArraysTest {
 
     private Embedding embedding;
     private Dense dense;
+    private Dropout dropout;
     private SymbolicTensor embedded;
+    private SymbolicTensor dropped;
 
     private Model model() {
         RandomSeed.set(5);
@@ -33,7 +36,9 @@ class StepArraysTest {
         dense = new Dense(12).activation("softmax");
         SymbolicTensor in = Input.of(4);
         embedded = embedding.apply(in);
-        SymbolicTensor h = new LSTM(5).returnSequences(true).apply(embedded);
+        dropout = new Dropout(0.3);
+        dropped = dropout.apply(embedded);
+        SymbolicTensor h = new LSTM(5).returnSequences(true).apply(dropped);
         return new Model(in, dense.apply(h));
     }
 
@@ -45,7 +50,12 @@ class StepArraysTest {
         INDArray[] denseArrays = dense.stepArrays(graph.forwardOf(run, graph.outputs().get(0)));
         Forward e = graph.forwardOf(run, embedded);
         INDArray[] embeddingArrays = embedding.stepArrays(e);
+        INDArray[] dropoutArrays = dropout.stepArrays(graph.forwardOf(run, dropped));
+        assertTrue(dropoutArrays.length == 2, "the keep mask and the output");
         graph.free(run);
+        for (INDArray a : dropoutArrays) {
+            assertTrue(a.wasClosed());
+        }
         for (INDArray a : denseArrays) {
             assertTrue(a.wasClosed());
         }

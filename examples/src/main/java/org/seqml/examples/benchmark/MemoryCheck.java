@@ -18,7 +18,9 @@ import org.seqml.training.FitOptions;
 
 /**
  * Does memory grow across epochs? Trains W1's model (on a 1000-token vocabulary) for many epochs
- * and prints the process's resident memory and the Java heap every few epochs.
+ * and prints after each the process's resident memory, the Java heap (committed and used) and the
+ * off-heap remainder (resident minus committed heap: ND4J's and oneDNN's native buffers, the
+ * JVM's own code and metadata).
  *
  * <pre>
  * mvn -q -pl examples -am compile exec:java -Dexec.mainClass=org.seqml.examples.benchmark.MemoryCheck -Dexec.args=50
@@ -27,8 +29,12 @@ import org.seqml.training.FitOptions;
  */
 public final class MemoryCheck {
 
-    /** Resident memory and heap after an epoch. */
-    public record Reading(int epoch, double residentMb, double heapMb) {
+    /** Memory after an epoch, in MB. */
+    public record Reading(int epoch, double residentMb, double heapCommittedMb, double heapUsedMb) {
+        /** Resident memory outside the Java heap. */
+        public double offHeapMb() {
+            return residentMb - heapCommittedMb;
+        }
     }
 
     private MemoryCheck() {
@@ -49,13 +55,12 @@ public final class MemoryCheck {
         List<Reading> readings = new ArrayList<>();
         model.fit(x, y, new FitOptions().epochs(epochs).batchSize(64).verbose(0).callbacks(
             new LambdaCallback().onEpochEnd((epoch, logs) -> {
-                if (epoch % 5 == 0 || epoch == epochs - 1) {
-                    Runtime rt = Runtime.getRuntime();
-                    Reading r = new Reading(epoch + 1, Pointer.physicalBytes() / 1e6,
-                        (rt.totalMemory() - rt.freeMemory()) / 1e6);
-                    readings.add(r);
-                    System.out.printf("epoch %d: resident %.0f MB, heap %.0f MB%n", r.epoch(), r.residentMb(), r.heapMb());
-                }
+                Runtime rt = Runtime.getRuntime();
+                Reading r = new Reading(epoch + 1, Pointer.physicalBytes() / 1e6, rt.totalMemory() / 1e6,
+                    (rt.totalMemory() - rt.freeMemory()) / 1e6);
+                readings.add(r);
+                System.out.printf("epoch %d: resident %.0f MB, off-heap %.0f MB, heap %.0f MB committed, %.0f MB used%n",
+                    r.epoch(), r.residentMb(), r.offHeapMb(), r.heapCommittedMb(), r.heapUsedMb());
             })));
         return readings;
     }

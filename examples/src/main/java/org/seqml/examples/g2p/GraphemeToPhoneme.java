@@ -45,15 +45,17 @@ public final class GraphemeToPhoneme {
     /**
      * What the run may change.
      *
+     * @param dropout    the rate of the model's Dropout layers (0: none)
      * @param trainWords the first this many training words (all: Integer.MAX_VALUE)
      * @param testWords  the first this many test (and validation) words
      * @param beamWidth  1: greedy decoding; more: beam search per word
      * @param outputDir  where the model and pictures go; null: nowhere
      */
-    public record Options(int epochs, int units, int embedding, int batchSize, int trainWords, int testWords,
+    public record Options(int epochs, int units, int embedding, double dropout, int batchSize, int trainWords,
+                          int testWords,
                           int beamWidth, long seed, int verbose, Path outputDir) {
         public static Options defaults() {
-            return new Options(30, 192, 64, 64, Integer.MAX_VALUE, Integer.MAX_VALUE, 4, 7, 2,
+            return new Options(30, 192, 64, 0.2, 64, Integer.MAX_VALUE, Integer.MAX_VALUE, 4, 7, 2,
                 Path.of("target/g2p"));
         }
     }
@@ -66,11 +68,12 @@ public final class GraphemeToPhoneme {
     private GraphemeToPhoneme() {
     }
 
-    /** Options as {@code name=value} arguments (epochs, units, trainWords, testWords, beamWidth). */
+    /** Options as {@code name=value} arguments (epochs, units, dropout, trainWords, testWords, beamWidth). */
     public static void main(String[] args) {
         Options d = Options.defaults();
-        Args a = Args.parse(args, java.util.Set.of("epochs", "units", "trainWords", "testWords", "beamWidth"));
-        run(new Options(a.get("epochs", d.epochs()), a.get("units", d.units()), d.embedding(), d.batchSize(),
+        Args a = Args.parse(args, java.util.Set.of("epochs", "units", "dropout", "trainWords", "testWords", "beamWidth"));
+        run(new Options(a.get("epochs", d.epochs()), a.get("units", d.units()), d.embedding(),
+            a.get("dropout", d.dropout()), d.batchSize(),
             a.get("trainWords", d.trainWords()), a.get("testWords", d.testWords()), a.get("beamWidth", d.beamWidth()),
             d.seed(), d.verbose(), d.outputDir()));
     }
@@ -83,7 +86,8 @@ public final class GraphemeToPhoneme {
             train.words().size(), train.pronunciations(), dev.words().size(), test.words().size());
 
         RandomSeed.set(o.seed());
-        AttentionSeq2Seq s2s = new AttentionSeq2Seq(Lexicon.LETTER_IDS, Lexicon.PHONEME_IDS, o.embedding(), o.units());
+        AttentionSeq2Seq s2s = new AttentionSeq2Seq(Lexicon.LETTER_IDS, Lexicon.PHONEME_IDS, o.embedding(), o.units(),
+            o.dropout());
         Model model = s2s.training();
         model.summary();
         model.compile(new Adam(0.002).clipnorm(5.0), "sparse_categorical_crossentropy", "accuracy");

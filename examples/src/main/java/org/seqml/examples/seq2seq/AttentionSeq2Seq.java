@@ -17,6 +17,7 @@ import org.seqml.data.StreamDataset;
 import org.seqml.decoding.DecoderStep;
 import org.seqml.decoding.GreedyDecoder;
 import org.seqml.layers.Dense;
+import org.seqml.layers.Dropout;
 import org.seqml.layers.Embedding;
 import org.seqml.layers.attention.Attention;
 import org.seqml.layers.merging.Concatenate;
@@ -36,6 +37,8 @@ import org.seqml.models.SymbolicTensor;
  * decoder:  previous tokens -> Embedding(maskZero) -> LSTM(2u, initialState = [h, c]) -> s_t
  *           a_t = Attention(s_t, memory);  p_t = softmax(W tanh(V [s_t, a_t]))
  * </pre>
+ * With a dropout rate, both embeddings and [s_t, a_t] pass through {@code Dropout} in training
+ * (the decoding models share those layers, where dropout does nothing).
  * {@link #training} reads (source, START + target) and is taught (target + END), teacher forced;
  * {@link #encoder} and {@link #step} share its layers for decoding, one token at a time.
  *
@@ -53,14 +56,23 @@ public final class AttentionSeq2Seq {
     private final Attention attention = new Attention();
     private final Dense combine;
     private final Dense output;
+    private final Dropout targetDropout;
+    private final Dropout combineDropout;
     private final int decoderUnits;
     private final Model training;
     private final Model encoder;
     private Model step;
 
-    /** {@code units} per encoder direction (the decoder has twice as many). */
+    /** {@code units} per encoder direction (the decoder has twice as many); no dropout. */
     public AttentionSeq2Seq(int sourceIds, int targetIds, int embedding, int units) {
+        this(sourceIds, targetIds, embedding, units, 0);
+    }
+
+    /** As above, with {@code dropout} the rate of the Dropout layers (0: none). */
+    public AttentionSeq2Seq(int sourceIds, int targetIds, int embedding, int units, double dropout) {
         decoderUnits = 2 * units;
+        targetDropout = dropout > 0 ? new Dropout(dropout) : null;
+        combineDropout = dropout > 0 ? new Dropout(dropout) : null;
         targetEmbedding = new Embedding(targetIds, embedding).maskZero(true);
         decoder = new LSTM(decoderUnits).returnSequences(true).returnState(true);
         combine = new Dense(decoderUnits).activation("tanh");
@@ -68,11 +80,12 @@ public final class AttentionSeq2Seq {
         SymbolicTensor source = Input.of("source", Shape.UNKNOWN);
         SymbolicTensor previous = Input.of("previous", Shape.UNKNOWN);
         List<SymbolicTensor> encoded = new Bidirectional(new LSTM(units).returnSequences(true).returnState(true))
-            .applyAll(new Embedding(sourceIds, embedding).maskZero(true).apply(source));
+            .applyAll(drop(dropout > 0 ? new Dropout(dropout) : null,
+                new Embedding(sourceIds, embedding).maskZero(true).apply(source)));
         SymbolicTensor h = new Concatenate().apply(encoded.get(1), encoded.get(3));
         SymbolicTensor c = new Concatenate().apply(encoded.get(2), encoded.get(4));
-        training = new Model(List.of(source, previous), List.of(decode(targetEmbedding.apply(previous), h, c,
-            encoded.get(0), attention).get(0)));
+        SymbolicTensor embedded = drop(targetDropout, targetEmbedding.apply(previous));
+        training = new Model(List.of(source, previous), List.of(decode(embedded, h, c, encoded.get(0), attention).get(0)));
         encoder = new Model(List.of(source), List.of(encoded.get(0), h, c));
     }
 
@@ -81,12 +94,17 @@ public final class AttentionSeq2Seq {
                                        SymbolicTensor memory, Attention attend) {
         List<SymbolicTensor> s = decoder.applyAll(embedded, h, c);
         List<SymbolicTensor> attended = attend.applyAll(s.get(0), memory);
-        SymbolicTensor combined = combine.apply(new Concatenate().apply(s.get(0), attended.get(0)));
+        SymbolicTensor both = new Concatenate().apply(s.get(0), attended.get(0));
+        SymbolicTensor combined = combine.apply(drop(combineDropout, both));
         List<SymbolicTensor> out = new ArrayList<>(List.of(output.apply(combined), s.get(1), s.get(2)));
         if (attended.size() > 1) {
             out.add(attended.get(1));
         }
         return out;
+    }
+
+    private static SymbolicTensor drop(Dropout dropout, SymbolicTensor x) {
+        return dropout == null ? x : dropout.apply(x);
     }
 
     /** (source, START + target) -> next-token probabilities, for {@code fit}. */
@@ -110,7 +128,7 @@ public final class AttentionSeq2Seq {
             SymbolicTensor h = Input.of("h", decoderUnits);
             SymbolicTensor c = Input.of("c", decoderUnits);
             SymbolicTensor memory = Input.of("memory", Shape.UNKNOWN, decoderUnits);
-            step = new Model(List.of(token, h, c, memory), decode(targetEmbedding.apply(token), h, c, memory,
+            step = new Model(List.of(token, h, c, memory), decode(drop(targetDropout, targetEmbedding.apply(token)), h, c, memory,
                 new Attention().returnAttentionScores(true)));
         }
         return step;

@@ -45,6 +45,7 @@ public final class Translation {
     /**
      * What the run may change.
      *
+     * @param dropout    the rate of the model's Dropout layers (0: none)
      * @param maxWords   sentence pairs with at most this many words per side
      * @param vocabulary tokens per language (with padding, START, END and unknown)
      * @param testPairs  held out for BLEU (then as many for validation); the rest trains
@@ -52,12 +53,13 @@ public final class Translation {
      * @param corpus     the Ding word list; fetched there first when it is the default and missing
      * @param outputDir  where the model and pictures go; null: nowhere
      */
-    public record Options(int epochs, int units, int embedding, int batchSize, int maxWords, int vocabulary,
+    public record Options(int epochs, int units, int embedding, double dropout, int batchSize, int maxWords,
+                          int vocabulary,
                           int testPairs, int samples, long seed, int verbose, Path corpus, Path outputDir) {
         public static final Path DEFAULT_CORPUS = Path.of("target/data/trans-de-en/de-en");
 
         public static Options defaults() {
-            return new Options(20, 128, 128, 64, 10, 6000, 1000, 10, 3, 2, DEFAULT_CORPUS,
+            return new Options(20, 128, 128, 0.3, 64, 10, 6000, 1000, 10, 3, 2, DEFAULT_CORPUS,
                 Path.of("target/translation"));
         }
     }
@@ -77,11 +79,12 @@ public final class Translation {
     private Translation() {
     }
 
-    /** Options as {@code name=value} arguments (epochs, units), else the defaults. */
+    /** Options as {@code name=value} arguments (epochs, units, dropout), else the defaults. */
     public static void main(String[] args) {
         Options d = Options.defaults();
-        Args a = Args.parse(args, java.util.Set.of("epochs", "units"));
-        run(new Options(a.get("epochs", d.epochs()), a.get("units", d.units()), d.embedding(), d.batchSize(),
+        Args a = Args.parse(args, java.util.Set.of("epochs", "units", "dropout"));
+        run(new Options(a.get("epochs", d.epochs()), a.get("units", d.units()), d.embedding(),
+            a.get("dropout", d.dropout()), d.batchSize(),
             d.maxWords(), d.vocabulary(), d.testPairs(), d.samples(), d.seed(), d.verbose(), d.corpus(), d.outputDir()));
     }
 
@@ -100,7 +103,8 @@ public final class Translation {
             english.size());
 
         RandomSeed.set(o.seed());
-        AttentionSeq2Seq s2s = new AttentionSeq2Seq(german.size(), english.size(), o.embedding(), o.units());
+        AttentionSeq2Seq s2s = new AttentionSeq2Seq(german.size(), english.size(), o.embedding(), o.units(),
+            o.dropout());
         Model model = s2s.training();
         model.summary();
         model.compile(new Adam(0.002).clipnorm(5.0), "sparse_categorical_crossentropy", "accuracy");

@@ -52,7 +52,7 @@ class TranslationTest {
     @Test
     void aQuickRunTranslatesAndDrawsItsAttention() throws IOException {
         Path out = dir.resolve("out");
-        Translation.Result r = Translation.run(new Translation.Options(30, 16, 16, 8, 10, 100, 6, 2, 1, 0, corpus(), out));
+        Translation.Result r = Translation.run(new Translation.Options(30, 16, 16, 0, 8, 10, 100, 6, 2, 1, 0, corpus(), out));
         assertEquals(38, r.trainPairs());
         assertTrue(r.bleu() >= 0 && r.bleu() <= 1, "BLEU " + r.bleu());
         List<Double> loss = r.history().history().get("loss");
