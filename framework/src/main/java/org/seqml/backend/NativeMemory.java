@@ -109,6 +109,8 @@ public final class NativeMemory {
 
     /** Measures growth from now on (tests). */
     static synchronized void resetBaseline() {
+        trimPending = false;
+        trim();   // earlier frees would otherwise be reused without growing the process
         afterLastCollection = Pointer.physicalBytes();
     }
 

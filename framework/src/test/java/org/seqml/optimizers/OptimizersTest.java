@@ -2,6 +2,7 @@ package org.seqml.optimizers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -57,6 +58,27 @@ class OptimizersTest {
             w -= a * m / (Math.sqrt(v) + 1e-7);
             assertEquals(w, got[t - 1], 1e-12);
         }
+    }
+
+    @Test
+    void fusedAdamStepsEqualTheNinePassReference() {
+        org.seqml.RandomSeed.set(3);
+        INDArray w0 = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 64, 33).subi(0.5);
+        Parameter fused = new Parameter("fused", w0.dup());
+        Parameter reference = new Parameter("reference", w0.dup());
+        Adam a = new Adam(0.01);
+        Adam b = new Adam(0.01).reference();
+        for (int step = 0; step < 6; step++) {
+            INDArray g = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 64, 33).subi(0.5).muli(step % 2 == 0 ? 1 : 1e-3);
+            fused.zeroGrad();
+            reference.zeroGrad();
+            fused.accumulate(g);
+            reference.accumulate(g);
+            a.apply(List.of(fused));
+            b.apply(List.of(reference));
+        }
+        assertTrue(fused.value().sub(w0).norm2Number().doubleValue() > 0.1, "the weights moved");
+        assertTrue(fused.value().equalsWithEps(reference.value(), 1e-6), "fused and reference agree");
     }
 
     @Test
