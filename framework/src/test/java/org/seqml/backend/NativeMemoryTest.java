@@ -29,9 +29,9 @@ class NativeMemoryTest {
     }
 
     @Test
-    void theCallAfterACollectionGivesFreedPagesBackToTheSystem() throws InterruptedException {
+    void growthOfFourAllowancesGetsTheFreedPagesGivenBackTheBatchAfterItsCollection() throws InterruptedException {
         org.junit.jupiter.api.Assumptions.assumeTrue(NativeMemory.trims(), "glibc's malloc_trim is not here");
-        long allowance = 64L << 20;
+        long allowance = 16L << 20;
         NativeMemory.resetBaseline();
         List<INDArray> garbage = new ArrayList<>();
         List<INDArray> kept = new ArrayList<>();
