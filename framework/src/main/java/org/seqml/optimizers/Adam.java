@@ -27,7 +27,7 @@ public class Adam extends Optimizer {
     private double beta2 = 0.999;
     private double epsilon = 1e-7;
     private boolean amsgrad;
-    private boolean fused = true;
+    private boolean fused = Boolean.parseBoolean(System.getProperty("seqml.fusedAdam", "true"));
 
     public Adam() {
         this(0.001);

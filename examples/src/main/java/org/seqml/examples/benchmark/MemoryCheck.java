@@ -1,5 +1,6 @@
 package org.seqml.examples.benchmark;
 
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.javacpp.Pointer;
@@ -7,6 +8,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.seqml.RandomSeed;
+import org.seqml.backend.NativeMemory;
 import org.seqml.callbacks.LambdaCallback;
 import org.seqml.layers.Dense;
 import org.seqml.layers.Embedding;
@@ -18,9 +20,10 @@ import org.seqml.training.FitOptions;
 
 /**
  * Does memory grow across epochs? Trains W1's model (on a 1000-token vocabulary) for many epochs
- * and prints after each the process's resident memory, the Java heap (committed and used) and the
- * off-heap remainder (resident minus committed heap: ND4J's and oneDNN's native buffers, the
- * JVM's own code and metadata).
+ * and prints after each the process's resident memory and the Java heap in use, then the same after
+ * a collection and a trim of the allocator's free pages: what is still held then (ND4J's and
+ * oneDNN's live buffers, the JVM's code and the live heap) must stay flat, while the first figure
+ * also counts garbage that waits for the collector (bounded by {@code NativeMemory}'s allowance).
  *
  * <pre>
  * mvn -q -pl examples -am compile exec:java -Dexec.mainClass=org.seqml.examples.benchmark.MemoryCheck -Dexec.args=50
@@ -29,11 +32,15 @@ import org.seqml.training.FitOptions;
  */
 public final class MemoryCheck {
 
-    /** Memory after an epoch, in MB. */
-    public record Reading(int epoch, double residentMb, double heapCommittedMb, double heapUsedMb) {
-        /** Resident memory outside the Java heap. */
-        public double offHeapMb() {
-            return residentMb - heapCommittedMb;
+    /** Memory after an epoch, in MB: as training left it, and after a collection and trim. */
+    public record Reading(int epoch, double residentMb, double heapUsedMb, double liveResidentMb,
+                          double liveHeapMb, double jvmNonHeapMb) {
+        /**
+         * Resident memory outside the live heap and the JVM's own non-heap (compiled code,
+         * class metadata), after the collection: ND4J's and oneDNN's native buffers.
+         */
+        public double nativeMb() {
+            return liveResidentMb - liveHeapMb - jvmNonHeapMb;
         }
     }
 
@@ -42,6 +49,16 @@ public final class MemoryCheck {
 
     public static void main(String[] args) {
         run(args.length > 0 ? Integer.parseInt(args[0]) : 50);
+    }
+
+    private static void collectAndTrim() {
+        System.gc();
+        try {
+            Thread.sleep(200);   // ND4J frees the collected buffers on its own threads
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        NativeMemory.trim();
     }
 
     public static List<Reading> run(int epochs) {
@@ -56,11 +73,16 @@ public final class MemoryCheck {
         model.fit(x, y, new FitOptions().epochs(epochs).batchSize(64).verbose(0).callbacks(
             new LambdaCallback().onEpochEnd((epoch, logs) -> {
                 Runtime rt = Runtime.getRuntime();
-                Reading r = new Reading(epoch + 1, Pointer.physicalBytes() / 1e6, rt.totalMemory() / 1e6,
-                    (rt.totalMemory() - rt.freeMemory()) / 1e6);
+                double resident = Pointer.physicalBytes() / 1e6;
+                double heap = (rt.totalMemory() - rt.freeMemory()) / 1e6;
+                collectAndTrim();
+                Reading r = new Reading(epoch + 1, resident, heap, Pointer.physicalBytes() / 1e6,
+                    (rt.totalMemory() - rt.freeMemory()) / 1e6,
+                    ManagementFactory.getMemoryMXBean().getNonHeapMemoryUsage().getCommitted() / 1e6);
                 readings.add(r);
-                System.out.printf("epoch %d: resident %.0f MB, off-heap %.0f MB, heap %.0f MB committed, %.0f MB used%n",
-                    r.epoch(), r.residentMb(), r.offHeapMb(), r.heapCommittedMb(), r.heapUsedMb());
+                System.out.printf("epoch %d: resident %.0f MB (heap in use %.0f MB); after a collection: resident %.0f"
+                        + " MB = live heap %.0f + JVM non-heap %.0f + native %.0f MB%n", r.epoch(), r.residentMb(),
+                    r.heapUsedMb(), r.liveResidentMb(), r.liveHeapMb(), r.jvmNonHeapMb(), r.nativeMb());
             })));
         return readings;
     }
