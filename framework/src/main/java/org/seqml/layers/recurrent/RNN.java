@@ -65,7 +65,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
     private INDArray[] carried;   // stateful: the final states of the last batch
     private Random rng;
     private long calls;           // training calls that drew dropout masks
-    private OneDnnRnn oneDnn;     // the whole-sequence fast path, made on first use
+    private OneDnnPath oneDnn;    // the whole-sequence fast path, made on first use
 
     /** Tests switch the oneDNN path off to run the same call on the reference loop. */
     static volatile boolean oneDnnAllowed = true;
@@ -263,11 +263,6 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
                        ArrayPool.Lease lease) {
     }
 
-    /** A forward computed by oneDNN, forward and backward. */
-    /** dropMask: the input dropout's keep mask (B, F), or null. */
-    private record OneDnnForward(OneDnnRnn.Call call, INDArray dropMask) {
-    }
-
     /** A forward computed by a fused native op: backward recomputes it on the loop first. */
     private record FusedCall(INDArray[] inputs, INDArray[] masks) {
     }
@@ -282,9 +277,12 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
 
     @Override
     public final Forward forward(INDArray[] inputs, INDArray[] masks, boolean training) {
-        OneDnnRnn.Cell cell = oneDnnRuns(masks, training);
+        OneDnnRnn.Cell cell = OneDnnPath.cellFor(this, masks, training);
         if (cell != null) {
-            return oneDnnForward(cell, inputs, masks, training);
+            if (oneDnn == null) {
+                oneDnn = new OneDnnPath(this, cell);
+            }
+            return oneDnn.forward(inputs, masks, training);
         }
         if (!training && !options.stateful()) {
             INDArray[] fused = fusedInference(inputs, masks);
@@ -402,112 +400,17 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
 
     // ---- the oneDNN path -----------------------------------------------------------------
 
-    /**
-     * oneDNN's cell for this call, or null to run the loop: float32, no step masked (no mask, or
-     * one of all ones: a batch without padding, as length bucketing makes), no recurrent dropout
-     * (input dropout is applied to the input before oneDNN, as the loop does).
-     */
-    private OneDnnRnn.Cell oneDnnRuns(INDArray[] masks, boolean training) {
-        if (!oneDnnAllowed || !(this instanceof OneDnnCell c) || kernel().value().dataType() != DataType.FLOAT
-            || (masks.length > 0 && masks[0] != null && masks[0].minNumber().doubleValue() == 0)
-            || (training && options.recurrentDropout() > 0)) {
-            return null;
-        }
-        OneDnnRnn.Cell cell = c.oneDnnCell();
-        return cell != null && OneDnnRnn.available() ? cell : null;
-    }
-
-    private Forward oneDnnForward(OneDnnRnn.Cell cell, INDArray[] inputs, INDArray[] masks, boolean training) {
-        OneDnnCell c = (OneDnnCell) this;
-        if (oneDnn == null) {
-            oneDnn = new OneDnnRnn(cell, units());
-        }
-        INDArray x = inputs[0].castTo(DataType.FLOAT);
-        long b = x.size(0);
-        INDArray dropMask = null;
-        if (training && options.dropout() > 0) {
-            // the loop's draw, from the same per-call seed: both paths drop the same inputs
-            startRandomCall();
-            dropMask = keepMask(b, x.size(2), options.dropout(), DataType.FLOAT);
-            x = x.mul(dropMask.reshape(b, 1, x.size(2)).broadcast(x.shape()));
-        }
-        INDArray h0 = initialState(inputs, 0, b);
-        INDArray c0 = stateCount() == 2 ? initialState(inputs, 1, b) : null;
-        OneDnnRnn.Call call = oneDnn.forward(x, kernel().value(), c.recurrentKernel().value(), c.oneDnnBias(),
-            h0 == null ? null : h0.castTo(DataType.FLOAT), c0 == null ? null : c0.castTo(DataType.FLOAT),
-            options.goBackwards(), training, !options.returnSequences());
-        INDArray[] outs = new INDArray[1 + (options.returnState() ? stateCount() : 0)];
-        // oneDNN keeps a reversed run's outputs aligned with the input steps; Keras returns them
-        // in processing order
-        outs[0] = !options.returnSequences() ? call.h() : options.goBackwards() ? reverseSteps(call.y()) : call.y();
-        INDArray[] finals = stateCount() == 2 ? new INDArray[] {call.h(), call.c()} : new INDArray[] {call.h()};
-        for (int k = 1; k < outs.length; k++) {
-            outs[k] = finals[k - 1];
-        }
-        if (options.stateful()) {
-            carried = new INDArray[finals.length];
-            for (int k = 0; k < finals.length; k++) {
-                carried[k] = finals[k].dup();
-            }
-        }
-        INDArray[] outMasks = new INDArray[outs.length];
-        outMasks[0] = options.returnSequences() && masks.length > 0 ? masks[0] : null;   // as the loop's
-        return new Forward(inputs, masks, outs, outMasks, new INDArray[0], training, new OneDnnForward(call, dropMask));
-    }
-
-    private INDArray[] oneDnnBackward(OneDnnRnn.Call call, INDArray dropMask, INDArray[] outputGradients) {
-        OneDnnCell c = (OneDnnCell) this;
-        INDArray g0 = outputGradients[0] == null ? null : outputGradients[0].castTo(DataType.FLOAT);
-        INDArray dy = null;
-        INDArray dh = null;
-        if (options.returnSequences()) {
-            dy = g0 == null || !options.goBackwards() ? g0 : reverseSteps(g0);
-        } else {
-            dh = g0;
-        }
-        INDArray dc = null;
-        if (options.returnState()) {
-            INDArray gh = outputGradients.length > 1 ? outputGradients[1] : null;
-            if (gh != null) {
-                dh = dh == null ? gh.castTo(DataType.FLOAT) : dh.add(gh.castTo(DataType.FLOAT));
-            }
-            dc = outputGradients.length > 2 && outputGradients[2] != null ? outputGradients[2].castTo(DataType.FLOAT)
-                : null;
-        }
-        Parameter recurrent = c.recurrentKernel();
-        INDArray bias = c.oneDnnBias();
-        INDArray dBias = bias == null ? null : Nd4j.zeros(DataType.FLOAT, bias.shape());
-        OneDnnRnn.Gradients g = oneDnn.backward(call, kernel().value(), recurrent.value(), bias, dy, dh, dc,
-            kernel().trainable() ? kernel().grad() : null, recurrent.trainable() ? recurrent.grad() : null, dBias);
-        if (dBias != null) {
-            c.addOneDnnBiasGradient(dBias);
-        }
-        int extra = inputShapes().size() - 1;   // initial states given as inputs get their gradients
-        INDArray[] grads = new INDArray[1 + extra];
-        grads[0] = dropMask == null ? g.dx()
-            : g.dx().muli(dropMask.reshape(dropMask.size(0), 1, dropMask.size(1)).broadcast(g.dx().shape()));
-        for (int k = 0; k < extra; k++) {
-            grads[1 + k] = k == 0 ? g.dh0() : g.dc0();
-        }
-        return grads;
-    }
-
     /** Whether oneDNN computed this forward (tests check the fast path really ran). */
     static boolean ranOnOneDnn(Forward forward) {
-        return forward.cache() instanceof OneDnnForward;
-    }
-
-    /** (B, T, U) with its steps in the opposite order. */
-    private static INDArray reverseSteps(INDArray a) {
-        return ArrayOps.reverse(a, 1);
+        return forward.cache() instanceof OneDnnPath.Call;
     }
 
     // ---- backward on the loop ---------------------------------------------------------------
 
     @Override
     public final INDArray[] backward(Forward forward, INDArray[] outputGradients) {
-        if (forward.cache() instanceof OneDnnForward fast) {
-            return oneDnnBackward(fast.call(), fast.dropMask(), outputGradients);
+        if (forward.cache() instanceof OneDnnPath.Call fast) {
+            return oneDnn.backward(fast, outputGradients);
         }
         if (forward.cache() instanceof FusedCall call) {
             Forward plain = loop(call.inputs(), call.masks(), false);
@@ -591,8 +494,8 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
     public final void release(Forward forward) {
         if (forward.cache() instanceof Run run) {
             pool.giveBack(run.lease());
-        } else if (forward.cache() instanceof OneDnnForward fast) {
-            oneDnn.release(fast.call());
+        } else if (forward.cache() instanceof OneDnnPath.Call fast) {
+            oneDnn.release(fast);
         }
     }
 
@@ -627,7 +530,16 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
 
     // ---- helpers ---------------------------------------------------------------------------
 
-    private INDArray initialState(INDArray[] inputs, int k, long batch) {
+    /** A stateful layer keeps copies of this batch's final states for the next. */
+    void carry(INDArray[] finals) {
+        carried = new INDArray[finals.length];
+        for (int k = 0; k < finals.length; k++) {
+            carried[k] = finals[k].dup();
+        }
+    }
+
+    /** The k-th initial state: given as an input, carried by a stateful layer, or null for zeros. */
+    INDArray initialState(INDArray[] inputs, int k, long batch) {
         if (inputs.length > 1) {
             return inputs[1 + k];
         }
@@ -667,14 +579,15 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
     }
 
     /** Seeds the random stream for this training call's masks: per call, so a resumed run repeats them. */
-    private void startRandomCall() {
+    void startRandomCall() {
         if (rng == null) {
             rng = Nd4j.getRandomFactory().getNewRandomInstance(options.seed());
         }
         rng.setSeed(org.seqml.layers.Stochastic.callSeed(options.seed(), calls++));
     }
 
-    private INDArray keepMask(long rows, long cols, double rate, DataType type) {
+    /** Dropout's keep mask (rows, cols), scaled by 1 / (1 - rate), from this call's stream. */
+    INDArray keepMask(long rows, long cols, double rate, DataType type) {
         INDArray keep = Nd4j.create(type, rows, cols);
         Nd4j.getExecutioner().exec(new BernoulliDistribution(keep, 1.0 - rate), rng);
         return keep.divi(1.0 - rate);
