@@ -3,6 +3,7 @@ package org.seqml.examples;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /** The examples' {@code name=value} command-line options (numbers), checked against the names known. */
 public final class Args {
@@ -26,21 +27,20 @@ public final class Args {
 
     /** The integer given for {@code name}, else {@code fallback}; a value that is not an integer fails. */
     public int get(String name, int fallback) {
-        String v = values.get(name);
-        try {
-            return v == null ? fallback : Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("option " + name + " wants an integer, got '" + v + "'", e);
-        }
+        return get(name, fallback, Integer::parseInt, "an integer");
     }
 
     /** The number given for {@code name}, else {@code fallback}; a value that is not a number fails. */
     public double get(String name, double fallback) {
+        return get(name, fallback, Double::parseDouble, "a number");
+    }
+
+    private <T> T get(String name, T fallback, Function<String, T> parse, String kind) {
         String v = values.get(name);
         try {
-            return v == null ? fallback : Double.parseDouble(v);
+            return v == null ? fallback : parse.apply(v);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("option " + name + " wants a number, got '" + v + "'", e);
+            throw new IllegalArgumentException("option " + name + " wants " + kind + ", got '" + v + "'", e);
         }
     }
 }
