@@ -16,9 +16,9 @@ import org.slf4j.LoggerFactory;
  * calls {@link #collectIfGrown} after each batch: when the process's resident memory has grown by
  * more than the allowance since the last collection, it asks for one.
  * <p>
- * Freed memory is not given back either: glibc's allocator keeps freed buffers in its arenas, and buffers of
- * ever-changing sizes (a batch per pair of sequence lengths) fragment them, so freed memory is not
- * reused and the process still grew ~1 GB an epoch on grapheme-to-phoneme. So once the arenas have
+ * Freed memory is not given back either: glibc's allocator keeps freed buffers in its arenas,
+ * and buffers of ever-changing sizes (a batch per pair of sequence lengths) fragment them, so
+ * freed memory is not reused and the process still grew ~1 GB an epoch on grapheme-to-phoneme. So once the arenas have
  * kept four allowances since the last trim, the call after a collection (a batch later, when ND4J's
  * threads have freed what was collected) runs glibc's {@code malloc_trim(0)}, which hands their
  * free pages back to the system (10-130 ms). Not after every collection: the next steps fault their

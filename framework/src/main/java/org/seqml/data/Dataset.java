@@ -1,7 +1,9 @@
 package org.seqml.data;
 
 import java.util.Iterator;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
+import java.util.stream.IntStream;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -46,6 +48,16 @@ public abstract class Dataset {
      * a generator): nothing is held in memory beyond the shuffle buffer and the batches ahead.
      */
     public static StreamDataset fromExamples(Supplier<Iterator<Example>> source) {
-        return new StreamDataset(source);
+        return new StreamDataset(source, 0, null);
+    }
+
+    /**
+     * Examples {@code 0 .. count - 1}, made by {@code example} only as they are drawn, so a large
+     * set can stay in compact Java arrays (109k pairs held as ND4J arrays kept ~5M objects live, and
+     * every collection marked them). A shuffle over the whole set permutes the indices with the
+     * epoch seed instead of filling a buffer with examples.
+     */
+    public static StreamDataset fromIndexed(int count, IntFunction<Example> example) {
+        return new StreamDataset(() -> IntStream.range(0, count).mapToObj(example).iterator(), count, example);
     }
 }

@@ -8,9 +8,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.SplittableRandom;
+import java.util.function.IntFunction;
 import java.util.function.LongToIntFunction;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
+import java.util.stream.IntStream;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.INDArrayIndex;
@@ -34,6 +36,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  */
 public final class StreamDataset extends Dataset {
     private final Supplier<Iterator<Example>> source;
+    private final int count;                      // an indexed source's size, else 0
+    private final IntFunction<Example> indexed;   // an indexed source's examples, else null
     private int shuffleBuffer;
     private int batchSize = 32;
     private int[] boundaries;
@@ -41,8 +45,10 @@ public final class StreamDataset extends Dataset {
     private double padValue;
     private ToLongFunction<Example> groupKey;
 
-    StreamDataset(Supplier<Iterator<Example>> source) {
+    StreamDataset(Supplier<Iterator<Example>> source, int count, IntFunction<Example> indexed) {
         this.source = source;
+        this.count = count;
+        this.indexed = indexed;
     }
 
     /** Shuffles within a window of {@code buffer} examples (the whole stream when it fits). */
@@ -92,8 +98,12 @@ public final class StreamDataset extends Dataset {
 
     @Override
     public Iterator<Batch> batches(long epochSeed) {
-        Iterator<Example> examples = shuffleBuffer > 1 ? shuffled(source.get(), new SplittableRandom(epochSeed))
-            : source.get();
+        Iterator<Example> examples;
+        if (indexed != null && shuffleBuffer >= count) {
+            examples = permuted(new SplittableRandom(epochSeed));
+        } else {
+            examples = shuffleBuffer > 1 ? shuffled(source.get(), new SplittableRandom(epochSeed)) : source.get();
+        }
         if (groupKey != null) {
             return grouped(examples, groupKey, key -> batchSize);
         }
@@ -175,6 +185,18 @@ public final class StreamDataset extends Dataset {
     }
 
     /** A window of {@code shuffleBuffer} examples; each step emits a random one and refills. */
+    /** An indexed source's examples in a random order (Fisher-Yates over the indices). */
+    private Iterator<Example> permuted(SplittableRandom random) {
+        int[] order = IntStream.range(0, count).toArray();
+        for (int i = count - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        return IntStream.of(order).mapToObj(indexed).iterator();
+    }
+
     private Iterator<Example> shuffled(Iterator<Example> in, SplittableRandom random) {
         List<Example> window = new ArrayList<>();
         return new Iterator<>() {

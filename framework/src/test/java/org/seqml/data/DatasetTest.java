@@ -107,6 +107,25 @@ class DatasetTest {
     }
 
     @Test
+    void anIndexedSourceMakesItsExamplesOnlyWhenDrawnAndShufflesBySeed() {
+        List<Example> all = examples(40);
+        int[] made = new int[1];
+        StreamDataset d = Dataset.fromIndexed(all.size(), i -> {
+            made[0]++;
+            return all.get(i);
+        }).shuffle(all.size()).paddedBatch(5);
+        Iterator<Batch> batches = d.batches(7);
+        batches.next();
+        // one batch of five drawn; the stream's iterator reads one ahead; none wait in a shuffle buffer
+        assertTrue(made[0] <= 6, made[0] + " of 40 examples made");
+        assertEquals(seen(d, 7), seen(d, 7));
+        assertTrue(!seen(d, 7).equals(seen(d, 8)));
+        assertEquals(new TreeSet<>(seen(d, 7)), new TreeSet<>(seen(Dataset.fromExamples(all::iterator), 0)));
+        assertEquals(seen(Dataset.fromExamples(all::iterator).paddedBatch(5), 0),
+            seen(Dataset.fromIndexed(all.size(), all::get).paddedBatch(5), 0), "unshuffled: in index order");
+    }
+
+    @Test
     void prefetchGivesTheSameBatchesAndPassesErrorsOn() {
         List<Example> all = examples(30);
         Dataset d = Dataset.fromExamples(all::iterator).paddedBatch(4);
