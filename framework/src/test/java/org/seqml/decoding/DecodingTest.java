@@ -47,6 +47,50 @@ class DecodingTest {
         assertTrue(best.get(0).logProbability() >= narrow && narrow >= greedy, "wider beams never do worse");
     }
 
+    /**
+     * Two tables, chosen per sequence by its state (0 or 1). In the second, from the start A (0.7)
+     * beats the end (0.3), and after A the end (0.35 in all) beats B (0.28): a beam of one finishes
+     * [A] with p = 0.35 and stops there.
+     */
+    private static final INDArray TABLES = Nd4j.concat(0, BIGRAM, Nd4j.create(new double[][] {
+        {1, 0, 0, 0}, {0.3, 0, 0.7, 0}, {0.5, 0, 0.1, 0.4}, {0.9, 0, 0.05, 0.05}}));
+    private static final DecoderStep CHOSEN = (tokens, states) -> new DecoderStep.Result(
+        Nd4j.exec(new Gather(TABLES, tokens.reshape(-1, 1).add(states[0].mul(4)).reshape(-1).castTo(DataType.INT64),
+            0))[0], new INDArray[] {states[0].dup()});
+
+    @Test
+    void aStoppedSearchReportsItsFinishedOutputsOnly() {
+        List<BeamSearch.Hypothesis> best = new BeamSearch(1, 0).decode(CHOSEN, new INDArray[] {Nd4j.ones(1, 1)},
+            START, END, 5);
+        assertEquals(1, best.size());
+        assertArrayEquals(new int[] {A}, best.get(0).tokens());
+        assertEquals(Math.log(0.35), best.get(0).logProbability(), 1e-9, "the finished [A], not the live beam [A]");
+    }
+
+    @Test
+    void aBatchIsSearchedAsEachSequenceAlone() {
+        double[] chosen = {0, 1, 0, 1, 1};
+        for (int width : new int[] {1, 2, 3}) {
+            BeamSearch search = new BeamSearch(width, 0.6);
+            List<List<BeamSearch.Hypothesis>> all = search.decodeAll(CHOSEN,
+                new INDArray[] {Nd4j.createFromArray(chosen).reshape(chosen.length, 1)}, START, END, 5);
+            assertEquals(chosen.length, all.size());
+            for (int s = 0; s < chosen.length; s++) {
+                List<BeamSearch.Hypothesis> alone = search.decode(CHOSEN,
+                    new INDArray[] {Nd4j.createFromArray(chosen[s]).reshape(1, 1)}, START, END, 5);
+                assertEquals(alone.size(), all.get(s).size(), "width " + width + ", sequence " + s);
+                for (int h = 0; h < alone.size(); h++) {
+                    assertArrayEquals(alone.get(h).tokens(), all.get(s).get(h).tokens());
+                    assertEquals(alone.get(h).score(), all.get(s).get(h).score(), 1e-12);
+                }
+            }
+            if (width > 1) {
+                assertArrayEquals(new int[] {B}, all.get(0).get(0).tokens());   // the tables differ per sequence
+            }
+            assertArrayEquals(new int[] {A}, all.get(1).get(0).tokens());
+        }
+    }
+
     @Test
     void lengthNormalizationIsGnmts() {
         BeamSearch gnmt = new BeamSearch(3, 0.6);

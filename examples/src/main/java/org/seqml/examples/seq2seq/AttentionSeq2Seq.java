@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -14,6 +15,7 @@ import org.seqml.Shape;
 import org.seqml.data.Dataset;
 import org.seqml.data.Example;
 import org.seqml.data.StreamDataset;
+import org.seqml.decoding.BeamSearch;
 import org.seqml.decoding.DecoderStep;
 import org.seqml.decoding.GreedyDecoder;
 import org.seqml.layers.Dense;
@@ -32,7 +34,8 @@ import org.seqml.models.SymbolicTensor;
  * share: a bidirectional LSTM reads the source, an LSTM decoder started from its final states
  * writes the target, attending to the source (Luong dot-product attention) at every step.
  * <pre>
- * encoder:  source -> Embedding(maskZero) -> Bidirectional(LSTM(u), returnSequences, returnState)
+ * encoder:  source -> Embedding(maskZero) [-> Bidirectional(LSTM(u), returnSequences)] x (layers - 1)
+ *           -> Bidirectional(LSTM(u), returnSequences, returnState)
  *           -> memory (T, 2u), h = [h_fwd, h_bwd], c = [c_fwd, c_bwd]
  * decoder:  previous tokens -> Embedding(maskZero) -> LSTM(2u, initialState = [h, c]) -> s_t
  *           a_t = Attention(s_t, memory);  p_t = softmax(W tanh(V [s_t, a_t]))
@@ -70,6 +73,19 @@ public final class AttentionSeq2Seq {
 
     /** As above, with {@code dropout} the rate of the Dropout layers (0: none). */
     public AttentionSeq2Seq(int sourceIds, int targetIds, int embedding, int units, double dropout) {
+        this(sourceIds, targetIds, embedding, units, dropout, 1);
+    }
+
+    /**
+     * As above, with {@code encoderLayers} stacked bidirectional LSTMs in the encoder (each lower
+     * one returns its sequences to the next, through Dropout when there is a rate); the top one's
+     * outputs are the memory and its final states start the decoder.
+     */
+    public AttentionSeq2Seq(int sourceIds, int targetIds, int embedding, int units, double dropout,
+                            int encoderLayers) {
+        if (encoderLayers < 1) {
+            throw new IllegalArgumentException("AttentionSeq2Seq: encoderLayers must be at least 1, got " + encoderLayers);
+        }
         decoderUnits = 2 * units;
         targetDropout = dropout > 0 ? new Dropout(dropout) : null;
         combineDropout = dropout > 0 ? new Dropout(dropout) : null;
@@ -79,9 +95,14 @@ public final class AttentionSeq2Seq {
         output = new Dense(targetIds).activation("softmax");
         SymbolicTensor source = Input.of("source", Shape.UNKNOWN);
         SymbolicTensor previous = Input.of("previous", Shape.UNKNOWN);
+        SymbolicTensor read = drop(dropout > 0 ? new Dropout(dropout) : null,
+            new Embedding(sourceIds, embedding).maskZero(true).apply(source));
+        for (int layer = 1; layer < encoderLayers; layer++) {
+            read = drop(dropout > 0 ? new Dropout(dropout) : null,
+                new Bidirectional(new LSTM(units).returnSequences(true)).apply(read));
+        }
         List<SymbolicTensor> encoded = new Bidirectional(new LSTM(units).returnSequences(true).returnState(true))
-            .applyAll(drop(dropout > 0 ? new Dropout(dropout) : null,
-                new Embedding(sourceIds, embedding).maskZero(true).apply(source)));
+            .applyAll(read);
         SymbolicTensor h = new Concatenate().apply(encoded.get(1), encoded.get(3));
         SymbolicTensor c = new Concatenate().apply(encoded.get(2), encoded.get(4));
         SymbolicTensor embedded = drop(targetDropout, targetEmbedding.apply(previous));
@@ -145,14 +166,27 @@ public final class AttentionSeq2Seq {
      * sources of one length (so no batch is padded).
      */
     public List<int[]> greedy(List<int[]> sources, int start, int end, int maxLength) {
+        return byLength(sources, 256, states -> GreedyDecoder.decode(decoderStep(), states, start, end, maxLength));
+    }
+
+    /**
+     * Each source's best output by beam search, in the sources' order; the sources are searched
+     * in batches of up to 64 of one length (each live beam a row of one decoder call).
+     */
+    public List<int[]> beam(List<int[]> sources, BeamSearch search, int start, int end, int maxLength) {
+        return byLength(sources, 64, states -> search.decodeAll(decoderStep(), states, start, end, maxLength).stream()
+            .map(best -> best.get(0).tokens()).toList());
+    }
+
+    /** Decodes the sources in batches of one length, from their encoded states; outputs in the sources' order. */
+    private List<int[]> byLength(List<int[]> sources, int batch, Function<INDArray[], List<int[]>> decode) {
         Map<Integer, List<Integer>> byLength = IntStream.range(0, sources.size()).boxed()
             .collect(Collectors.groupingBy(i -> sources.get(i).length, TreeMap::new, Collectors.toList()));
         List<int[]> out = new ArrayList<>(Collections.nCopies(sources.size(), null));
         for (List<Integer> group : byLength.values()) {
-            for (int from = 0; from < group.size(); from += 256) {
-                List<Integer> rows = group.subList(from, Math.min(group.size(), from + 256));
-                List<int[]> decoded = GreedyDecoder.decode(decoderStep(),
-                    encode(batchOf(rows.stream().map(sources::get).toArray(int[][]::new))), start, end, maxLength);
+            for (int from = 0; from < group.size(); from += batch) {
+                List<Integer> rows = group.subList(from, Math.min(group.size(), from + batch));
+                List<int[]> decoded = decode.apply(encode(batchOf(rows.stream().map(sources::get).toArray(int[][]::new))));
                 for (int k = 0; k < rows.size(); k++) {
                     out.set(rows.get(k), decoded.get(k));
                 }

@@ -17,6 +17,7 @@ import org.seqml.RandomSeed;
 import org.seqml.callbacks.EarlyStopping;
 import org.seqml.callbacks.History;
 import org.seqml.callbacks.ReduceLROnPlateau;
+import org.seqml.decoding.BeamSearch;
 import org.seqml.examples.Args;
 import org.seqml.examples.plots.Charts;
 import org.seqml.examples.seq2seq.AttentionSeq2Seq;
@@ -30,7 +31,7 @@ import org.seqml.training.FitOptions;
 /**
  * German to English translation of short sentences with {@link AttentionSeq2Seq} (a bidirectional
  * LSTM encoder, an attention LSTM decoder), trained on the ~14,000 sentence pairs of at most ten
- * words in the Ding dictionary. Prints corpus BLEU on a fixed held-out split (greedy decoding) and
+ * words in the Ding dictionary. Prints corpus BLEU on a fixed held-out split (greedy and beam search) and
  * sample translations, and writes each sample's attention weights as a heat map.
  *
  * <pre>
@@ -49,17 +50,19 @@ public final class Translation {
      * @param maxWords   sentence pairs with at most this many words per side
      * @param vocabulary tokens per language (with padding, START, END and unknown)
      * @param testPairs  held out for BLEU (then as many for validation); the rest trains
+     * @param beamWidth  1: greedy decoding only; more: BLEU by beam search too (GNMT length
+     *                   normalization, alpha 0.6)
      * @param samples    test sentences printed and drawn with their attention
      * @param corpus     the Ding word list; fetched there first when it is the default and missing
      * @param outputDir  where the model and pictures go; null: nowhere
      */
     public record Options(int epochs, int units, int embedding, double dropout, int batchSize, int maxWords,
                           int vocabulary,
-                          int testPairs, int samples, long seed, int verbose, Path corpus, Path outputDir) {
+                          int testPairs, int beamWidth, int samples, long seed, int verbose, Path corpus, Path outputDir) {
         public static final Path DEFAULT_CORPUS = Path.of("target/data/trans-de-en/de-en");
 
         public static Options defaults() {
-            return new Options(20, 128, 128, 0.3, 64, 10, 6000, 1000, 10, 3, 2, DEFAULT_CORPUS,
+            return new Options(20, 128, 128, 0.3, 64, 10, 6000, 1000, 4, 10, 3, 2, DEFAULT_CORPUS,
                 Path.of("target/translation"));
         }
     }
@@ -71,21 +74,24 @@ public final class Translation {
     public record Sample(List<String> german, List<String> reference, List<String> output, double[][] attention) {
     }
 
-    /** Corpus BLEU (0-1) on the held-out pairs, the samples, and how long training took. */
-    public record Result(double bleu, int trainPairs, int testPairs, double trainingSeconds, List<Sample> samples,
+    /**
+     * Corpus BLEU (0-1) on the held-out pairs, by beam search (greedy when the beam width is 1)
+     * and greedy, the samples, and how long training took.
+     */
+    public record Result(double bleu, double greedyBleu, int trainPairs, int testPairs, double trainingSeconds, List<Sample> samples,
                          History history) {
     }
 
     private Translation() {
     }
 
-    /** Options as {@code name=value} arguments (epochs, units, dropout), else the defaults. */
+    /** Options as {@code name=value} arguments (epochs, units, dropout, beamWidth), else the defaults. */
     public static void main(String[] args) {
         Options d = Options.defaults();
-        Args a = Args.parse(args, java.util.Set.of("epochs", "units", "dropout"));
+        Args a = Args.parse(args, java.util.Set.of("epochs", "units", "dropout", "beamWidth"));
         run(new Options(a.get("epochs", d.epochs()), a.get("units", d.units()), d.embedding(),
             a.get("dropout", d.dropout()), d.batchSize(),
-            d.maxWords(), d.vocabulary(), d.testPairs(), d.samples(), d.seed(), d.verbose(), d.corpus(), d.outputDir()));
+            d.maxWords(), d.vocabulary(), d.testPairs(), a.get("beamWidth", d.beamWidth()), d.samples(), d.seed(), d.verbose(), d.corpus(), d.outputDir()));
     }
 
     public static Result run(Options o) {
@@ -119,20 +125,20 @@ public final class Translation {
         double seconds = (System.nanoTime() - t0) / 1e9;
         System.out.printf(Locale.ROOT, "trained %d epochs in %.0f s%n", history.epochs().size(), seconds);
 
-        List<int[]> decoded = s2s.greedy(test.stream().map(p -> german.encode(SentencePairs.tokens(p.german())))
-            .toList(), Vocabulary.START, Vocabulary.END, MAX_TOKENS);
-        List<List<String>> outputs = decoded.stream().map(english::decode).toList();
-        Bleu bleu = new Bleu();
-        for (int i = 0; i < test.size(); i++) {
-            bleu.add(List.of(SentencePairs.tokens(test.get(i).english())), outputs.get(i));
-        }
+        List<int[]> sources = test.stream().map(p -> german.encode(SentencePairs.tokens(p.german()))).toList();
+        double greedy = bleu(s2s.greedy(sources, Vocabulary.START, Vocabulary.END, MAX_TOKENS), test, english);
+        double beam = o.beamWidth() > 1 ? bleu(s2s.beam(sources, new BeamSearch(o.beamWidth(), 0.6), Vocabulary.START,
+            Vocabulary.END, MAX_TOKENS), test, english) : greedy;
         List<Sample> samples = new ArrayList<>();
         for (Pair p : test.subList(0, Math.min(o.samples(), test.size()))) {
             samples.add(withAttention(s2s, p, german, english));
         }
-        Result result = new Result(bleu.score(), train.size(), test.size(), seconds, samples, history);
-        System.out.printf(Locale.ROOT, "test (%d pairs): BLEU %.2f (greedy decoding)%n", test.size(),
-            100 * result.bleu());
+        Result result = new Result(beam, greedy, train.size(), test.size(), seconds, samples, history);
+        System.out.printf(Locale.ROOT, "test (%d pairs): BLEU %.2f greedy%n", test.size(), 100 * greedy);
+        if (o.beamWidth() > 1) {
+            System.out.printf(Locale.ROOT, "test (%d pairs): BLEU %.2f beam %d%n", test.size(), 100 * beam,
+                o.beamWidth());
+        }
         for (Sample s : samples) {
             System.out.printf(Locale.ROOT, "  de: %s%n  en: %s%n  ->  %s%n", String.join(" ", s.german()),
                 String.join(" ", s.reference()), String.join(" ", s.output()));
@@ -196,6 +202,15 @@ public final class Translation {
     }
 
     /** One sentence decoded greedily step by step, keeping each step's attention over the source. */
+    /** Corpus BLEU of the decoded outputs against the pairs' English. */
+    private static double bleu(List<int[]> decoded, List<Pair> pairs, Vocabulary english) {
+        Bleu bleu = new Bleu();
+        for (int i = 0; i < pairs.size(); i++) {
+            bleu.add(List.of(SentencePairs.tokens(pairs.get(i).english())), english.decode(decoded.get(i)));
+        }
+        return bleu.score();
+    }
+
     private static Sample withAttention(AttentionSeq2Seq s2s, Pair pair, Vocabulary german, Vocabulary english) {
         List<String> source = SentencePairs.tokens(pair.german());
         int[] ids = german.encode(source);

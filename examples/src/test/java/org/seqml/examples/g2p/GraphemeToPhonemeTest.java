@@ -38,10 +38,13 @@ class GraphemeToPhonemeTest {
 
     @Test
     void aQuickRunOnASliceLearns() {
-        GraphemeToPhoneme.Result r = GraphemeToPhoneme.run(new GraphemeToPhoneme.Options(3, 16, 8, 0.1, 32, 600, 40, 2, 3,
+        GraphemeToPhoneme.Result r = GraphemeToPhoneme.run(new GraphemeToPhoneme.Options(3, 16, 8, 2, 0.1, 32, 600, 40, 2, 3,
             0, null));
         assertEquals(40, r.testWords());
         assertTrue(r.phonemeErrorRate() < 1.0 && r.phonemeErrorRate() > 0, "PER " + r.phonemeErrorRate());
         assertTrue(r.history().history().get("loss").get(2) < r.history().history().get("loss").get(0), "loss falls");
+        // the rate decays along a cosine over the planned epochs, to 2% of the first at the last
+        List<Double> rates = r.history().history().get("learning_rate");
+        assertEquals(List.of(0.002, 0.00102, 0.00004), rates.stream().map(v -> Math.round(v * 1e8) / 1e8).toList());
     }
 }

@@ -52,9 +52,10 @@ class TranslationTest {
     @Test
     void aQuickRunTranslatesAndDrawsItsAttention() throws IOException {
         Path out = dir.resolve("out");
-        Translation.Result r = Translation.run(new Translation.Options(30, 16, 16, 0, 8, 10, 100, 6, 2, 1, 0, corpus(), out));
+        Translation.Result r = Translation.run(new Translation.Options(30, 16, 16, 0, 8, 10, 100, 6, 3, 2, 1, 0, corpus(), out));
         assertEquals(38, r.trainPairs());
         assertTrue(r.bleu() >= 0 && r.bleu() <= 1, "BLEU " + r.bleu());
+        assertTrue(r.greedyBleu() >= 0 && r.greedyBleu() <= 1, "greedy BLEU " + r.greedyBleu());
         List<Double> loss = r.history().history().get("loss");
         assertTrue(loss.get(loss.size() - 1) < loss.get(0) / 2, "training loss falls: " + loss);
         assertEquals(2, r.samples().size());
