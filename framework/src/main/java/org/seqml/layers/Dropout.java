@@ -1,7 +1,7 @@
 package org.seqml.layers;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.random.impl.BernoulliDistribution;
+import org.nd4j.linalg.api.ops.random.impl.DropOutInverted;
 import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
 import org.seqml.RandomSeed;
@@ -11,6 +11,7 @@ import org.seqml.RandomSeed;
  * expected sum is unchanged; at inference it is the identity. Keras's {@code Dropout}:
  * <pre>
  * keep ~ Bernoulli(1 - rate);   y = x * keep / (1 - rate)      (training)
+ * dL/dx = dL/dy * keep / (1 - rate)                              (the same keep, drawn again)
  * y = x                                                          (inference)
  * </pre>
  * A mask passes through.
@@ -56,23 +57,32 @@ public final class Dropout extends Layer implements Stochastic {
         if (!training || config.rate() == 0) {
             return single(inputs, masks, x, firstMask(masks), training, (INDArray) null);
         }
-        INDArray keep = x.ulike();
-        Random r = random();
-        r.setSeed(Stochastic.callSeed(config.seed(), calls++));
-        Nd4j.getExecutioner().exec(new BernoulliDistribution(keep, 1.0 - config.rate()), r);
-        keep.divi(1.0 - config.rate());
-        INDArray y = x.mul(keep);
-        return single(inputs, masks, y, firstMask(masks), training, keep, y);
+        // one pass (ND4J's inverted dropout: draw, zero and scale) instead of a Bernoulli draw, a
+        // division and a product; the keep mask is never stored: the backward draws it again
+        // from the same seed (the draw depends only on the seed and the element's position)
+        long seed = Stochastic.callSeed(config.seed(), calls++);
+        INDArray y = dropped(x, seed);
+        return single(inputs, masks, y, firstMask(masks), training, Nd4j.scalar(seed), y);
     }
 
     @Override
     public INDArray[] backward(Forward forward, INDArray[] outputGradients) {
         INDArray dy = outputGradient(forward, outputGradients);
-        INDArray keep = forward.saved(0);
-        return new INDArray[] {keep == null ? dy : dy.mul(keep)};
+        INDArray seed = forward.saved(0);
+        return new INDArray[] {seed == null ? dy : dropped(dy, seed.getLong(0))};
     }
 
-    /** The keep mask and the output; none when nothing was dropped (the output is the input). */
+    /** {@code a * keep / (1 - rate)} with the keep mask that {@code seed} draws, c order. */
+    private INDArray dropped(INDArray a, long seed) {
+        INDArray in = a.ordering() == 'c' && !a.isView() ? a : a.dup('c');
+        INDArray out = Nd4j.createUninitialized(in.dataType(), in.shape());
+        Random r = random();
+        r.setSeed(seed);
+        Nd4j.getExecutioner().exec(new DropOutInverted(in, out, 1.0 - config.rate()), r);
+        return out;
+    }
+
+    /** The seed of the keep mask and the output; none when nothing was dropped (the output is the input). */
     @Override
     public INDArray[] stepArrays(Forward forward) {
         return forward.saved(0) == null ? new INDArray[0] : new INDArray[] {forward.saved(0), forward.saved(1)};

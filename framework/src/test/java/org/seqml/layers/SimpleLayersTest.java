@@ -33,6 +33,8 @@ class SimpleLayersTest {
         // backward multiplies by the same mask, the exact derivative of x * keep
         INDArray dy = Arrays.random(20, 50);
         assertEquals(dy.mul(y), d.backward(f, new INDArray[] {dy})[0]);
+        INDArray transposed = Arrays.random(50, 20).transpose();   // a view in f order: the mask follows positions
+        assertEquals(transposed.mul(y), d.backward(f, new INDArray[] {transposed})[0]);
         LayerContract.check(new Dropout(0.3), new long[][] {{4}}, Arrays.random(2, 4));
         GradientCheck.of(new Dropout(0.3), Arrays.random(3, 4)).check();
     }

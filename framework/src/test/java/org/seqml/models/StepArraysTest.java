@@ -51,7 +51,7 @@ class StepArraysTest {
         Forward e = graph.forwardOf(run, embedded);
         INDArray[] embeddingArrays = embedding.stepArrays(e);
         INDArray[] dropoutArrays = dropout.stepArrays(graph.forwardOf(run, dropped));
-        assertTrue(dropoutArrays.length == 2, "the keep mask and the output");
+        assertTrue(dropoutArrays.length == 2, "the seed of the keep mask and the output");
         graph.free(run);
         for (INDArray a : dropoutArrays) {
             assertTrue(a.wasClosed());
