@@ -6,7 +6,10 @@ import com.sun.jna.Native;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +25,12 @@ import org.slf4j.LoggerFactory;
  * <li><b>Threads</b>: ND4J's per-op thread hand-off costs more than it gains on these small
  * recurrent ops; seqml sets {@code OMP_NUM_THREADS} (unless set) to {@code -Dseqml.threads}
  * (default 1). Off: {@code -Dseqml.threads=none}.</li>
+ * <li><b>Spinning</b>: OpenMP's idle threads (libgomp's, shared by ND4J and oneDNN) spin for
+ * 300,000 pause loops (milliseconds) after each parallel region before they sleep, and OpenBLAS's own
+ * threads need the same cores for the next matrix product: on 2 cores the spinning worker takes
+ * half of OpenBLAS's second core. seqml sets {@code GOMP_SPINCOUNT} (unless it or
+ * {@code OMP_WAIT_POLICY} is set) to {@code -Dseqml.ompSpinCount} (default
+ * {@value #DEFAULT_SPIN_COUNT}). Off: {@code -Dseqml.ompSpinCount=none}.</li>
  * <li><b>Denormals</b>: backpropagation through long sequences drives gradients into float32
  * denormals, which the CPU handles in slow microcode. While seqml trains or predicts, the calling
  * thread flushes them to zero (FTZ and DAZ in MXCSR, as TensorFlow does by default); the previous
@@ -38,13 +47,18 @@ public final class CpuTuning {
     private static final int MXCSR_OFFSET = 28;  // glibc x86_64 fenv_t: 28 bytes of x87 state, then mxcsr
     private static final boolean SUPPORTED = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")
         && Set.of("amd64", "x86_64").contains(System.getProperty("os.arch", ""));
+    static final String DEFAULT_SPIN_COUNT = "100000";
     private static boolean applied;
+    private static boolean tooLate;
+    private static final Map<String, String> SET = new LinkedHashMap<>();
     private static LibC libc;
     private static LibM libm;
 
-    /** The three C functions used. */
+    /** The C functions used. */
     interface LibC extends Library {
         int setenv(String name, String value, int overwrite);
+
+        String getenv(String name);
     }
 
     interface LibM extends Library {
@@ -73,6 +87,7 @@ public final class CpuTuning {
             return;
         }
         if (nativesLoaded()) {
+            tooLate = true;
             LOG.warn("ND4J's natives were loaded before seqml: OPENBLAS_CORETYPE and OMP_NUM_THREADS can no longer be"
                 + " set. Call any seqml class (e.g. RandomSeed.set) before the first Nd4j call for full speed.");
             return;
@@ -81,14 +96,39 @@ public final class CpuTuning {
         if (System.getenv("OPENBLAS_CORETYPE") == null && !core.equals("none")) {
             String chosen = core.equals("auto") ? coreFor(cpuFlags()) : core;
             if (chosen != null) {
-                libc.setenv("OPENBLAS_CORETYPE", chosen, 0);
-                LOG.debug("OPENBLAS_CORETYPE={}", chosen);
+                set("OPENBLAS_CORETYPE", chosen);
             }
         }
         String threads = System.getProperty("seqml.threads", "1");
         if (System.getenv("OMP_NUM_THREADS") == null && !threads.equals("none")) {
-            libc.setenv("OMP_NUM_THREADS", threads, 0);
+            set("OMP_NUM_THREADS", threads);
         }
+        String spin = System.getProperty("seqml.ompSpinCount", DEFAULT_SPIN_COUNT);
+        if (System.getenv("GOMP_SPINCOUNT") == null && System.getenv("OMP_WAIT_POLICY") == null
+            && !spin.equals("none")) {
+            set("GOMP_SPINCOUNT", spin);
+        }
+    }
+
+    private static void set(String name, String value) {
+        libc.setenv(name, value, 0);
+        SET.put(name, value);
+        LOG.debug("{}={}", name, value);
+    }
+
+    /** True when ND4J's natives were loaded before seqml could set their environment. */
+    static boolean tooLate() {
+        return tooLate;
+    }
+
+    /** The variables seqml set, with their values (for tests and diagnostics). */
+    static Map<String, String> setVariables() {
+        return Collections.unmodifiableMap(SET);
+    }
+
+    /** The process environment's value as the C library sees it, or null. */
+    static String environment(String name) {
+        return libc == null ? null : libc.getenv(name);
     }
 
     /** The OpenBLAS core for these /proc/cpuinfo flags, or null to leave OpenBLAS's own choice. */

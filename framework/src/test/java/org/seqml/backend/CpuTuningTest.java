@@ -19,8 +19,24 @@ class CpuTuningTest {
     }
 
     @Test
+    void whatSeqmlSetsReachesTheNativeEnvironmentBeforeNd4jLoads() {
+        Backend.init();
+        if (CpuTuning.mxcsr() < 0 || CpuTuning.tooLate()) {
+            return;   // not Linux x86_64, or an earlier test in this JVM loaded ND4J before seqml
+        }
+        assertTrue(CpuTuning.setVariables().containsKey("OMP_NUM_THREADS") || System.getenv("OMP_NUM_THREADS") != null);
+        CpuTuning.setVariables().forEach((name, value) -> assertEquals(value, CpuTuning.environment(name), name));
+        if (System.getenv("GOMP_SPINCOUNT") == null && System.getenv("OMP_WAIT_POLICY") == null
+            && !CpuTuning.setVariables().isEmpty() && !"none".equals(System.getProperty("seqml.ompSpinCount"))) {
+            assertEquals(System.getProperty("seqml.ompSpinCount", CpuTuning.DEFAULT_SPIN_COUNT),
+                CpuTuning.environment("GOMP_SPINCOUNT"), "OpenMP's idle threads spin briefly");
+        }
+    }
+
+    @Test
     void flushesDenormalsOnlyWhileAskedAndRestoresTheMode() {
-        Nd4j.create(1);   // loads the backend, which applies the tuning
+        Backend.init();   // applies the tuning before ND4J loads
+        Nd4j.create(1);
         int before = CpuTuning.mxcsr();
         if (before < 0) {
             return;   // not Linux x86_64: nothing to tune

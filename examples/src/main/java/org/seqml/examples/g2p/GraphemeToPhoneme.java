@@ -59,7 +59,7 @@ public final class GraphemeToPhoneme {
                           int testWords,
                           int beamWidth, long seed, int verbose, Path outputDir) {
         public static Options defaults() {
-            return new Options(20, 192, 64, 1, 0, 64, Integer.MAX_VALUE, Integer.MAX_VALUE, 4, 7, 2,
+            return new Options(12, 192, 64, 2, 0.3, 64, Integer.MAX_VALUE, Integer.MAX_VALUE, 4, 7, 2,
                 Path.of("target/g2p"));
         }
     }
