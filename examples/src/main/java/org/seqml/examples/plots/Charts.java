@@ -11,6 +11,7 @@ import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
 import org.seqml.callbacks.History;
 
 /**
@@ -30,14 +31,21 @@ public final class Charts {
     private Charts() {
     }
 
-    /** Every logged quantity of the history by epoch; losses and metrics with their val_ twins. */
+    /**
+     * Every logged quantity of the history by epoch; losses and metrics with their val_ twins,
+     * and the learning rate (when a callback logs it) on a second axis of its own scale.
+     */
     public static Path trainingCurves(History history, Path file) {
         XYChart chart = new XYChartBuilder().width(800).height(500).title("Training").xAxisTitle("epoch")
             .yAxisTitle("value").build();
         for (Map.Entry<String, List<Double>> e : history.history().entrySet()) {
             List<Double> values = e.getValue();
             List<Integer> epochs = IntStream.rangeClosed(1, values.size()).boxed().toList();
-            chart.addSeries(e.getKey(), epochs, values);
+            XYSeries series = chart.addSeries(e.getKey(), epochs, values);
+            if (e.getKey().equals("learning_rate")) {
+                series.setYAxisGroup(1);
+                chart.setYAxisGroupTitle(1, "learning rate");
+            }
         }
         return write(chart, file);
     }
