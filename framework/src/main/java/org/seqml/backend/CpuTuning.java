@@ -26,9 +26,9 @@ import org.slf4j.LoggerFactory;
  * recurrent ops; seqml sets {@code OMP_NUM_THREADS} (unless set) to {@code -Dseqml.threads}
  * (default 1). Off: {@code -Dseqml.threads=none}.</li>
  * <li><b>Spinning</b>: OpenMP's idle threads (libgomp's, shared by ND4J and oneDNN) spin for
- * 300,000 pause loops (milliseconds) after each parallel region before they sleep, and OpenBLAS's own
- * threads need the same cores for the next matrix product: on 2 cores the spinning worker takes
- * half of OpenBLAS's second core. seqml sets {@code GOMP_SPINCOUNT} (unless it or
+ * 300,000 pause loops (milliseconds) after each parallel region before they sleep, while
+ * OpenBLAS's own threads need the same cores for the next matrix product (W4, which alternates
+ * the two, ran 301 -> 343 samples/s with 100,000). seqml sets {@code GOMP_SPINCOUNT} (unless it or
  * {@code OMP_WAIT_POLICY} is set) to {@code -Dseqml.ompSpinCount} (default
  * {@value #DEFAULT_SPIN_COUNT}). Off: {@code -Dseqml.ompSpinCount=none}.</li>
  * <li><b>Denormals</b>: backpropagation through long sequences drives gradients into float32
@@ -88,8 +88,8 @@ public final class CpuTuning {
         }
         if (nativesLoaded()) {
             tooLate = true;
-            LOG.warn("ND4J's natives were loaded before seqml: OPENBLAS_CORETYPE and OMP_NUM_THREADS can no longer be"
-                + " set. Call any seqml class (e.g. RandomSeed.set) before the first Nd4j call for full speed.");
+            LOG.warn("ND4J's natives were loaded before seqml: OPENBLAS_CORETYPE, OMP_NUM_THREADS and GOMP_SPINCOUNT can"
+                + " no longer be set. Call any seqml class (e.g. RandomSeed.set) before the first Nd4j call for full speed.");
             return;
         }
         String core = System.getProperty("seqml.openblasCoretype", "auto");

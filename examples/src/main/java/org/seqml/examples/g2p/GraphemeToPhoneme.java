@@ -27,8 +27,9 @@ import org.seqml.training.FitOptions;
 /**
  * Grapheme-to-phoneme conversion on the standard CMUdict split: {@link AttentionSeq2Seq}'s
  * bidirectional LSTM reads the letters and its attention LSTM decoder writes the phonemes.
- * Trained with teacher forcing, the rate decaying along a cosine over the planned epochs; the words are batched by (letters, phonemes) length so no batch
- * holds padding (and the LSTMs run on oneDNN). Decoded greedily, then by beam search, and scored
+ * Trained with teacher forcing, the rate decaying along a cosine over the planned epochs; the
+ * words are batched by (letters, phonemes) length so no batch holds padding (and the LSTMs run on
+ * oneDNN). Decoded greedily, then by beam search, and scored
  * as in the literature: word error rate (a word is wrong unless the output matches one of its
  * pronunciations) and phoneme error rate (edit distance to the closest pronunciation).
  *
@@ -75,7 +76,8 @@ public final class GraphemeToPhoneme {
     /** Options as {@code name=value} arguments (epochs, units, layers, dropout, trainWords, testWords, beamWidth). */
     public static void main(String[] args) {
         Options d = Options.defaults();
-        Args a = Args.parse(args, java.util.Set.of("epochs", "units", "layers", "dropout", "trainWords", "testWords", "beamWidth"));
+        Args a = Args.parse(args, java.util.Set.of("epochs", "units", "layers", "dropout", "trainWords", "testWords",
+            "beamWidth"));
         run(new Options(a.get("epochs", d.epochs()), a.get("units", d.units()), d.embedding(),
             a.get("layers", d.encoderLayers()),
             a.get("dropout", d.dropout()), d.batchSize(),

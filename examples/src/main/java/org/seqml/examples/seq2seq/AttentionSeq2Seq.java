@@ -87,18 +87,18 @@ public final class AttentionSeq2Seq {
             throw new IllegalArgumentException("AttentionSeq2Seq: encoderLayers must be at least 1, got " + encoderLayers);
         }
         decoderUnits = 2 * units;
-        targetDropout = dropout > 0 ? new Dropout(dropout) : null;
-        combineDropout = dropout > 0 ? new Dropout(dropout) : null;
+        targetDropout = dropoutOrNone(dropout);
+        combineDropout = dropoutOrNone(dropout);
         targetEmbedding = new Embedding(targetIds, embedding).maskZero(true);
         decoder = new LSTM(decoderUnits).returnSequences(true).returnState(true);
         combine = new Dense(decoderUnits).activation("tanh");
         output = new Dense(targetIds).activation("softmax");
         SymbolicTensor source = Input.of("source", Shape.UNKNOWN);
         SymbolicTensor previous = Input.of("previous", Shape.UNKNOWN);
-        SymbolicTensor read = drop(dropout > 0 ? new Dropout(dropout) : null,
+        SymbolicTensor read = drop(dropoutOrNone(dropout),
             new Embedding(sourceIds, embedding).maskZero(true).apply(source));
         for (int layer = 1; layer < encoderLayers; layer++) {
-            read = drop(dropout > 0 ? new Dropout(dropout) : null,
+            read = drop(dropoutOrNone(dropout),
                 new Bidirectional(new LSTM(units).returnSequences(true)).apply(read));
         }
         List<SymbolicTensor> encoded = new Bidirectional(new LSTM(units).returnSequences(true).returnState(true))
@@ -122,6 +122,11 @@ public final class AttentionSeq2Seq {
             out.add(attended.get(1));
         }
         return out;
+    }
+
+    /** A Dropout layer of this rate, or null (no layer) for rate 0. */
+    private static Dropout dropoutOrNone(double rate) {
+        return rate > 0 ? new Dropout(rate) : null;
     }
 
     private static SymbolicTensor drop(Dropout dropout, SymbolicTensor x) {

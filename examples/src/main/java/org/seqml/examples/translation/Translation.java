@@ -31,8 +31,8 @@ import org.seqml.training.FitOptions;
 /**
  * German to English translation of short sentences with {@link AttentionSeq2Seq} (a bidirectional
  * LSTM encoder, an attention LSTM decoder), trained on the ~14,000 sentence pairs of at most ten
- * words in the Ding dictionary. Prints corpus BLEU on a fixed held-out split (greedy and beam search) and
- * sample translations, and writes each sample's attention weights as a heat map.
+ * words in the Ding dictionary. Prints corpus BLEU on a fixed held-out split (greedy and beam
+ * search) and sample translations, and writes each sample's attention weights as a heat map.
  *
  * <pre>
  * mvn -q -pl examples -am compile exec:java -Dexec.mainClass=org.seqml.examples.translation.Translation
@@ -58,7 +58,8 @@ public final class Translation {
      */
     public record Options(int epochs, int units, int embedding, double dropout, int batchSize, int maxWords,
                           int vocabulary,
-                          int testPairs, int beamWidth, int samples, long seed, int verbose, Path corpus, Path outputDir) {
+                          int testPairs, int beamWidth, int samples, long seed, int verbose, Path corpus,
+                          Path outputDir) {
         public static final Path DEFAULT_CORPUS = Path.of("target/data/trans-de-en/de-en");
 
         public static Options defaults() {
@@ -78,8 +79,8 @@ public final class Translation {
      * Corpus BLEU (0-1) on the held-out pairs, by beam search (greedy when the beam width is 1)
      * and greedy, the samples, and how long training took.
      */
-    public record Result(double bleu, double greedyBleu, int trainPairs, int testPairs, double trainingSeconds, List<Sample> samples,
-                         History history) {
+    public record Result(double bleu, double greedyBleu, int trainPairs, int testPairs, double trainingSeconds,
+                         List<Sample> samples, History history) {
     }
 
     private Translation() {
@@ -91,7 +92,8 @@ public final class Translation {
         Args a = Args.parse(args, java.util.Set.of("epochs", "units", "dropout", "beamWidth"));
         run(new Options(a.get("epochs", d.epochs()), a.get("units", d.units()), d.embedding(),
             a.get("dropout", d.dropout()), d.batchSize(),
-            d.maxWords(), d.vocabulary(), d.testPairs(), a.get("beamWidth", d.beamWidth()), d.samples(), d.seed(), d.verbose(), d.corpus(), d.outputDir()));
+            d.maxWords(), d.vocabulary(), d.testPairs(), a.get("beamWidth", d.beamWidth()), d.samples(), d.seed(),
+            d.verbose(), d.corpus(), d.outputDir()));
     }
 
     public static Result run(Options o) {
@@ -201,7 +203,6 @@ public final class Translation {
         return AttentionSeq2Seq.examples(sources, targets, Vocabulary.START, Vocabulary.END, shuffle);
     }
 
-    /** One sentence decoded greedily step by step, keeping each step's attention over the source. */
     /** Corpus BLEU of the decoded outputs against the pairs' English. */
     private static double bleu(List<int[]> decoded, List<Pair> pairs, Vocabulary english) {
         Bleu bleu = new Bleu();
@@ -211,6 +212,7 @@ public final class Translation {
         return bleu.score();
     }
 
+    /** One sentence decoded greedily step by step, keeping each step's attention over the source. */
     private static Sample withAttention(AttentionSeq2Seq s2s, Pair pair, Vocabulary german, Vocabulary english) {
         List<String> source = SentencePairs.tokens(pair.german());
         int[] ids = german.encode(source);
