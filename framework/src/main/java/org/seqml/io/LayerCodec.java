@@ -36,7 +36,8 @@ final class LayerCodec {
         Map.entry("GlobalMaxPooling1D", "org.seqml.layers.pooling"), Map.entry("LSTM", "org.seqml.layers.recurrent"),
         Map.entry("GRU", "org.seqml.layers.recurrent"), Map.entry("SimpleRNN", "org.seqml.layers.recurrent"),
         Map.entry("Bidirectional", "org.seqml.layers.recurrent"), Map.entry("Attention", "org.seqml.layers.attention"),
-        Map.entry("AdditiveAttention", "org.seqml.layers.attention"));
+        Map.entry("AdditiveAttention", "org.seqml.layers.attention"),
+        Map.entry("AttentionLSTM", "org.seqml.layers.attention"));
 
     private LayerCodec() {
     }

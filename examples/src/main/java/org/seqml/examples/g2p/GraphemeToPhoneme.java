@@ -49,18 +49,20 @@ public final class GraphemeToPhoneme {
      * What the run may change.
      *
      * @param encoderLayers stacked bidirectional LSTMs reading the letters
+     * @param inputFeeding  the decoder is an AttentionLSTM that feeds each step's attentional vector to the next
      * @param dropout    the rate of the model's Dropout layers (0: none)
      * @param trainWords the first this many training words (all: Integer.MAX_VALUE)
      * @param testWords  the first this many test (and validation) words
      * @param beamWidth  1: greedy decoding; more: beam search per word
      * @param outputDir  where the model and pictures go; null: nowhere
      */
-    public record Options(int epochs, int units, int embedding, int encoderLayers, double dropout, int batchSize,
+    public record Options(int epochs, int units, int embedding, int encoderLayers, boolean inputFeeding, double dropout,
+                          int batchSize,
                           int trainWords,
                           int testWords,
                           int beamWidth, long seed, int verbose, Path outputDir) {
         public static Options defaults() {
-            return new Options(12, 192, 64, 2, 0.3, 64, Integer.MAX_VALUE, Integer.MAX_VALUE, 4, 7, 2,
+            return new Options(20, 192, 64, 2, false, 0.3, 64, Integer.MAX_VALUE, Integer.MAX_VALUE, 4, 7, 2,
                 Path.of("target/g2p"));
         }
     }
@@ -73,14 +75,17 @@ public final class GraphemeToPhoneme {
     private GraphemeToPhoneme() {
     }
 
-    /** Options as {@code name=value} arguments (epochs, units, layers, dropout, trainWords, testWords, beamWidth). */
+    /**
+     * Options as {@code name=value} arguments (epochs, units, layers, inputFeeding (0 or 1), dropout, batch,
+     * trainWords, testWords, beamWidth).
+     */
     public static void main(String[] args) {
         Options d = Options.defaults();
-        Args a = Args.parse(args, java.util.Set.of("epochs", "units", "layers", "dropout", "trainWords", "testWords",
-            "beamWidth"));
+        Args a = Args.parse(args, java.util.Set.of("epochs", "units", "layers", "inputFeeding", "dropout", "batch",
+            "trainWords", "testWords", "beamWidth"));
         run(new Options(a.get("epochs", d.epochs()), a.get("units", d.units()), d.embedding(),
-            a.get("layers", d.encoderLayers()),
-            a.get("dropout", d.dropout()), d.batchSize(),
+            a.get("layers", d.encoderLayers()), a.get("inputFeeding", d.inputFeeding() ? 1 : 0) == 1,
+            a.get("dropout", d.dropout()), a.get("batch", d.batchSize()),
             a.get("trainWords", d.trainWords()), a.get("testWords", d.testWords()), a.get("beamWidth", d.beamWidth()),
             d.seed(), d.verbose(), d.outputDir()));
     }
@@ -94,7 +99,7 @@ public final class GraphemeToPhoneme {
 
         RandomSeed.set(o.seed());
         AttentionSeq2Seq s2s = new AttentionSeq2Seq(Lexicon.LETTER_IDS, Lexicon.PHONEME_IDS, o.embedding(), o.units(),
-            o.dropout(), o.encoderLayers());
+            o.dropout(), o.encoderLayers(), o.inputFeeding());
         Model model = s2s.training();
         model.summary();
         model.compile(new Adam(LEARNING_RATE).clipnorm(5.0), "sparse_categorical_crossentropy", "accuracy");

@@ -22,6 +22,7 @@ import org.seqml.layers.Dense;
 import org.seqml.layers.Dropout;
 import org.seqml.layers.Embedding;
 import org.seqml.layers.attention.Attention;
+import org.seqml.layers.attention.AttentionLSTM;
 import org.seqml.layers.merging.Concatenate;
 import org.seqml.layers.recurrent.Bidirectional;
 import org.seqml.layers.recurrent.LSTM;
@@ -38,10 +39,13 @@ import org.seqml.models.SymbolicTensor;
  *           -> Bidirectional(LSTM(u), returnSequences, returnState)
  *           -> memory (T, 2u), h = [h_fwd, h_bwd], c = [c_fwd, c_bwd]
  * decoder:  previous tokens -> Embedding(maskZero) -> LSTM(2u, initialState = [h, c]) -> s_t
- *           a_t = Attention(s_t, memory);  p_t = softmax(W tanh(V [s_t, a_t]))
+ *           ctx_t = Attention(s_t, memory);  p_t = softmax(W tanh(V [s_t, ctx_t]))
+ * or, with input feeding:
+ *           previous tokens -> Embedding(maskZero) -> AttentionLSTM(2u, memory, [h, c, a_0 = h]) -> a_t
+ *           p_t = softmax(W a_t)
  * </pre>
- * With a dropout rate, both embeddings and [s_t, a_t] pass through {@code Dropout} in training
- * (the decoding models share those layers, where dropout does nothing).
+ * With a dropout rate, both embeddings and [s_t, ctx_t] (or a_t) pass through {@code Dropout} in
+ * training (the decoding models share those layers, where dropout does nothing).
  * {@link #training} reads (source, START + target) and is taught (target + END), teacher forced;
  * {@link #encoder} and {@link #step} share its layers for decoding, one token at a time.
  *
@@ -55,9 +59,12 @@ import org.seqml.models.SymbolicTensor;
  */
 public final class AttentionSeq2Seq {
     private final Embedding targetEmbedding;
+    /** The decoder LSTM and the attention after it, or null with input feeding. */
     private final LSTM decoder;
     private final Attention attention = new Attention();
     private final Dense combine;
+    /** The input-feeding decoder, or null. */
+    private final AttentionLSTM feedingDecoder;
     private final Dense output;
     private final Dropout targetDropout;
     private final Dropout combineDropout;
@@ -83,6 +90,17 @@ public final class AttentionSeq2Seq {
      */
     public AttentionSeq2Seq(int sourceIds, int targetIds, int embedding, int units, double dropout,
                             int encoderLayers) {
+        this(sourceIds, targetIds, embedding, units, dropout, encoderLayers, false);
+    }
+
+    /**
+     * As above; with {@code inputFeeding} the decoder is an {@link AttentionLSTM} (Luong's input
+     * feeding: each step reads the previous step's attentional vector a_{t-1}, so it attends
+     * knowing where it attended before), and its outputs a_t go to the softmax. a_0 is the
+     * encoder's final h (it has the attentional vector's size).
+     */
+    public AttentionSeq2Seq(int sourceIds, int targetIds, int embedding, int units, double dropout,
+                            int encoderLayers, boolean inputFeeding) {
         if (encoderLayers < 1) {
             throw new IllegalArgumentException("AttentionSeq2Seq: encoderLayers must be at least 1, got " + encoderLayers);
         }
@@ -90,8 +108,11 @@ public final class AttentionSeq2Seq {
         targetDropout = dropoutOrNone(dropout);
         combineDropout = dropoutOrNone(dropout);
         targetEmbedding = new Embedding(targetIds, embedding).maskZero(true);
-        decoder = new LSTM(decoderUnits).returnSequences(true).returnState(true);
-        combine = new Dense(decoderUnits).activation("tanh");
+        decoder = inputFeeding ? null : new LSTM(decoderUnits).returnSequences(true).returnState(true);
+        combine = inputFeeding ? null : new Dense(decoderUnits).activation("tanh");
+        // one layer serves training and decoding, so it returns its states and weights in both
+        feedingDecoder = inputFeeding
+            ? new AttentionLSTM(decoderUnits).returnState(true).returnAttentionScores(true) : null;
         output = new Dense(targetIds).activation("softmax");
         SymbolicTensor source = Input.of("source", Shape.UNKNOWN);
         SymbolicTensor previous = Input.of("previous", Shape.UNKNOWN);
@@ -106,18 +127,27 @@ public final class AttentionSeq2Seq {
         SymbolicTensor h = new Concatenate().apply(encoded.get(1), encoded.get(3));
         SymbolicTensor c = new Concatenate().apply(encoded.get(2), encoded.get(4));
         SymbolicTensor embedded = drop(targetDropout, targetEmbedding.apply(previous));
-        training = new Model(List.of(source, previous), List.of(decode(embedded, h, c, encoded.get(0), attention).get(0)));
+        List<SymbolicTensor> states = inputFeeding ? List.of(h, c, h) : List.of(h, c);
+        training = new Model(List.of(source, previous), List.of(decode(embedded, states, encoded.get(0), attention).get(0)));
         encoder = new Model(List.of(source), List.of(encoded.get(0), h, c));
     }
 
-    /** The decoder over embedded previous tokens from states (h, c): [probabilities, h, c, (scores)]. */
-    private List<SymbolicTensor> decode(SymbolicTensor embedded, SymbolicTensor h, SymbolicTensor c,
-                                       SymbolicTensor memory, Attention attend) {
-        List<SymbolicTensor> s = decoder.applyAll(embedded, h, c);
+    /**
+     * The decoder over embedded previous tokens from its states ([h, c], or [h, c, a] with input
+     * feeding): [probabilities, the new states..., (scores)].
+     */
+    private List<SymbolicTensor> decode(SymbolicTensor embedded, List<SymbolicTensor> states, SymbolicTensor memory,
+                                       Attention attend) {
+        if (feedingDecoder != null) {
+            List<SymbolicTensor> d = feedingDecoder.applyAll(embedded, memory, states.get(0), states.get(1),
+                states.get(2));
+            SymbolicTensor p = output.apply(drop(combineDropout, d.get(0)));
+            return List.of(p, d.get(1), d.get(2), d.get(3), d.get(4));
+        }
+        List<SymbolicTensor> s = decoder.applyAll(embedded, states.get(0), states.get(1));
         List<SymbolicTensor> attended = attend.applyAll(s.get(0), memory);
-        SymbolicTensor both = new Concatenate().apply(s.get(0), attended.get(0));
-        SymbolicTensor combined = combine.apply(drop(combineDropout, both));
-        List<SymbolicTensor> out = new ArrayList<>(List.of(output.apply(combined), s.get(1), s.get(2)));
+        SymbolicTensor both = drop(combineDropout, new Concatenate().apply(s.get(0), attended.get(0)));
+        List<SymbolicTensor> out = new ArrayList<>(List.of(output.apply(combine.apply(both)), s.get(1), s.get(2)));
         if (attended.size() > 1) {
             out.add(attended.get(1));
         }
@@ -144,26 +174,38 @@ public final class AttentionSeq2Seq {
     }
 
     /**
-     * One decoder step on the trained layers: (last token (B, 1), h, c, memory) -> (probabilities,
-     * h, c, attention weights over the source). The dot-product attention has no weights, so the
-     * copy that also returns its weights computes exactly what training did.
+     * One decoder step on the trained layers: (last token (B, 1), the decoder states, memory) ->
+     * (probabilities, the new decoder states, attention weights over the source). The dot-product
+     * attention has no weights, so the copy that also returns its weights computes exactly what
+     * training did.
      */
     public Model step() {
         if (step == null) {
-            SymbolicTensor token = Input.of("token", 1);
-            SymbolicTensor h = Input.of("h", decoderUnits);
-            SymbolicTensor c = Input.of("c", decoderUnits);
+            List<SymbolicTensor> inputs = new ArrayList<>(List.of(Input.of("token", 1)));
+            for (String state : List.of("h", "c", "a").subList(0, decoderStates())) {
+                inputs.add(Input.of(state, decoderUnits));
+            }
             SymbolicTensor memory = Input.of("memory", Shape.UNKNOWN, decoderUnits);
-            step = new Model(List.of(token, h, c, memory), decode(drop(targetDropout, targetEmbedding.apply(token)), h, c, memory,
+            List<SymbolicTensor> states = List.copyOf(inputs.subList(1, inputs.size()));
+            inputs.add(memory);
+            step = new Model(inputs, decode(drop(targetDropout, targetEmbedding.apply(inputs.get(0))), states, memory,
                 new Attention().returnAttentionScores(true)));
         }
         return step;
     }
 
-    /** The decoders' initial states for a batch of equal-length sources: [h, c, memory]. */
+    /** How many state arrays the decoder carries: h and c, and a with input feeding. */
+    private int decoderStates() {
+        return feedingDecoder == null ? 2 : 3;
+    }
+
+    /**
+     * The decoding states for a batch of equal-length sources: the decoder's [h, c] (the encoder's
+     * final states) and, with input feeding, a_0 = h; then the memory.
+     */
     public INDArray[] encode(INDArray sources) {
         INDArray[] e = encoder.predict(new INDArray[] {sources}, (int) sources.size(0));
-        return new INDArray[] {e[1], e[2], e[0]};
+        return feedingDecoder == null ? new INDArray[] {e[1], e[2], e[0]} : new INDArray[] {e[1], e[2], e[1], e[0]};
     }
 
     /**
@@ -205,19 +247,37 @@ public final class AttentionSeq2Seq {
         return Nd4j.createFromArray(sources).castTo(DataType.FLOAT);
     }
 
-    /** The step as greedy decoding and beam search drive it; the states are [h, c, memory]. */
+    /** The step as greedy decoding and beam search drive it; the states are {@link #encode}'s. */
     public DecoderStep decoderStep() {
         return (tokens, states) -> {
-            INDArray[] out = next(tokens, states);
-            return new DecoderStep.Result(out[0].reshape(out[0].size(0), out[0].size(2)),
-                new INDArray[] {out[1], out[2], states[2]});
+            Next out = next(tokens, states);
+            return new DecoderStep.Result(out.probabilities(), out.states());
         };
     }
 
-    /** One step's outputs: probabilities (B, 1, V), h, c and attention weights (B, 1, T). */
-    public INDArray[] next(INDArray tokens, INDArray[] states) {
-        return step().predict(new INDArray[] {tokens.reshape(tokens.length(), 1), states[0], states[1], states[2]},
-            (int) tokens.length());
+    /**
+     * One decoding step's outputs.
+     *
+     * @param probabilities next-token probabilities (B, V)
+     * @param states        the states for the following step (the memory passed through)
+     * @param attention     the attention weights over the source (B, T)
+     */
+    public record Next(INDArray probabilities, INDArray[] states, INDArray attention) {
+    }
+
+    /** One decoding step from the last tokens (B) and the states of {@link #encode} or an earlier step. */
+    public Next next(INDArray tokens, INDArray[] states) {
+        int n = decoderStates();
+        INDArray[] in = new INDArray[n + 2];
+        in[0] = tokens.reshape(tokens.length(), 1);
+        System.arraycopy(states, 0, in, 1, n + 1);
+        INDArray[] out = step().predict(in, (int) tokens.length());
+        INDArray[] next = new INDArray[n + 1];
+        System.arraycopy(out, 1, next, 0, n);
+        next[n] = states[n];
+        INDArray p = out[0];
+        INDArray a = out[n + 1];
+        return new Next(p.reshape(p.size(0), p.size(2)), next, a.reshape(a.size(0), a.size(2)));
     }
 
     /**

@@ -221,15 +221,15 @@ public final class Translation {
         List<Integer> output = new ArrayList<>();
         List<double[]> rows = new ArrayList<>();
         for (int t = 0; t < MAX_TOKENS; t++) {
-            INDArray[] out = s2s.next(token, states);
-            int next = out[0].reshape(out[0].length()).argMax().getInt(0);
-            rows.add(out[3].reshape(ids.length).toDoubleVector());   // the END step's row too
+            AttentionSeq2Seq.Next out = s2s.next(token, states);
+            int next = out.probabilities().argMax(1).getInt(0);
+            rows.add(out.attention().reshape(ids.length).toDoubleVector());   // the END step's row too
             if (next == Vocabulary.END) {
                 break;
             }
             output.add(next);
             token = Nd4j.scalar(DataType.FLOAT, next).reshape(1);
-            states = new INDArray[] {out[1], out[2], states[2]};
+            states = out.states();
         }
         return new Sample(source, SentencePairs.tokens(pair.english()),
             english.decode(output.stream().mapToInt(Integer::intValue).toArray()), rows.toArray(double[][]::new));

@@ -38,7 +38,7 @@ class GraphemeToPhonemeTest {
 
     @Test
     void aQuickRunOnASliceLearns() {
-        GraphemeToPhoneme.Result r = GraphemeToPhoneme.run(new GraphemeToPhoneme.Options(3, 16, 8, 2, 0.1, 32, 600, 40, 2, 3,
+        GraphemeToPhoneme.Result r = GraphemeToPhoneme.run(new GraphemeToPhoneme.Options(3, 16, 8, 2, true, 0.1, 32, 600, 40, 2, 3,
             0, null));
         assertEquals(40, r.testWords());
         assertTrue(r.phonemeErrorRate() < 1.0 && r.phonemeErrorRate() > 0, "PER " + r.phonemeErrorRate());
