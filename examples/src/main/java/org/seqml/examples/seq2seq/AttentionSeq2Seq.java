@@ -177,7 +177,7 @@ public final class AttentionSeq2Seq {
      * One decoder step on the trained layers: (last token (B, 1), the decoder states, memory) ->
      * (probabilities, the new decoder states, attention weights over the source). The dot-product
      * attention has no weights, so the copy that also returns its weights computes exactly what
-     * training did.
+     * training did; with input feeding, training's own AttentionLSTM returns them.
      */
     public Model step() {
         if (step == null) {
