@@ -57,10 +57,8 @@ public final class GraphemeToPhoneme {
      * @param outputDir  where the model and pictures go; null: nowhere
      */
     public record Options(int epochs, int units, int embedding, int encoderLayers, boolean inputFeeding, double dropout,
-                          int batchSize,
-                          int trainWords,
-                          int testWords,
-                          int beamWidth, long seed, int verbose, Path outputDir) {
+                          int batchSize, int trainWords, int testWords, int beamWidth, long seed, int verbose,
+                          Path outputDir) {
         public static Options defaults() {
             return new Options(20, 192, 64, 2, false, 0.3, 64, Integer.MAX_VALUE, Integer.MAX_VALUE, 4, 7, 2,
                 Path.of("target/g2p"));

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.seqml.Shape;
@@ -50,7 +49,8 @@ import org.seqml.layers.Parameter;
  * }</pre>
  */
 public final class AttentionLSTM extends Layer {
-    private static final double MASKED = -1e9;
+    /** Each step's α and ctx: Keras's dot-product attention of h_t (one query step) over the memory. */
+    private static final Attention ATTEND = new Attention().returnAttentionScores(true);
 
     /** The options. {@code attentionUnits} is A, the size of the attentional vector a_t. */
     public record Config(int units, int attentionUnits, boolean returnState, boolean returnAttentionScores,
@@ -161,12 +161,12 @@ public final class AttentionLSTM extends Layer {
 
     /**
      * What the backward reads, time-major (step t is row block t): pre-activations z and gate
-     * activations (T, B, 4u), tanh(c_t) (T, B, u), [h_t, ctx_t] (T, B, 2u), attention weights
-     * (T, B, S), the carried states h, c (T + 1, B, u) and a (T + 1, B, A) with the initial ones at
-     * row 0, the inputs time-major (T, B, in), and the x mask (T, B, 1) or null.
+     * activations (T, B, 4u), tanh(c_t) (T, B, u), [h_t, ctx_t] (T, B, 2u), each step's
+     * attention call, the carried states h, c (T + 1, B, u) and a (T + 1, B, A) with the initial
+     * ones at row 0, the inputs time-major (T, B, in), and the x mask (T, B, 1) or null.
      */
-    private record Cache(INDArray z, INDArray gates, INDArray cellTanh, INDArray hContext, INDArray weights, INDArray h,
-                         INDArray c, INDArray a, INDArray x, INDArray mask) {
+    private record Cache(INDArray z, INDArray gates, INDArray cellTanh, INDArray hContext, Forward[] attended,
+                         INDArray h, INDArray c, INDArray a, INDArray x, INDArray mask) {
     }
 
     @Override
@@ -182,14 +182,14 @@ public final class AttentionLSTM extends Layer {
         INDArray x = inputs[0].castTo(type).permute(1, 0, 2).dup('c');
         INDArray mask = masks.length > 0 && masks[0] != null
             ? masks[0].castTo(type).transpose().dup('c').reshape(time, batch, 1) : null;
-        INDArray memoryBias = masks.length > 1 && masks[1] != null
-            ? masks[1].castTo(type).rsub(1.0).muli(MASKED).reshape(batch, 1, steps) : null;
+        INDArray[] attentionMasks = {null, masks.length > 1 ? masks[1] : null};
+        Forward[] attended = new Forward[(int) time];
 
         INDArray gates = Nd4j.create(type, time, batch, 4L * u);
         INDArray z = Nd4j.create(type, time, batch, 4L * u);
         INDArray cellTanh = Nd4j.create(type, time, batch, u);
         INDArray hContext = Nd4j.create(type, time, batch, 2L * u);
-        INDArray weights = Nd4j.create(type, time, batch, steps);
+        INDArray weights = config.returnAttentionScores() ? Nd4j.create(type, time, batch, steps) : null;
         INDArray h = Nd4j.create(type, time + 1, batch, u);
         INDArray c = Nd4j.create(type, time + 1, batch, u);
         INDArray a = Nd4j.create(type, time + 1, batch, na);
@@ -215,15 +215,12 @@ public final class AttentionLSTM extends Layer {
             Activations.TANH.applyTo(ct, tc);
             INDArray ht = block(hContext.slice(t), 0, 1, u);
             block(g, 3, 4, u).mul(tc, ht);                                            // h = o tanh(c)
-            INDArray hq = ht.dup().reshape(batch, 1, u);
-            INDArray scores = Nd4j.matmul(hq, memory, false, true, false);          // (B, 1, S)
-            if (memoryBias != null) {
-                scores.addi(memoryBias);
+            attended[t] = ATTEND.forward(new INDArray[] {ht.dup().reshape(batch, 1, u), memory}, attentionMasks,
+                training);                                                            // [ctx (B, 1, u), α (B, 1, S)]
+            block(hContext.slice(t), 1, 2, u).assign(attended[t].output().reshape(batch, u));
+            if (weights != null) {
+                weights.slice(t).assign(attended[t].outputs()[1].reshape(batch, steps));
             }
-            INDArray w = weights.slice(t);
-            Nd4j.exec(new SoftMax(scores.reshape(batch, steps), w, 1));
-            INDArray context = Nd4j.matmul(w.reshape(batch, 1, steps), memory);     // (B, 1, u)
-            block(hContext.slice(t), 1, 2, u).assign(context.reshape(batch, u));
             INDArray at = a.slice(t + 1);
             Blas.gemm(hContext.slice(t), false, attentionKernel.value(), false, 1.0, at, 0.0);
             Activations.TANH.applyTo(at, at);
@@ -250,7 +247,7 @@ public final class AttentionLSTM extends Layer {
             outMasks.add(outputMask);
         }
         return new Forward(inputs, masks, outs.toArray(INDArray[]::new), outMasks.toArray(INDArray[]::new),
-            new INDArray[] {memory}, training, new Cache(z, gates, cellTanh, hContext, weights, h, c, a, x, mask));
+            new INDArray[] {memory}, training, new Cache(z, gates, cellTanh, hContext, attended, h, c, a, x, mask));
     }
 
     @Override
@@ -306,19 +303,12 @@ public final class AttentionLSTM extends Layer {
             INDArray dp = dPre.slice(t);
             at.mul(at, dp).rsubi(1.0).muli(da);                 // dp = da (1 - a^2)
             Blas.gemm(dp, false, attentionKernel.value(), true, 1.0, dhc, 0.0);
-            INDArray ht = block(k.hContext().slice(t), 0, 1, u);
-            INDArray w = k.weights().slice(t).reshape(batch, 1, steps);
             INDArray dContext = block(dhc, 1, 2, u).dup().reshape(batch, 1, u);
-            INDArray dw = Nd4j.matmul(dContext, memory, false, true, false);           // (B, 1, S)
-            if (dWeightsOut != null) {
-                dw.addi(dWeightsOut.slice(t).reshape(batch, 1, steps));
-            }
-            dMemory.addi(Nd4j.matmul(w, dContext, true, false, false));                // α^T dctx
-            // softmax: de = α (dα - Σ dα α)
-            INDArray de = dw.sub(dw.mul(w).sum(true, 2)).muli(w);
+            INDArray dWeights = dWeightsOut == null ? null : dWeightsOut.slice(t).reshape(batch, 1, steps);
+            INDArray[] dQueryMemory = ATTEND.backward(k.attended()[t], new INDArray[] {dContext, dWeights});
             dh.addi(block(dhc, 0, 1, u));
-            dh.addi(Nd4j.matmul(de, memory).reshape(batch, u));
-            dMemory.addi(Nd4j.matmul(de, ht.dup().reshape(batch, 1, u), true, false, false));
+            dh.addi(dQueryMemory[0].reshape(batch, u));
+            dMemory.addi(dQueryMemory[1]);
             // the LSTM step
             INDArray g = k.gates().slice(t);
             INDArray zt = k.z().slice(t);
@@ -377,8 +367,11 @@ public final class AttentionLSTM extends Layer {
     public INDArray[] stepArrays(Forward forward) {
         Cache k = forward.cache(Cache.class);
         List<INDArray> all = new ArrayList<>(List.of(forward.outputs()));
-        all.addAll(java.util.Arrays.asList(forward.saved(0), k.z(), k.gates(), k.cellTanh(), k.hContext(), k.weights(),
-            k.h(), k.c(), k.a(), k.x(), k.mask()));
+        all.addAll(java.util.Arrays.asList(forward.saved(0), k.z(), k.gates(), k.cellTanh(), k.hContext(), k.h(),
+            k.c(), k.a(), k.x(), k.mask()));
+        for (Forward f : k.attended()) {
+            all.addAll(List.of(ATTEND.stepArrays(f)));
+        }
         return all.toArray(INDArray[]::new);
     }
 
