@@ -5,7 +5,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
-/** The examples' {@code name=value} command-line options (numbers), checked against the names known. */
+/** The examples' {@code name=value} command-line options (numbers and text), checked against the names known. */
 public final class Args {
     private final Map<String, String> values = new HashMap<>();
 
@@ -33,6 +33,11 @@ public final class Args {
     /** The number given for {@code name}, else {@code fallback}; a value that is not a number fails. */
     public double get(String name, double fallback) {
         return get(name, fallback, Double::parseDouble, "a number");
+    }
+
+    /** The text given for {@code name}, else {@code fallback}. */
+    public String get(String name, String fallback) {
+        return values.getOrDefault(name, fallback);
     }
 
     private <T> T get(String name, T fallback, Function<String, T> parse, String kind) {

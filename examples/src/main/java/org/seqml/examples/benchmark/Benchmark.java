@@ -35,15 +35,18 @@ import org.seqml.optimizers.Adam;
  *
  * <pre>
  * mvn -q -pl examples -am compile exec:java -Dexec.mainClass=org.seqml.examples.benchmark.Benchmark \
- *     -Dexec.args="w1:train,w1:infer,w2:train,w3:train,w4:train,w5:infer --reps 3 --warmup 1"
+ *     -Dexec.args="w1:train,w1:infer,w2:train,w3:train,w4:train,w5:infer --reps 5 --warmup 2 --rounds 3"
  * </pre>
  * A benchmark, not a test: it takes minutes.
  */
 public final class Benchmark {
     static final String ALL = "w1:train,w1:infer,w2:train,w3:train,w4:train,w5:infer";
 
-    /** What to run: workload:mode tasks, timed repetitions and warm-up steps, and whether to run the peer. */
-    public record Options(List<String> tasks, int reps, int warmup, boolean peer) {
+    /**
+     * What to run: workload:mode tasks, timed repetitions and warm-up steps, whether to run the peer,
+     * and how many rounds.
+     */
+    public record Options(List<String> tasks, int reps, int warmup, boolean peer, int rounds) {
     }
 
     private Benchmark() {
@@ -54,27 +57,60 @@ public final class Benchmark {
         int reps = intArg(args, "--reps", 3);
         int warmup = intArg(args, "--warmup", 1);
         boolean peer = !Arrays.asList(args).contains("--no-peer");
-        run(new Options(tasks, reps, warmup, peer));
+        run(new Options(tasks, reps, warmup, peer, intArg(args, "--rounds", 1)));
     }
 
-    /** Runs the tasks; returns samples/s per task for seqml. */
+    /**
+     * Runs the tasks; returns seqml's samples/s per task (the median over rounds). Each task runs in
+     * seqml and then at once in the peer, round after round: these shared machines drift by tens of
+     * percent within minutes (PyTorch's own W1 moved from 298 to 437 samples/s between two runs),
+     * so a ratio is only fair between measurements taken seconds apart. The table gives, per task,
+     * the median over rounds of both rates and of the per-round ratio, and the range of the ratio.
+     */
     public static Map<String, Double> run(Options o) {
-        Map<String, Double> ours = new LinkedHashMap<>();
-        for (String task : o.tasks()) {
-            double v = measure(task, o.reps(), o.warmup());
-            ours.put(task, v);
-            System.out.printf(Locale.ROOT, "seqml   %-9s %10.1f samples/s%n", task, v);
+        Map<String, List<Double>> ours = new LinkedHashMap<>();
+        Map<String, List<Double>> theirs = new LinkedHashMap<>();
+        Map<String, List<Double>> ratios = new LinkedHashMap<>();
+        for (int round = 1; round <= o.rounds(); round++) {
+            for (String task : o.tasks()) {
+                double v = measure(task, o.reps(), o.warmup());
+                ours.computeIfAbsent(task, k -> new ArrayList<>()).add(v);
+                System.out.printf(Locale.ROOT, "round %d seqml   %-9s %10.1f samples/s%n", round, task, v);
+                Double t = o.peer() ? PyTorchPeer.run(List.of(task), o.reps(), o.warmup()).get(task) : null;
+                if (t != null) {
+                    theirs.computeIfAbsent(task, k -> new ArrayList<>()).add(t);
+                    ratios.computeIfAbsent(task, k -> new ArrayList<>()).add(v / t);
+                }
+            }
         }
-        Map<String, Double> torch = o.peer() ? PyTorchPeer.run(o.tasks(), o.reps(), o.warmup()) : Map.of();
         System.out.println();
-        System.out.printf(Locale.ROOT, "%-9s %14s %14s %8s%n", "task", "seqml", "pytorch", "ratio");
+        System.out.printf(Locale.ROOT, "%-9s %14s %14s %8s %16s   (medians of %d round%s)%n", "task", "seqml", "pytorch",
+            "ratio", "ratio range", o.rounds(), o.rounds() == 1 ? "" : "s");
+        Map<String, Double> result = new LinkedHashMap<>();
         for (String task : o.tasks()) {
-            Double t = torch.get(task);
-            System.out.printf(Locale.ROOT, "%-9s %14.1f %14s %8s%n", task, ours.get(task),
-                t == null ? "-" : String.format(Locale.ROOT, "%.1f", t),
-                t == null ? "-" : String.format(Locale.ROOT, "%.2fx", ours.get(task) / t));
+            result.put(task, median(ours.get(task)));
+            List<Double> r = ratios.get(task);
+            System.out.printf(Locale.ROOT, "%-9s %14.1f %14s %8s %16s%n", task, result.get(task),
+                r == null ? "-" : String.format(Locale.ROOT, "%.1f", median(theirs.get(task))),
+                r == null ? "-" : String.format(Locale.ROOT, "%.2fx", median(r)),
+                r == null ? "-" : String.format(Locale.ROOT, "%.2f-%.2fx", min(r), max(r)));
         }
-        return ours;
+        return result;
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        sorted.sort(Double::compare);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    private static double min(List<Double> values) {
+        return values.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+    }
+
+    private static double max(List<Double> values) {
+        return values.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
     }
 
     /** Median samples/s of {@code reps} timed steps after {@code warmup} untimed ones. */

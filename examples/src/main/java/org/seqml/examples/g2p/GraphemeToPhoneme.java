@@ -54,14 +54,19 @@ public final class GraphemeToPhoneme {
      * @param trainWords the first this many training words (all: Integer.MAX_VALUE)
      * @param testWords  the first this many test (and validation) words
      * @param beamWidth  1: greedy decoding; more: beam search per word
+     * @param alpha      the beam's length normalization ({@link BeamSearch}; 0: plain log-probability)
+     * @param onDev      decode the validation words instead of the test words (to choose the
+     *                   beam's settings without looking at the test set)
+     * @param load       a model this program saved: its weights are loaded and training is skipped
+     *                   (the other options must describe the same model); null: train
      * @param outputDir  where the model and pictures go; null: nowhere
      */
     public record Options(int epochs, int units, int embedding, int encoderLayers, boolean inputFeeding, double dropout,
-                          int batchSize, int trainWords, int testWords, int beamWidth, long seed, int verbose,
-                          Path outputDir) {
+                          int batchSize, int trainWords, int testWords, int beamWidth, double alpha, boolean onDev,
+                          Path load, long seed, int verbose, Path outputDir) {
         public static Options defaults() {
-            return new Options(20, 192, 64, 2, false, 0.3, 64, Integer.MAX_VALUE, Integer.MAX_VALUE, 4, 7, 2,
-                Path.of("target/g2p"));
+            return new Options(20, 256, 64, 2, false, 0.3, 64, Integer.MAX_VALUE, Integer.MAX_VALUE, 4, 0, false,
+                null, 7, 2, Path.of("target/g2p"));
         }
     }
 
@@ -75,17 +80,23 @@ public final class GraphemeToPhoneme {
 
     /**
      * Options as {@code name=value} arguments (epochs, units, layers, inputFeeding (0 or 1), dropout, batch,
-     * trainWords, testWords, beamWidth).
+     * trainWords, testWords, beamWidth, alpha, words (test or dev), load (a saved model's file)).
      */
     public static void main(String[] args) {
         Options d = Options.defaults();
         Args a = Args.parse(args, java.util.Set.of("epochs", "units", "layers", "inputFeeding", "dropout", "batch",
-            "trainWords", "testWords", "beamWidth"));
+            "trainWords", "testWords", "beamWidth", "alpha", "words", "load"));
+        String words = a.get("words", "test");
+        if (!words.equals("test") && !words.equals("dev")) {
+            throw new IllegalArgumentException("option words wants test or dev, got '" + words + "'");
+        }
+        String load = a.get("load", null);
         run(new Options(a.get("epochs", d.epochs()), a.get("units", d.units()), d.embedding(),
             a.get("layers", d.encoderLayers()), a.get("inputFeeding", d.inputFeeding() ? 1 : 0) == 1,
             a.get("dropout", d.dropout()), a.get("batch", d.batchSize()),
             a.get("trainWords", d.trainWords()), a.get("testWords", d.testWords()), a.get("beamWidth", d.beamWidth()),
-            d.seed(), d.verbose(), d.outputDir()));
+            a.get("alpha", d.alpha()), words.equals("dev"), load == null ? null : Path.of(load),
+            d.seed(), d.verbose(), load == null ? d.outputDir() : null));
     }
 
     public static Result run(Options o) {
@@ -102,45 +113,58 @@ public final class GraphemeToPhoneme {
         model.summary();
         model.compile(new Adam(LEARNING_RATE).clipnorm(5.0), "sparse_categorical_crossentropy", "accuracy");
 
-        long t0 = System.nanoTime();
-        History history = model.fit(examples(train, true).groupByWindow(AttentionSeq2Seq::lengths, o.batchSize()),
-            new FitOptions().epochs(o.epochs()).verbose(o.verbose())
-                .validationData(examples(dev, false).groupByWindow(AttentionSeq2Seq::lengths, 256))
-                .callbacks(new LearningRateScheduler((epoch, lr) -> cosine(epoch, o.epochs())),
-                    new EarlyStopping("val_loss").patience(3).restoreBestWeights(true)));
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        System.out.printf(Locale.ROOT, "trained %d epochs in %.0f s%n", history.epochs().size(), seconds);
+        History history = new History();
+        double seconds = 0;
+        if (o.load() != null) {
+            try {
+                model.setWeights(Model.load(o.load()).getWeights());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            System.out.println("weights loaded from " + o.load() + "; not trained");
+        } else {
+            long t0 = System.nanoTime();
+            history = model.fit(examples(train, true).groupByWindow(AttentionSeq2Seq::lengths, o.batchSize()),
+                new FitOptions().epochs(o.epochs()).verbose(o.verbose())
+                    .validationData(examples(dev, false).groupByWindow(AttentionSeq2Seq::lengths, 256))
+                    .callbacks(new LearningRateScheduler((epoch, lr) -> cosine(epoch, o.epochs())),
+                        new EarlyStopping("val_loss").patience(3).restoreBestWeights(true)));
+            seconds = (System.nanoTime() - t0) / 1e9;
+            System.out.printf(Locale.ROOT, "trained %d epochs in %.0f s%n", history.epochs().size(), seconds);
+        }
 
+        Lexicon decodedSet = o.onDev() ? dev : test;
+        String setName = o.onDev() ? "validation" : "test";
         ErrorRate greedy = new ErrorRate();
         ErrorRate beam = new ErrorRate();
-        List<String> words = new ArrayList<>(test.words().keySet());
+        List<String> words = new ArrayList<>(decodedSet.words().keySet());
         List<int[]> decoded = s2s.greedy(words.stream().map(Lexicon::letterIds).toList(), Lexicon.START, Lexicon.END,
             MAX_PHONEMES);
         Map<String, List<String>> outputs = new HashMap<>();
         for (int i = 0; i < words.size(); i++) {
             outputs.put(words.get(i), phonemes(decoded.get(i)));
-            greedy.add(test.words().get(words.get(i)), outputs.get(words.get(i)));
+            greedy.add(decodedSet.words().get(words.get(i)), outputs.get(words.get(i)));
         }
         if (o.beamWidth() > 1) {
-            List<int[]> best = s2s.beam(words.stream().map(Lexicon::letterIds).toList(), new BeamSearch(o.beamWidth(), 0),
-                Lexicon.START, Lexicon.END, MAX_PHONEMES);
+            List<int[]> best = s2s.beam(words.stream().map(Lexicon::letterIds).toList(),
+                new BeamSearch(o.beamWidth(), o.alpha()), Lexicon.START, Lexicon.END, MAX_PHONEMES);
             for (int i = 0; i < words.size(); i++) {
                 outputs.put(words.get(i), phonemes(best.get(i)));
-                beam.add(test.words().get(words.get(i)), outputs.get(words.get(i)));
+                beam.add(decodedSet.words().get(words.get(i)), outputs.get(words.get(i)));
             }
         }
         ErrorRate scored = o.beamWidth() > 1 ? beam : greedy;
         Result result = new Result(scored.sequenceErrorRate(), scored.tokenErrorRate(), greedy.sequenceErrorRate(),
             greedy.tokenErrorRate(), words.size(), seconds, history);
-        System.out.printf(Locale.ROOT, "test (%d words): greedy WER %.2f%%, PER %.2f%%%n", words.size(),
+        System.out.printf(Locale.ROOT, "%s (%d words): greedy WER %.2f%%, PER %.2f%%%n", setName, words.size(),
             100 * greedy.sequenceErrorRate(), 100 * greedy.tokenErrorRate());
         if (o.beamWidth() > 1) {
-            System.out.printf(Locale.ROOT, "test (%d words): beam %d WER %.2f%%, PER %.2f%%%n", words.size(),
-                o.beamWidth(), 100 * beam.sequenceErrorRate(), 100 * beam.tokenErrorRate());
+            System.out.printf(Locale.ROOT, "%s (%d words): beam %d (alpha %s) WER %.2f%%, PER %.2f%%%n", setName,
+                words.size(), o.beamWidth(), o.alpha(), 100 * beam.sequenceErrorRate(), 100 * beam.tokenErrorRate());
         }
         for (String w : words.subList(0, Math.min(10, words.size()))) {
             System.out.printf(Locale.ROOT, "  %-16s %-28s reference %s%n", w, String.join(" ", outputs.get(w)),
-                test.words().get(w).stream().map(p -> String.join(" ", p)).collect(Collectors.joining(" | ")));
+                decodedSet.words().get(w).stream().map(p -> String.join(" ", p)).collect(Collectors.joining(" | ")));
         }
         if (o.outputDir() != null) {
             try {

@@ -3,8 +3,10 @@ package org.seqml.examples.g2p;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.seqml.data.Batch;
 
 class GraphemeToPhonemeTest {
@@ -37,14 +39,22 @@ class GraphemeToPhonemeTest {
     }
 
     @Test
-    void aQuickRunOnASliceLearns() {
-        GraphemeToPhoneme.Result r = GraphemeToPhoneme.run(new GraphemeToPhoneme.Options(3, 16, 8, 2, true, 0.1, 32, 600, 40, 2, 3,
-            0, null));
+    void aQuickRunOnASliceLearnsAndItsSavedModelDecodesTheSame(@TempDir Path dir) {
+        GraphemeToPhoneme.Result r = GraphemeToPhoneme.run(new GraphemeToPhoneme.Options(3, 16, 8, 2, true, 0.1, 32, 600,
+            40, 2, 0.6, false, null, 3, 0, dir));
         assertEquals(40, r.testWords());
         assertTrue(r.phonemeErrorRate() < 1.0 && r.phonemeErrorRate() > 0, "PER " + r.phonemeErrorRate());
         assertTrue(r.history().history().get("loss").get(2) < r.history().history().get("loss").get(0), "loss falls");
         // the rate decays along a cosine over the planned epochs, to 2% of the first at the last
         List<Double> rates = r.history().history().get("learning_rate");
         assertEquals(List.of(0.002, 0.00102, 0.00004), rates.stream().map(v -> Math.round(v * 1e8) / 1e8).toList());
+
+        // the saved model, loaded instead of trained, decodes the same test words to the same figures
+        GraphemeToPhoneme.Result loaded = GraphemeToPhoneme.run(new GraphemeToPhoneme.Options(3, 16, 8, 2, true, 0.1,
+            32, 600, 40, 2, 0.6, false, dir.resolve("g2p.seqml"), 3, 0, null));
+        assertEquals(0.0, loaded.trainingSeconds());
+        assertEquals(r.wordErrorRate(), loaded.wordErrorRate());
+        assertEquals(r.phonemeErrorRate(), loaded.phonemeErrorRate());
+        assertEquals(r.greedyPhonemeErrorRate(), loaded.greedyPhonemeErrorRate());
     }
 }
