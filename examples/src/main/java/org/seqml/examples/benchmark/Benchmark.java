@@ -113,7 +113,15 @@ public final class Benchmark {
         return values.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
     }
 
-    /** Median samples/s of {@code reps} timed steps after {@code warmup} untimed ones. */
+    /** The least time each task warms up for, whatever {@code warmup} says. */
+    static final double WARMUP_SECONDS = 2.0;
+
+    /**
+     * Median samples/s of {@code reps} timed steps after {@code warmup} untimed ones, and more
+     * until {@value #WARMUP_SECONDS} s have passed: the JIT compiles the Java side of a call only
+     * after thousands of calls, and W5's batch-1 call (about 1.5 ms warm) ran at a third of its
+     * speed after ten warm-up calls (127 against 376 samples/s), where a service has long run them.
+     */
     static double measure(String task, int reps, int warmup) {
         String[] parts = task.split(":");
         String w = parts[0];
@@ -122,7 +130,8 @@ public final class Benchmark {
         Workload workload = Workload.of(w);
         Runnable step = train ? () -> workload.model().trainOnBatch(workload.x(), workload.y())
             : () -> workload.model().predict(workload.x(), workload.batch());
-        for (int i = 0; i < warmup; i++) {
+        long start = System.nanoTime();
+        for (int i = 0; i < warmup || System.nanoTime() - start < WARMUP_SECONDS * 1e9; i++) {
             step.run();
         }
         double[] rates = new double[reps];
