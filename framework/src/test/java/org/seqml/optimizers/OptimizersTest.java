@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 import org.seqml.layers.Parameter;
 import org.seqml.testing.DoublePrecision;
 
@@ -79,6 +80,31 @@ class OptimizersTest {
         }
         assertTrue(fused.value().sub(w0).norm2Number().doubleValue() > 0.1, "the weights moved");
         assertTrue(fused.value().equalsWithEps(reference.value(), 1e-6), "fused and reference agree");
+    }
+
+    @Test
+    void aLargeWeightsHalvesUpdatedOnTwoThreadsEqualTheNinePassReference() {
+        org.seqml.RandomSeed.set(4);
+        long[] shape = {(Adam.TWO_THREADS_FROM + 6) / 2 + 1, 2};   // above the threshold, halves meet mid-row
+        INDArray w0 = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, shape).subi(0.5);
+        Parameter split = new Parameter("split", w0.dup());
+        Parameter reference = new Parameter("reference", w0.dup());
+        Adam a = new Adam(0.01);
+        Adam b = new Adam(0.01).reference();
+        for (int step = 0; step < 3; step++) {
+            INDArray g = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, shape).subi(0.5);
+            split.zeroGrad();
+            reference.zeroGrad();
+            split.accumulate(g);
+            reference.accumulate(g);
+            a.apply(List.of(split));
+            b.apply(List.of(reference));
+        }
+        INDArray diff = Transforms.abs(split.value().sub(reference.value()));
+        assertTrue(diff.maxNumber().doubleValue() < 1e-6, "largest difference " + diff.maxNumber());
+        // both halves moved: the first and the last weight
+        assertTrue(Math.abs(split.value().getDouble(0, 0) - w0.getDouble(0, 0)) > 1e-3);
+        assertTrue(Math.abs(split.value().getDouble(shape[0] - 1, 1) - w0.getDouble(shape[0] - 1, 1)) > 1e-3);
     }
 
     @Test
