@@ -17,8 +17,9 @@ import org.seqml.backend.TwoThreads;
  * </pre>
  * Without amsgrad the three lines run as one pass of ND4J's {@code adam_updater} op (the same
  * formula, Keras's epsilon-hat form) and one subtraction, instead of nine passes over the weights:
- * for W1's 2.56M-weight embedding 17.5 -> 15.5 ms a step (one thread), and 8.1-8.6 ms with its two
- * halves on two threads (from {@value #TWO_THREADS_FROM} weights). The
+ * for W1's 2.56M-weight embedding 17.5 -> 15.5 ms a step (one thread), and 8.2-8.7 ms (best of 50
+ * calls; means 9.9-11.5 ms) with its two halves on two threads (from {@value #TWO_THREADS_FROM}
+ * weights). The
  * nine-pass form stays as the reference the tests compare it with ({@code -Dseqml.fusedAdam=false}
  * runs it everywhere).
  *
@@ -28,8 +29,8 @@ import org.seqml.backend.TwoThreads;
  */
 public class Adam extends Optimizer {
     /**
-     * From this many weights the fused update runs in two halves at once ({@link TwoThreads}): W1's
-     * 2.56M-weight embedding took 15.3-15.8 ms on one thread and 8.1-8.6 ms on two.
+     * From this many weights the fused update runs in two halves at once ({@link TwoThreads}): a step
+     * over W1's 2.56M-weight embedding took 15.3-15.5 ms on one thread and 8.2-8.7 ms on two.
      */
     static final long TWO_THREADS_FROM = 1L << 20;
     private double beta1 = 0.9;
