@@ -65,12 +65,19 @@ class OptimizersTest {
     void fusedAdamStepsEqualTheNinePassReference() {
         org.seqml.RandomSeed.set(3);
         INDArray w0 = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 64, 33).subi(0.5);
+        Parameter[] both = fusedAndReference(w0, 6, 1e-3);
+        assertTrue(both[0].value().sub(w0).norm2Number().doubleValue() > 0.1, "the weights moved");
+        assertTrue(both[0].value().equalsWithEps(both[1].value(), 1e-6), "fused and reference agree");
+    }
+
+    /** w0 after {@code steps} steps of the fused Adam and of the nine-pass one, on the same random gradients. */
+    private static Parameter[] fusedAndReference(INDArray w0, int steps, double oddStepScale) {
         Parameter fused = new Parameter("fused", w0.dup());
         Parameter reference = new Parameter("reference", w0.dup());
         Adam a = new Adam(0.01);
         Adam b = new Adam(0.01).reference();
-        for (int step = 0; step < 6; step++) {
-            INDArray g = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 64, 33).subi(0.5).muli(step % 2 == 0 ? 1 : 1e-3);
+        for (int step = 0; step < steps; step++) {
+            INDArray g = Nd4j.rand(w0.dataType(), w0.shape()).subi(0.5).muli(step % 2 == 0 ? 1 : oddStepScale);
             fused.zeroGrad();
             reference.zeroGrad();
             fused.accumulate(g);
@@ -78,28 +85,17 @@ class OptimizersTest {
             a.apply(List.of(fused));
             b.apply(List.of(reference));
         }
-        assertTrue(fused.value().sub(w0).norm2Number().doubleValue() > 0.1, "the weights moved");
-        assertTrue(fused.value().equalsWithEps(reference.value(), 1e-6), "fused and reference agree");
+        return new Parameter[] {fused, reference};
     }
 
     @Test
     void aLargeWeightsHalvesUpdatedOnTwoThreadsEqualTheNinePassReference() {
         org.seqml.RandomSeed.set(4);
-        long[] shape = {(Adam.TWO_THREADS_FROM + 6) / 2 + 1, 2};   // above the threshold, halves meet mid-row
+        long[] shape = {Adam.TWO_THREADS_FROM / 2 + 3, 2};   // above the threshold; odd rows: the halves meet mid-row
         INDArray w0 = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, shape).subi(0.5);
-        Parameter split = new Parameter("split", w0.dup());
-        Parameter reference = new Parameter("reference", w0.dup());
-        Adam a = new Adam(0.01);
-        Adam b = new Adam(0.01).reference();
-        for (int step = 0; step < 3; step++) {
-            INDArray g = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, shape).subi(0.5);
-            split.zeroGrad();
-            reference.zeroGrad();
-            split.accumulate(g);
-            reference.accumulate(g);
-            a.apply(List.of(split));
-            b.apply(List.of(reference));
-        }
+        Parameter[] both = fusedAndReference(w0, 3, 1.0);
+        Parameter split = both[0];
+        Parameter reference = both[1];
         INDArray diff = Transforms.abs(split.value().sub(reference.value()));
         assertTrue(diff.maxNumber().doubleValue() < 1e-6, "largest difference " + diff.maxNumber());
         // both halves moved: the first and the last weight
