@@ -60,6 +60,16 @@ public final class Blas {
         }
     }
 
+    /**
+     * {@code into += 1^T rows}: the column sums of a (r, n) matrix added into an n-vector (a bias
+     * gradient), as one product written in place. On W4's (1280, 5000) output gradient 5.3-6.3 ms
+     * against 8.3-8.6 ms for ND4J's column sum and an add.
+     */
+    public static void addColumnSums(INDArray rows, INDArray into) {
+        INDArray ones = Nd4j.ones(rows.dataType(), 1, rows.size(0));
+        gemm(ones, false, rows, false, 1.0, into.reshape(1, rows.size(1)), 1.0);
+    }
+
     /** Row-major with unit column stride: a whole matrix, a run of its rows, or a block of its columns. */
     private static boolean contiguous(INDArray a) {
         return a.rank() == 2 && a.stride(1) == 1 && a.stride(0) >= a.size(1);

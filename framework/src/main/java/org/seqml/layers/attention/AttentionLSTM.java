@@ -344,7 +344,9 @@ public final class AttentionLSTM extends Layer {
         INDArray dRecurrent = Nd4j.create(type, u, 4L * u);
         Blas.gemm(previous(k.h(), time).reshape(rows, u), true, dz2, false, 1.0, dRecurrent, 0.0);
         accumulate(recurrentKernel, dRecurrent);
-        accumulate(bias, dz2.sum(0));
+        if (bias.trainable()) {
+            Blas.addColumnSums(dz2, bias.grad());
+        }
         INDArray dAttention = Nd4j.create(type, 2L * u, na);
         Blas.gemm(k.hContext().reshape(rows, 2L * u), true, dPre.reshape(rows, na), false, 1.0, dAttention, 0.0);
         accumulate(attentionKernel, dAttention);

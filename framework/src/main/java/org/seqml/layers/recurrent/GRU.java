@@ -281,8 +281,8 @@ public final class GRU extends RNN<GRU> implements OneDnnCell {
                 Blas.gemm(hRec, true, dHZ, false, 1.0, grad, 1.0);
             }
             if (bias != null && bias.trainable()) {
-                bias.grad().getRow(0).addi(dZ.sum(0));
-                bias.grad().getRow(1).addi(dHZ.sum(0));
+                Blas.addColumnSums(dZ, bias.grad().getRow(0));
+                Blas.addColumnSums(dHZ, bias.grad().getRow(1));
             }
         } else {
             if (recurrentKernel.trainable()) {
@@ -292,8 +292,8 @@ public final class GRU extends RNN<GRU> implements OneDnnCell {
                 Blas.gemm(rh, true, dZ.get(NDArrayIndex.all(), NDArrayIndex.interval(2 * u, 3 * u)), false, 1.0,
                     kernelGates(grad, 2, 3), 1.0);
             }
-            if (bias != null) {
-                accumulate(bias, dZ.sum(0));
+            if (bias != null && bias.trainable()) {
+                Blas.addColumnSums(dZ, bias.grad());
             }
         }
     }

@@ -614,8 +614,8 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
         if (recurrentKernel.trainable()) {
             Blas.gemm(hRec, true, dZ, false, 1.0, recurrentKernel.grad(), 1.0);
         }
-        if (bias != null) {
-            accumulate(bias, dZ.sum(0));
+        if (bias != null && bias.trainable()) {
+            Blas.addColumnSums(dZ, bias.grad());
         }
     }
 
