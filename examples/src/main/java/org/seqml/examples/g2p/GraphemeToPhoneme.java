@@ -57,16 +57,19 @@ public final class GraphemeToPhoneme {
      * @param alpha      the beam's length normalization ({@link BeamSearch}; 0: plain log-probability)
      * @param onDev      decode the validation words instead of the test words (to choose the
      *                   beam's settings without looking at the test set)
+     * @param trainOnDev the validation words join the training words (the split's full 106,794, once
+     *                   the settings are chosen); there is then no held-out loss, so no validation
+     *                   and no early stopping, and the validation words cannot be decoded
      * @param load       a model this program saved: its weights are loaded and training is skipped
      *                   (the other options must describe the same model); null: train
      * @param outputDir  where the model and pictures go; null: nowhere
      */
     public record Options(int epochs, int units, int embedding, int encoderLayers, boolean inputFeeding, double dropout,
                           int batchSize, int trainWords, int testWords, int beamWidth, double alpha, boolean onDev,
-                          Path load, long seed, int verbose, Path outputDir) {
+                          boolean trainOnDev, Path load, long seed, int verbose, Path outputDir) {
         public static Options defaults() {
             return new Options(20, 256, 64, 2, false, 0.3, 64, Integer.MAX_VALUE, Integer.MAX_VALUE, 4, 0, false,
-                null, 7, 2, Path.of("target/g2p"));
+                false, null, 7, 2, Path.of("target/g2p"));
         }
     }
 
@@ -80,12 +83,13 @@ public final class GraphemeToPhoneme {
 
     /**
      * Options as {@code name=value} arguments (epochs, units, layers, inputFeeding (0 or 1), dropout, batch,
-     * trainWords, testWords, beamWidth, alpha, words (test or dev), load (a saved model's file)).
+     * trainWords, testWords, beamWidth, alpha, words (test or dev), trainOnDev (0 or 1), load (a saved model's
+     * file)).
      */
     public static void main(String[] args) {
         Options d = Options.defaults();
         Args a = Args.parse(args, java.util.Set.of("epochs", "units", "layers", "inputFeeding", "dropout", "batch",
-            "trainWords", "testWords", "beamWidth", "alpha", "words", "load"));
+            "trainWords", "testWords", "beamWidth", "alpha", "words", "trainOnDev", "load"));
         String words = a.get("words", "test");
         if (!words.equals("test") && !words.equals("dev")) {
             throw new IllegalArgumentException("option words wants test or dev, got '" + words + "'");
@@ -95,16 +99,24 @@ public final class GraphemeToPhoneme {
             a.get("layers", d.encoderLayers()), a.get("inputFeeding", d.inputFeeding() ? 1 : 0) == 1,
             a.get("dropout", d.dropout()), a.get("batch", d.batchSize()),
             a.get("trainWords", d.trainWords()), a.get("testWords", d.testWords()), a.get("beamWidth", d.beamWidth()),
-            a.get("alpha", d.alpha()), words.equals("dev"), load == null ? null : Path.of(load),
+            a.get("alpha", d.alpha()), words.equals("dev"), a.get("trainOnDev", d.trainOnDev() ? 1 : 0) == 1,
+            load == null ? null : Path.of(load),
             d.seed(), d.verbose(), load == null ? d.outputDir() : null));
     }
 
     public static Result run(Options o) {
-        Lexicon train = Lexicon.read("cmudict-0.7b.train-dev-20-21.gz", o.trainWords());
+        if (o.trainOnDev() && o.onDev()) {
+            throw new IllegalArgumentException("trainOnDev trains on the validation words; decode the test words");
+        }
         Lexicon dev = Lexicon.read("cmudict-0.7b.train-dev-1-21.gz", o.testWords());
+        Lexicon train = Lexicon.read("cmudict-0.7b.train-dev-20-21.gz", o.trainWords());
+        if (o.trainOnDev()) {
+            train = train.with(dev);
+        }
         Lexicon test = Lexicon.read("cmudict-0.7b.test.gz", o.testWords());
-        System.out.printf(Locale.ROOT, "%d training words (%d pronunciations), %d validation, %d test words%n",
-            train.words().size(), train.pronunciations(), dev.words().size(), test.words().size());
+        System.out.printf(Locale.ROOT, "%d training words (%d pronunciations), %s, %d test words%n",
+            train.words().size(), train.pronunciations(),
+            o.trainOnDev() ? "validation words among them" : dev.words().size() + " validation", test.words().size());
 
         RandomSeed.set(o.seed());
         AttentionSeq2Seq s2s = new AttentionSeq2Seq(Lexicon.LETTER_IDS, Lexicon.PHONEME_IDS, o.embedding(), o.units(),
@@ -124,11 +136,15 @@ public final class GraphemeToPhoneme {
             System.out.println("weights loaded from " + o.load() + "; not trained");
         } else {
             long t0 = System.nanoTime();
-            history = model.fit(examples(train, true).groupByWindow(AttentionSeq2Seq::lengths, o.batchSize()),
-                new FitOptions().epochs(o.epochs()).verbose(o.verbose())
-                    .validationData(examples(dev, false).groupByWindow(AttentionSeq2Seq::lengths, 256))
-                    .callbacks(new LearningRateScheduler((epoch, lr) -> cosine(epoch, o.epochs())),
-                        new EarlyStopping("val_loss").patience(3).restoreBestWeights(true)));
+            FitOptions fit = new FitOptions().epochs(o.epochs()).verbose(o.verbose());
+            LearningRateScheduler schedule = new LearningRateScheduler((epoch, lr) -> cosine(epoch, o.epochs()));
+            if (o.trainOnDev()) {
+                fit.callbacks(schedule);
+            } else {
+                fit.validationData(examples(dev, false).groupByWindow(AttentionSeq2Seq::lengths, 256))
+                    .callbacks(schedule, new EarlyStopping("val_loss").patience(3).restoreBestWeights(true));
+            }
+            history = model.fit(examples(train, true).groupByWindow(AttentionSeq2Seq::lengths, o.batchSize()), fit);
             seconds = (System.nanoTime() - t0) / 1e9;
             System.out.printf(Locale.ROOT, "trained %d epochs in %.0f s%n", history.epochs().size(), seconds);
         }

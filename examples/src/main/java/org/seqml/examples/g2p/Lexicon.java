@@ -79,6 +79,18 @@ record Lexicon(Map<String, List<List<String>>> words) {
         return id >= 3 && id < PHONEME_IDS ? PHONEMES.get(id - 3) : "<" + id + ">";
     }
 
+    /**
+     * This dictionary and another read as one file: a word in both keeps this one's pronunciations
+     * followed by the other's (721 validation words are training words with another pronunciation).
+     */
+    Lexicon with(Lexicon other) {
+        Map<String, List<List<String>>> all = new LinkedHashMap<>();
+        words.forEach((word, pronunciations) -> all.put(word, new ArrayList<>(pronunciations)));
+        other.words.forEach((word, pronunciations) ->
+            all.computeIfAbsent(word, w -> new ArrayList<>()).addAll(pronunciations));
+        return new Lexicon(all);
+    }
+
     int pronunciations() {
         return words.values().stream().mapToInt(List::size).sum();
     }
