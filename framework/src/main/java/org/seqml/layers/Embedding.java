@@ -2,10 +2,10 @@ package org.seqml.layers;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.shape.Gather;
 import org.nd4j.linalg.factory.Nd4j;
 import org.seqml.Shape;
+import org.seqml.backend.Blas;
 import org.seqml.initializers.Initializer;
 import org.seqml.initializers.RandomUniform;
 
@@ -97,13 +97,9 @@ public final class Embedding extends Layer {
         if (embeddings.trainable() && outputGradients[0] != null) {
             INDArray ids = forward.saved(0);
             INDArray dy = outputGradients[0].reshape('c', ids.length(), config.outputDim());
-            // embeddings.grad[ids[k], :] += dy[k, :], repeated ids add up
-            INDArray g = embeddings.grad();
-            // in place (no vocabulary-sized temporary per step), and with lock=true: without it the
-            // op adds repeated ids from several threads at once, losing updates and results that
-            // differ run to run
-            Nd4j.exec(DynamicCustomOp.builder("scatter_add").addInputs(g, ids, dy).addOutputs(g).callInplace(true)
-                .addBooleanArguments(true).build());
+            // embeddings.grad[ids[k], :] += dy[k, :] in place (no vocabulary-sized temporary per
+            // step), repeated ids adding up in order
+            Blas.addRows(dy, ids.toLongVector(), embeddings.grad());
         }
         return new INDArray[] {null};
     }

@@ -52,4 +52,33 @@ class BlasTest {
         assertThrows(IllegalArgumentException.class,
             () -> Blas.gemm(Nd4j.rand(DataType.FLOAT, 2, 3), false, Nd4j.rand(DataType.FLOAT, 2, 3), false, 1, Nd4j.rand(DataType.FLOAT, 2, 3), 0));
     }
+
+    @Test
+    void addRowsAddsEachRowIntoItsIdRepeatedIdsAddingUpAsScatterAddDoes() {
+        for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            INDArray into = Nd4j.rand(type, 7, 5);
+            INDArray rows = Nd4j.rand(type, 6, 5);
+            long[] ids = {3, 0, 3, 6, 3, 1};
+            INDArray expected = into.dup();
+            for (int k = 0; k < ids.length; k++) {   // the plain reference, one row at a time
+                expected.getRow(ids[k]).addi(rows.getRow(k));
+            }
+            Blas.addRows(rows, ids, into);
+            assertTrue(expected.equalsWithEps(into, 1e-6), type + ": expected\n" + expected + "\ngot\n" + into);
+        }
+        // a column block of a wider matrix goes through its row stride
+        INDArray wide = Nd4j.zeros(DataType.FLOAT, 4, 8);
+        INDArray block = wide.get(NDArrayIndex.all(), NDArrayIndex.interval(2, 5));
+        Blas.addRows(Nd4j.ones(DataType.FLOAT, 2, 3), new long[] {1, 1}, block);
+        assertTrue(wide.sumNumber().doubleValue() == 6.0 && wide.getFloat(1, 2) == 2f && wide.getFloat(1, 5) == 0f,
+            "wide\n" + wide);
+    }
+
+    @Test
+    void addRowsRejectsIdsOutsideTheTable() {
+        INDArray into = Nd4j.zeros(DataType.FLOAT, 3, 2);
+        assertThrows(IllegalArgumentException.class, () -> Blas.addRows(Nd4j.ones(DataType.FLOAT, 1, 2), new long[] {3}, into));
+        assertThrows(IllegalArgumentException.class, () -> Blas.addRows(Nd4j.ones(DataType.FLOAT, 1, 2), new long[] {-1}, into));
+        assertThrows(IllegalArgumentException.class, () -> Blas.addRows(Nd4j.ones(DataType.FLOAT, 2, 2), new long[] {0}, into));
+    }
 }
