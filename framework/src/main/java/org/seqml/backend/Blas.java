@@ -71,6 +71,56 @@ public final class Blas {
     }
 
     /**
+     * {@code into[k, :] = table[ids[k], :]} for every k: an embedding's lookup, one
+     * {@code cblas_?copy} per row on the arrays' own memory. Other backends and layouts go to
+     * ND4J's {@code gather}.
+     */
+    public static void gatherRows(INDArray table, long[] ids, INDArray into) {
+        long n = table.size(1);
+        if (into.rank() != 2 || into.size(0) != ids.length || into.size(1) != n) {
+            throw new IllegalArgumentException("gatherRows: " + ids.length + " ids from a table of shape "
+                + java.util.Arrays.toString(table.shape()) + " into " + java.util.Arrays.toString(into.shape()));
+        }
+        checkIds(ids, table.size(0), "gatherRows");
+        if (ids.length == 0) {
+            return;
+        }
+        if (!CPU || !contiguous(table) || !contiguous(into) || table.dataType() != into.dataType()
+            || (into.dataType() != DataType.FLOAT && into.dataType() != DataType.DOUBLE)) {
+            into.assign(Nd4j.exec(new org.nd4j.linalg.api.ops.impl.shape.Gather(table, Nd4j.createFromArray(ids), 0))[0]);
+            return;
+        }
+        long ldt = table.stride(0);
+        long ldi = into.stride(0);
+        if (into.dataType() == DataType.FLOAT) {
+            FloatPointer x = floats(table);
+            FloatPointer y = floats(into);
+            long x0 = x.position();
+            long y0 = y.position();
+            for (int k = 0; k < ids.length; k++) {
+                openblas.cblas_scopy((int) n, x.position(x0 + ids[k] * ldt), 1, y.position(y0 + k * ldi), 1);
+            }
+        } else {
+            DoublePointer x = doubles(table);
+            DoublePointer y = doubles(into);
+            long x0 = x.position();
+            long y0 = y.position();
+            for (int k = 0; k < ids.length; k++) {
+                openblas.cblas_dcopy((int) n, x.position(x0 + ids[k] * ldt), 1, y.position(y0 + k * ldi), 1);
+            }
+        }
+    }
+
+    /** Native code reads and writes where the ids point: one outside the table is refused first. */
+    private static void checkIds(long[] ids, long rows, String what) {
+        for (long id : ids) {
+            if (id < 0 || id >= rows) {
+                throw new IllegalArgumentException(what + ": row id " + id + " outside [0, " + rows + ")");
+            }
+        }
+    }
+
+    /**
      * {@code into[ids[k], :] += rows[k, :]} for every k, repeated ids adding up in order: an
      * embedding's gradient. One {@code cblas_?axpy} per row on the arrays' own memory, the two
      * pointers moved rather than made anew: on W1's 12,800 rows of 128 into (20000, 128) this runs
@@ -83,10 +133,9 @@ public final class Blas {
             throw new IllegalArgumentException("addRows: " + ids.length + " ids for rows of shape "
                 + java.util.Arrays.toString(rows.shape()) + " into " + java.util.Arrays.toString(into.shape()));
         }
-        for (long id : ids) {
-            if (id < 0 || id >= into.size(0)) {
-                throw new IllegalArgumentException("addRows: row id " + id + " outside [0, " + into.size(0) + ")");
-            }
+        checkIds(ids, into.size(0), "addRows");
+        if (ids.length == 0) {
+            return;
         }
         if (!CPU || !contiguous(rows) || !contiguous(into) || rows.dataType() != into.dataType()
             || (into.dataType() != DataType.FLOAT && into.dataType() != DataType.DOUBLE)) {

@@ -2,7 +2,6 @@ package org.seqml.layers;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.shape.Gather;
 import org.nd4j.linalg.factory.Nd4j;
 import org.seqml.Shape;
 import org.seqml.backend.Blas;
@@ -79,7 +78,9 @@ public final class Embedding extends Layer {
     public Forward forward(INDArray[] inputs, INDArray[] masks, boolean training) {
         INDArray ids = inputs[0].reshape(inputs[0].length()).castTo(DataType.INT64);
         checkIds(ids, inputs[0]);
-        INDArray rows = Nd4j.exec(new Gather(embeddings.value(), ids, 0))[0];
+        INDArray table = embeddings.value();
+        INDArray rows = Nd4j.createUninitialized(table.dataType(), ids.length(), config.outputDim());
+        Blas.gatherRows(table, ids.toLongVector(), rows);
         long[] shape = java.util.Arrays.copyOf(inputs[0].shape(), inputs[0].rank() + 1);
         shape[shape.length - 1] = config.outputDim();
         INDArray mask = config.maskZero() ? inputs[0].neq(0).castTo(embeddings.value().dataType()) : null;

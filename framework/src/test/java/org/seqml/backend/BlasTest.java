@@ -81,4 +81,20 @@ class BlasTest {
         assertThrows(IllegalArgumentException.class, () -> Blas.addRows(Nd4j.ones(DataType.FLOAT, 1, 2), new long[] {-1}, into));
         assertThrows(IllegalArgumentException.class, () -> Blas.addRows(Nd4j.ones(DataType.FLOAT, 2, 2), new long[] {0}, into));
     }
+
+    @Test
+    void gatherRowsCopiesTheRowOfEachIdAsGatherDoes() {
+        for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            INDArray table = Nd4j.rand(type, 7, 5);
+            long[] ids = {3, 0, 3, 6};
+            INDArray expected = Nd4j.exec(new org.nd4j.linalg.api.ops.impl.shape.Gather(table,
+                Nd4j.createFromArray(ids), 0))[0];
+            INDArray into = Nd4j.rand(type, 4, 5);
+            Blas.gatherRows(table, ids, into);
+            assertTrue(expected.equals(into), type + ": expected\n" + expected + "\ngot\n" + into);
+        }
+        INDArray table = Nd4j.rand(DataType.FLOAT, 3, 2);
+        assertThrows(IllegalArgumentException.class, () -> Blas.gatherRows(table, new long[] {3}, Nd4j.zeros(DataType.FLOAT, 1, 2)));
+        assertThrows(IllegalArgumentException.class, () -> Blas.gatherRows(table, new long[] {0}, Nd4j.zeros(DataType.FLOAT, 2, 2)));
+    }
 }
