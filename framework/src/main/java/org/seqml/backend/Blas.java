@@ -27,7 +27,10 @@ public final class Blas {
     private Blas() {
     }
 
-    /** C = alpha op(A) op(B) + beta C, where op transposes when asked. */
+    /**
+     * C = alpha op(A) op(B) + beta C, where op transposes when asked. With beta 0, C is only
+     * written (as in BLAS), so it may be an uninitialized array.
+     */
     public static void gemm(INDArray a, boolean transA, INDArray b, boolean transB, double alpha, INDArray c,
                             double beta) {
         long m = transA ? a.size(1) : a.size(0);
@@ -41,7 +44,11 @@ public final class Blas {
         if (!CPU || !contiguous(a) || !contiguous(b) || !contiguous(c) || a.dataType() != c.dataType()
             || b.dataType() != c.dataType()) {
             INDArray product = (transA ? a.transpose() : a).mmul(transB ? b.transpose() : b);
-            c.muli(beta).addi(product.muli(alpha));
+            if (beta == 0) {
+                c.assign(product.muli(alpha));   // as BLAS: C is not read, so it may hold anything
+            } else {
+                c.muli(beta).addi(product.muli(alpha));
+            }
             return;
         }
         int ta = transA ? openblas.CblasTrans : openblas.CblasNoTrans;

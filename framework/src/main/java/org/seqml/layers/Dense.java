@@ -101,7 +101,8 @@ public final class Dense extends Layer implements SoftmaxOutput {
     public Forward forward(INDArray[] inputs, INDArray[] masks, boolean training) {
         INDArray x = inputs[0];
         INDArray x2 = flat(x, kernel.value().size(0));
-        INDArray z = Nd4j.create(kernel.value().dataType(), x2.size(0), config.units());
+        // written whole by the product (beta 0): no zero fill of W4's 25 MB logits first
+        INDArray z = Nd4j.createUninitialized(kernel.value().dataType(), x2.size(0), config.units());
         Blas.gemm(x2, false, kernel.value(), false, 1.0, z, 0.0);
         if (bias != null) {
             z.addiRowVector(bias.value());
@@ -149,7 +150,7 @@ public final class Dense extends Layer implements SoftmaxOutput {
         if (bias != null && bias.trainable()) {
             Blas.addColumnSums(dz, bias.grad());
         }
-        INDArray dx = Nd4j.create(dz.dataType(), dz.size(0), kernel.value().size(0));
+        INDArray dx = Nd4j.createUninitialized(dz.dataType(), dz.size(0), kernel.value().size(0));
         Blas.gemm(dz, false, kernel.value(), true, 1.0, dx, 0.0);
         return new INDArray[] {unflat(dx, forward.input())};
     }

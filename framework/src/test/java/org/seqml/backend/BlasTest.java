@@ -97,4 +97,13 @@ class BlasTest {
         assertThrows(IllegalArgumentException.class, () -> Blas.gatherRows(table, new long[] {3}, Nd4j.zeros(DataType.FLOAT, 1, 2)));
         assertThrows(IllegalArgumentException.class, () -> Blas.gatherRows(table, new long[] {0}, Nd4j.zeros(DataType.FLOAT, 2, 2)));
     }
+
+    @Test
+    void withBetaZeroTheOutputIsOnlyWrittenSoItMayHoldAnything() {
+        INDArray a = Nd4j.rand(DataType.FLOAT, 3, 4);
+        INDArray b = Nd4j.rand(DataType.FLOAT, 4, 5);
+        INDArray c = Nd4j.valueArrayOf(new long[] {3, 5}, Float.NaN, DataType.FLOAT);
+        Blas.gemm(a, false, b, false, 1.0, c, 0.0);
+        assertTrue(a.mmul(b).equalsWithEps(c, 1e-5), "got\n" + c);
+    }
 }
