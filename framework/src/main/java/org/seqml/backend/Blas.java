@@ -79,99 +79,77 @@ public final class Blas {
 
     /**
      * {@code into[k, :] = table[ids[k], :]} for every k: an embedding's lookup, one
-     * {@code cblas_?copy} per row on the arrays' own memory. Other backends and layouts go to
-     * ND4J's {@code gather}.
+     * {@code cblas_?copy} per row on the arrays' own memory: on W1's 12,800 rows of (20000, 128)
+     * 1.0-1.2 ms against 2.7-3.0 ms for ND4J's {@code gather}. Other backends and layouts go to
+     * {@code gather}.
      */
     public static void gatherRows(INDArray table, long[] ids, INDArray into) {
-        long n = table.size(1);
-        if (into.rank() != 2 || into.size(0) != ids.length || into.size(1) != n) {
-            throw new IllegalArgumentException("gatherRows: " + ids.length + " ids from a table of shape "
-                + java.util.Arrays.toString(table.shape()) + " into " + java.util.Arrays.toString(into.shape()));
-        }
-        checkIds(ids, table.size(0), "gatherRows");
-        if (ids.length == 0) {
-            return;
-        }
-        if (!CPU || !contiguous(table) || !contiguous(into) || table.dataType() != into.dataType()
-            || (into.dataType() != DataType.FLOAT && into.dataType() != DataType.DOUBLE)) {
+        if (!rowWise("gatherRows", table, ids, into, false)) {
             into.assign(Nd4j.exec(new org.nd4j.linalg.api.ops.impl.shape.Gather(table, Nd4j.createFromArray(ids), 0))[0]);
-            return;
-        }
-        long ldt = table.stride(0);
-        long ldi = into.stride(0);
-        if (into.dataType() == DataType.FLOAT) {
-            FloatPointer x = floats(table);
-            FloatPointer y = floats(into);
-            long x0 = x.position();
-            long y0 = y.position();
-            for (int k = 0; k < ids.length; k++) {
-                openblas.cblas_scopy((int) n, x.position(x0 + ids[k] * ldt), 1, y.position(y0 + k * ldi), 1);
-            }
-        } else {
-            DoublePointer x = doubles(table);
-            DoublePointer y = doubles(into);
-            long x0 = x.position();
-            long y0 = y.position();
-            for (int k = 0; k < ids.length; k++) {
-                openblas.cblas_dcopy((int) n, x.position(x0 + ids[k] * ldt), 1, y.position(y0 + k * ldi), 1);
-            }
-        }
-    }
-
-    /** Native code reads and writes where the ids point: one outside the table is refused first. */
-    private static void checkIds(long[] ids, long rows, String what) {
-        for (long id : ids) {
-            if (id < 0 || id >= rows) {
-                throw new IllegalArgumentException(what + ": row id " + id + " outside [0, " + rows + ")");
-            }
         }
     }
 
     /**
      * {@code into[ids[k], :] += rows[k, :]} for every k, repeated ids adding up in order: an
-     * embedding's gradient. One {@code cblas_?axpy} per row on the arrays' own memory, the two
-     * pointers moved rather than made anew: on W1's 12,800 rows of 128 into (20000, 128) this runs
-     * in about a tenth of ND4J's {@code scatter_add} (12-16 ms single-threaded), and it is
-     * deterministic. Other backends and layouts go to {@code scatter_add}.
+     * embedding's gradient. One {@code cblas_?axpy} per row on the arrays' own memory: on W1's
+     * 12,800 rows of 128 into (20000, 128) 0.9-1.1 ms against 10.9-13.2 ms for ND4J's
+     * {@code scatter_add}, and deterministic. Other backends and layouts go to {@code scatter_add}.
      */
     public static void addRows(INDArray rows, long[] ids, INDArray into) {
-        long n = into.size(1);
-        if (rows.rank() != 2 || rows.size(0) != ids.length || rows.size(1) != n) {
-            throw new IllegalArgumentException("addRows: " + ids.length + " ids for rows of shape "
-                + java.util.Arrays.toString(rows.shape()) + " into " + java.util.Arrays.toString(into.shape()));
-        }
-        checkIds(ids, into.size(0), "addRows");
-        if (ids.length == 0) {
-            return;
-        }
-        if (!CPU || !contiguous(rows) || !contiguous(into) || rows.dataType() != into.dataType()
-            || (into.dataType() != DataType.FLOAT && into.dataType() != DataType.DOUBLE)) {
+        if (!rowWise("addRows", rows, ids, into, true)) {
             // the op adds repeated ids from several threads at once unless locked
-            org.nd4j.linalg.api.ops.DynamicCustomOp op = org.nd4j.linalg.api.ops.DynamicCustomOp.builder("scatter_add")
+            Nd4j.exec(org.nd4j.linalg.api.ops.DynamicCustomOp.builder("scatter_add")
                 .addInputs(into, Nd4j.createFromArray(ids), rows).addOutputs(into).callInplace(true)
-                .addBooleanArguments(true).build();
-            Nd4j.exec(op);
-            return;
+                .addBooleanArguments(true).build());
         }
-        long ldr = rows.stride(0);
+    }
+
+    /**
+     * One level-1 call per row, the two pointers moved rather than made anew: add rows[k] into
+     * into[ids[k]] ({@code add}), or copy from[ids[k]] to into[k]. Checks shapes and ids (native
+     * code writes where they point); false when the arrays need the ND4J op instead.
+     */
+    private static boolean rowWise(String what, INDArray from, long[] ids, INDArray into, boolean add) {
+        INDArray indexed = add ? into : from;
+        INDArray sequential = add ? from : into;
+        if (from.rank() != 2 || into.rank() != 2 || sequential.size(0) != ids.length || from.size(1) != into.size(1)) {
+            throw new IllegalArgumentException(what + ": " + ids.length + " ids, rows of shape "
+                + java.util.Arrays.toString(from.shape()) + " to " + java.util.Arrays.toString(into.shape()));
+        }
+        for (long id : ids) {
+            if (id < 0 || id >= indexed.size(0)) {
+                throw new IllegalArgumentException(what + ": row id " + id + " outside [0, " + indexed.size(0) + ")");
+            }
+        }
+        if (ids.length == 0) {
+            return true;
+        }
+        if (!CPU || !contiguous(from) || !contiguous(into) || from.dataType() != into.dataType()
+            || (into.dataType() != DataType.FLOAT && into.dataType() != DataType.DOUBLE)) {
+            return false;
+        }
+        int n = (int) into.size(1);
+        long ldf = from.stride(0);
         long ldi = into.stride(0);
-        if (into.dataType() == DataType.FLOAT) {
-            FloatPointer x = floats(rows);
-            FloatPointer y = floats(into);
-            long x0 = x.position();
-            long y0 = y.position();
-            for (int k = 0; k < ids.length; k++) {
-                openblas.cblas_saxpy((int) n, 1f, x.position(x0 + k * ldr), 1, y.position(y0 + ids[k] * ldi), 1);
-            }
-        } else {
-            DoublePointer x = doubles(rows);
-            DoublePointer y = doubles(into);
-            long x0 = x.position();
-            long y0 = y.position();
-            for (int k = 0; k < ids.length; k++) {
-                openblas.cblas_daxpy((int) n, 1.0, x.position(x0 + k * ldr), 1, y.position(y0 + ids[k] * ldi), 1);
+        boolean single = into.dataType() == DataType.FLOAT;
+        org.bytedeco.javacpp.Pointer x = single ? floats(from) : doubles(from);
+        org.bytedeco.javacpp.Pointer y = single ? floats(into) : doubles(into);
+        long x0 = x.position();
+        long y0 = y.position();
+        for (int k = 0; k < ids.length; k++) {
+            x.position(x0 + (add ? k : ids[k]) * ldf);
+            y.position(y0 + (add ? ids[k] : k) * ldi);
+            if (single && add) {
+                openblas.cblas_saxpy(n, 1f, (FloatPointer) x, 1, (FloatPointer) y, 1);
+            } else if (single) {
+                openblas.cblas_scopy(n, (FloatPointer) x, 1, (FloatPointer) y, 1);
+            } else if (add) {
+                openblas.cblas_daxpy(n, 1.0, (DoublePointer) x, 1, (DoublePointer) y, 1);
+            } else {
+                openblas.cblas_dcopy(n, (DoublePointer) x, 1, (DoublePointer) y, 1);
             }
         }
+        return true;
     }
 
     /** Row-major with unit column stride: a whole matrix, a run of its rows, or a block of its columns. */
