@@ -213,7 +213,7 @@ public final class OneDnnRnn {
         }
         Primitives p = primitives(call.key);
         long b = call.key.batch();
-        INDArray dx = Nd4j.createUninitialized(DataType.FLOAT, b, call.key.time(), call.key.inputDim());
+        INDArray dx = StepArrayPool.uninitialized(DataType.FLOAT, b, call.key.time(), call.key.inputDim());
         INDArray dh0 = Nd4j.createUninitialized(DataType.FLOAT, b, units);
         INDArray dc0 = cell.states == 2 ? Nd4j.createUninitialized(DataType.FLOAT, b, units) : null;
         bindCall(p, call, kernel, recurrentKernel, bias);

@@ -55,7 +55,7 @@ public final class OneDnnSoftmax {
     public static INDArray softmax(INDArray x, boolean log) {
         INDArray in = OneDnn.dense(x);
         long classes = x.size(x.rank() - 1);
-        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, x.shape());
+        INDArray out = StepArrayPool.uninitialized(DataType.FLOAT, x.shape());
         Prim p = prim(new Key(x.length() / classes, classes, log));
         synchronized (p) {
             OneDnn.bind(p.src(), in);

@@ -1,10 +1,10 @@
 package org.seqml.layers;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.seqml.Shape;
 import org.seqml.activations.Activation;
 import org.seqml.activations.Activations;
+import org.seqml.backend.StepArrayPool;
 import org.seqml.backend.Blas;
 import org.seqml.initializers.Constant;
 import org.seqml.initializers.GlorotUniform;
@@ -101,8 +101,9 @@ public final class Dense extends Layer implements SoftmaxOutput {
     public Forward forward(INDArray[] inputs, INDArray[] masks, boolean training) {
         INDArray x = inputs[0];
         INDArray x2 = flat(x, kernel.value().size(0));
-        // written whole by the product (beta 0): no zero fill of W4's 25 MB logits first
-        INDArray z = Nd4j.createUninitialized(kernel.value().dataType(), x2.size(0), config.units());
+        // written whole by the product (beta 0): no zero fill of W4's 25 MB logits first, and the
+        // last step's memory when it freed an array of this size
+        INDArray z = StepArrayPool.uninitialized(kernel.value().dataType(), x2.size(0), config.units());
         Blas.gemm(x2, false, kernel.value(), false, 1.0, z, 0.0);
         if (bias != null) {
             z.addiRowVector(bias.value());
@@ -150,7 +151,7 @@ public final class Dense extends Layer implements SoftmaxOutput {
         if (bias != null && bias.trainable()) {
             Blas.addColumnSums(dz, bias.grad());
         }
-        INDArray dx = Nd4j.createUninitialized(dz.dataType(), dz.size(0), kernel.value().size(0));
+        INDArray dx = StepArrayPool.uninitialized(dz.dataType(), dz.size(0), kernel.value().size(0));
         Blas.gemm(dz, false, kernel.value(), true, 1.0, dx, 0.0);
         return new INDArray[] {unflat(dx, forward.input())};
     }

@@ -2,8 +2,8 @@ package org.seqml.layers;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.seqml.Shape;
+import org.seqml.backend.StepArrayPool;
 import org.seqml.backend.Blas;
 import org.seqml.initializers.Initializer;
 import org.seqml.initializers.RandomUniform;
@@ -76,41 +76,47 @@ public final class Embedding extends Layer {
 
     @Override
     public Forward forward(INDArray[] inputs, INDArray[] masks, boolean training) {
-        INDArray ids = inputs[0].reshape(inputs[0].length()).castTo(DataType.INT64);
+        // the ids once as Java longs: checked here, read by the lookup and again by backward
+        long[] ids = inputs[0].reshape(inputs[0].length()).castTo(DataType.INT64).toLongVector();
         checkIds(ids, inputs[0]);
         INDArray table = embeddings.value();
-        INDArray rows = Nd4j.createUninitialized(table.dataType(), ids.length(), config.outputDim());
-        Blas.gatherRows(table, ids.toLongVector(), rows);
+        INDArray rows = StepArrayPool.uninitialized(table.dataType(), ids.length, config.outputDim());
+        Blas.gatherRows(table, ids, rows);
         long[] shape = java.util.Arrays.copyOf(inputs[0].shape(), inputs[0].rank() + 1);
         shape[shape.length - 1] = config.outputDim();
         INDArray mask = config.maskZero() ? inputs[0].neq(0).castTo(embeddings.value().dataType()) : null;
-        return single(inputs, masks, rows.reshape('c', shape), mask, training, ids, rows);
+        return new Forward(inputs, masks, new INDArray[] {rows.reshape('c', shape)}, new INDArray[] {mask},
+            new INDArray[] {rows}, training, ids);
     }
 
     /** The gathered rows and the mask, both made by this call. */
     @Override
     public INDArray[] stepArrays(Forward forward) {
-        return new INDArray[] {forward.saved(1), forward.outputMask()};
+        return new INDArray[] {forward.saved(0), forward.outputMask()};
     }
 
     @Override
     public INDArray[] backward(Forward forward, INDArray[] outputGradients) {
         if (embeddings.trainable() && outputGradients[0] != null) {
-            INDArray ids = forward.saved(0);
-            INDArray dy = outputGradients[0].reshape('c', ids.length(), config.outputDim());
+            long[] ids = forward.cache(long[].class);
+            INDArray dy = outputGradients[0].reshape('c', ids.length, config.outputDim());
             // embeddings.grad[ids[k], :] += dy[k, :] in place (no vocabulary-sized temporary per
             // step), repeated ids adding up in order
-            Blas.addRows(dy, ids.toLongVector(), embeddings.grad());
+            Blas.addRows(dy, ids, embeddings.grad());
         }
         return new INDArray[] {null};
     }
 
-    private void checkIds(INDArray ids, INDArray raw) {
-        if (ids.length() == 0) {
+    private void checkIds(long[] ids, INDArray raw) {
+        if (ids.length == 0) {
             return;
         }
-        long max = ids.maxNumber().longValue();
-        long min = ids.minNumber().longValue();
+        long max = Long.MIN_VALUE;
+        long min = Long.MAX_VALUE;
+        for (long id : ids) {
+            max = Math.max(max, id);
+            min = Math.min(min, id);
+        }
         if (max >= config.inputDim() || min < 0) {
             throw new IllegalArgumentException(describe() + ": token ids must be in [0, " + config.inputDim()
                 + "), got ids from " + min + " to " + max + " in input of shape "

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.seqml.backend.StepArrayPool;
 import org.seqml.layers.Forward;
 import org.seqml.layers.InputLayer;
 import org.seqml.layers.Layer;
@@ -261,25 +262,28 @@ public final class Graph {
     }
 
     /**
-     * Ends a training step: frees the arrays its layer calls made and nothing reads any more
+     * Ends a training step: gives back the arrays its layer calls made and nothing reads any more
      * ({@link Layer#stepArrays}) and the gradients its backward was given and passed between
      * layers, each once; the run's outputs and the input gradients backward returned go with them.
+     * The large ones serve the next step's requests of the same shape ({@link StepArrayPool}), the
+     * rest are freed.
      */
     public void free(Run run) {
-        Set<INDArray> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());   // by memory: two arrays may share it
         run.forwards.forEach((node, f) -> {
             for (INDArray a : node.layer().stepArrays(f)) {
-                close(a, seen);
+                recycle(a, seen);
             }
         });
-        run.gradients.forEach(g -> close(g, seen));
+        run.gradients.forEach(g -> recycle(g, seen));
         run.gradients.clear();
+        StepArrayPool.endStep();
     }
 
-    /** Frees {@code a} unless null, seen before, a view or already freed. */
-    private static void close(INDArray a, Set<INDArray> seen) {
-        if (a != null && seen.add(a) && a.closeable()) {
-            a.close();
+    /** Gives {@code a} back unless null, its memory seen before, a view or already freed. */
+    private static void recycle(INDArray a, Set<Object> seen) {
+        if (a != null && a.closeable() && seen.add(a.data())) {
+            StepArrayPool.recycle(a);
         }
     }
 

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Iterator;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.seqml.backend.StepArrayPool;
 import org.seqml.backend.CpuTuning;
 import org.seqml.callbacks.Callback;
 import org.seqml.callbacks.History;
@@ -148,32 +149,37 @@ public final class Trainer {
         }
         model.resetStopTraining();
         callbacks.forEach(c -> c.onTrainBegin(Map.of()));
-        for (int epoch = o.initialEpoch; epoch < o.epochs && !model.stopTrainingRequested(); epoch++) {
-            final int e = epoch;
-            resetTrackers();
-            callbacks.forEach(c -> c.onEpochBegin(e, Map.of()));
-            // the order depends on the model's seed and epoch count only, so a saved and resumed
-            // run shuffles exactly as an unbroken one
-            Iterator<Batch> batches = train.batches(Stochastic.callSeed(model.shuffleSeed(), model.epochsTrained()));
-            Map<String, Double> logs = Map.of();
-            for (int b = 0; batches.hasNext() && !model.stopTrainingRequested(); b++) {
-                final int index = b;
-                Batch batch = batches.next();
-                callbacks.forEach(c -> c.onTrainBatchBegin(index, Map.of()));
-                Graph graph = model.graphFor(batch.x());
-                INDArray[] x = checked ? batch.x() : DataCheck.inputs(graph, batch.x());
-                INDArray[] y = checked ? batch.y() : DataCheck.labels(graph, batch.y());
-                logs = step(graph, x, y, batch.sampleWeight(), true);
-                final Map<String, Double> batchLogs = logs;
-                callbacks.forEach(c -> c.onTrainBatchEnd(index, batchLogs));
+        try {
+            for (int epoch = o.initialEpoch; epoch < o.epochs && !model.stopTrainingRequested(); epoch++) {
+                final int e = epoch;
+                resetTrackers();
+                callbacks.forEach(c -> c.onEpochBegin(e, Map.of()));
+                // the order depends on the model's seed and epoch count only, so a saved and resumed
+                // run shuffles exactly as an unbroken one
+                Iterator<Batch> batches = train.batches(Stochastic.callSeed(model.shuffleSeed(), model.epochsTrained()));
+                Map<String, Double> logs = Map.of();
+                for (int b = 0; batches.hasNext() && !model.stopTrainingRequested(); b++) {
+                    final int index = b;
+                    Batch batch = batches.next();
+                    callbacks.forEach(c -> c.onTrainBatchBegin(index, Map.of()));
+                    Graph graph = model.graphFor(batch.x());
+                    INDArray[] x = checked ? batch.x() : DataCheck.inputs(graph, batch.x());
+                    INDArray[] y = checked ? batch.y() : DataCheck.labels(graph, batch.y());
+                    logs = step(graph, x, y, batch.sampleWeight(), true);
+                    final Map<String, Double> batchLogs = logs;
+                    callbacks.forEach(c -> c.onTrainBatchEnd(index, batchLogs));
+                }
+                Map<String, Double> epochLogs = new LinkedHashMap<>(logs);
+                if (validation != null) {
+                    Map<String, Double> val = evaluateDataset(validation, validationChecked);
+                    val.forEach((k, v) -> epochLogs.put("val_" + k, v));
+                }
+                model.countEpoch();
+                callbacks.forEach(c -> c.onEpochEnd(e, epochLogs));
             }
-            Map<String, Double> epochLogs = new LinkedHashMap<>(logs);
-            if (validation != null) {
-                Map<String, Double> val = evaluateDataset(validation, validationChecked);
-                val.forEach((k, v) -> epochLogs.put("val_" + k, v));
-            }
-            model.countEpoch();
-            callbacks.forEach(c -> c.onEpochEnd(e, epochLogs));
+        } finally {
+            // the last step's arrays kept for a next step that will not come
+            StepArrayPool.clear();
         }
         callbacks.forEach(c -> c.onTrainEnd(Map.of()));
         return history;
