@@ -17,13 +17,14 @@ import org.nd4j.linalg.factory.Nd4j;
  * The life of a kept array: the trainer ends a step with {@link #recycle} for each array the
  * step made and nothing reads any more (what it used to free); the next step's layers ask
  * {@link #uninitialized} for an array of a type and shape and get a kept one of that type and
- * size if there is one, in the shape asked for. {@link #endStep} frees what the step before did not take, so
- * the pool holds at most one step's arrays and follows a change of shapes (sequence buckets) at
- * once. Only arrays of at least {@value #MIN_BYTES} bytes are kept (smaller ones come from the
- * allocator's free lists cheaply), each thread has its own pool, and {@link #clear} frees all
- * (the trainer calls it when {@code fit} ends).
+ * size if there is one, in the shape asked for. {@link #endStep} frees what the step before did
+ * not take, so the pool holds at most one step's arrays and follows a change of shapes (sequence
+ * buckets) at once. Only arrays of at least {@value #MIN_BYTES} bytes are kept (smaller ones
+ * come from the allocator's free lists cheaply), each thread has its own pool, and {@link #clear}
+ * frees all: the trainer calls it when {@code fit} ends; after {@code trainOnBatch} the last
+ * step's arrays stay until the thread's next step or {@code clear}.
  * <pre>
- * INDArray z = StepArrayPool.uninitialized(DataType.FLOAT, rows, units);   // kept or new; contents undefined
+ * INDArray z = StepArrayPool.uninitialized(DataType.FLOAT, rows, units);   // kept or new, undefined
  * ...
  * StepArrayPool.recycle(z);   // nothing reads z any more
  * StepArrayPool.endStep();    // arrays kept from the step before and not taken are freed
@@ -32,7 +33,8 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class StepArrayPool {
     static final long MIN_BYTES = 256 << 10;
-    private static volatile boolean enabled = Boolean.parseBoolean(System.getProperty("seqml.arrayPool", "true"));
+    private static volatile boolean enabled =
+        Boolean.parseBoolean(System.getProperty("seqml.arrayPool", "true"));
     private static final ThreadLocal<Pool> POOL = ThreadLocal.withInitial(Pool::new);
 
     /** This thread's arrays: those given back in the current step and those kept from the one before. */
