@@ -3,8 +3,8 @@ package org.seqml.layers;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.seqml.Shape;
-import org.seqml.backend.StepArrayPool;
 import org.seqml.backend.Blas;
+import org.seqml.backend.StepArrayPool;
 import org.seqml.initializers.Initializer;
 import org.seqml.initializers.RandomUniform;
 

@@ -265,8 +265,8 @@ public final class Graph {
      * Ends a training step: gives back the arrays its layer calls made and nothing reads any more
      * ({@link Layer#stepArrays}) and the gradients its backward was given and passed between
      * layers, each once; the run's outputs and the input gradients backward returned go with them.
-     * The large ones serve the next step's requests of the same shape ({@link StepArrayPool}), the
-     * rest are freed.
+     * The large ones serve the next step's requests of the same type and size
+     * ({@link StepArrayPool}), the rest are freed.
      */
     public void free(Run run) {
         Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());   // by memory: two arrays may share it
