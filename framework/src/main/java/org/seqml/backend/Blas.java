@@ -23,13 +23,20 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class Blas {
     private static final boolean CPU = Nd4j.getBackend().getClass().getSimpleName().startsWith("CpuBackend");
     private static final int ROW_MAJOR = openblas.CblasRowMajor;
+    private static final boolean ONEDNN_GEMM = Boolean.parseBoolean(System.getProperty("seqml.onednnGemm", "true"));
+    private static final long ONEDNN_GEMM_FROM = Long.getLong("seqml.onednnGemmFrom", 1L << 24);
 
     private Blas() {
     }
 
     /**
      * C = alpha op(A) op(B) + beta C, where op transposes when asked. With beta 0, C is only
-     * written (as in BLAS), so it may be an uninitialized array.
+     * written (as in BLAS), so it may be an uninitialized array. Float products of at least
+     * 2^24 multiply-adds go to oneDNN's sgemm on the OpenMP threads that oneDNN's recurrent
+     * primitives use, the rest to OpenBLAS: OpenBLAS's own worker threads competed for the two
+     * cores with OpenMP's spinning ones, and W4's step (three (1280 x 256 x 5000) products between
+     * oneDNN's LSTMs) ran at a mean of 156-170 ms against 171-174 ms with every product on
+     * OpenBLAS ({@code -Dseqml.onednnGemm=false}; {@code -Dseqml.onednnGemmFrom=n} moves the size).
      */
     public static void gemm(INDArray a, boolean transA, INDArray b, boolean transB, double alpha, INDArray c,
                             double beta) {
@@ -56,6 +63,10 @@ public final class Blas {
         int lda = (int) a.stride(0);
         int ldb = (int) b.stride(0);
         int ldc = (int) c.stride(0);
+        if (c.dataType() == DataType.FLOAT && ONEDNN_GEMM && m * n * k >= ONEDNN_GEMM_FROM
+            && OneDnn.sgemm(transA, transB, m, n, k, (float) alpha, floats(a), lda, floats(b), ldb, (float) beta, floats(c), ldc)) {
+            return;
+        }
         if (c.dataType() == DataType.FLOAT) {
             openblas.cblas_sgemm(ROW_MAJOR, ta, tb, (int) m, (int) n, (int) k, (float) alpha, floats(a), lda, floats(b),
                 ldb, (float) beta, floats(c), ldc);
@@ -69,12 +80,30 @@ public final class Blas {
 
     /**
      * {@code into += 1^T rows}: the column sums of a (r, n) matrix added into an n-vector (a bias
-     * gradient), as one product written in place. On W4's (1280, 5000) output gradient 5.3-6.3 ms
-     * against 8.3-8.6 ms for ND4J's column sum and an add.
+     * gradient), as one matrix-vector product ({@code ?gemv}, A transposed) written in place. On
+     * W4's (1280, 5000) output gradient 0.8-1.6 ms, against 8-12 ms for the same product as a
+     * one-row {@code sgemm} (OpenBLAS does not turn it into a gemv) and 8.3-8.6 ms for ND4J's
+     * column sum and an add. Other backends and layouts take the product through {@link #gemm}.
      */
     public static void addColumnSums(INDArray rows, INDArray into) {
-        INDArray ones = Nd4j.ones(rows.dataType(), 1, rows.size(0));
-        gemm(ones, false, rows, false, 1.0, into.reshape(1, rows.size(1)), 1.0);
+        long r = rows.size(0);
+        long n = rows.size(1);
+        DataType type = into.dataType();
+        if (CPU && contiguous(rows) && rows.dataType() == type && into.length() == n && into.elementWiseStride() > 0
+            && (type == DataType.FLOAT || type == DataType.DOUBLE)) {
+            INDArray ones = Nd4j.ones(type, r);
+            int inc = into.elementWiseStride();
+            if (type == DataType.FLOAT) {
+                openblas.cblas_sgemv(ROW_MAJOR, openblas.CblasTrans, (int) r, (int) n, 1f, floats(rows),
+                    (int) rows.stride(0), floats(ones), 1, 1f, floats(into), inc);
+            } else {
+                openblas.cblas_dgemv(ROW_MAJOR, openblas.CblasTrans, (int) r, (int) n, 1.0, doubles(rows),
+                    (int) rows.stride(0), doubles(ones), 1, 1.0, doubles(into), inc);
+            }
+            return;
+        }
+        INDArray ones = Nd4j.ones(rows.dataType(), 1, r);
+        gemm(ones, false, rows, false, 1.0, into.reshape(1, n), 1.0);
     }
 
     /**

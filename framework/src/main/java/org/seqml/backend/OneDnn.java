@@ -2,7 +2,10 @@ package org.seqml.backend;
 
 import org.bytedeco.dnnl.engine;
 import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.post_ops;
+import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.stream;
+import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
@@ -59,6 +62,30 @@ final class OneDnn {
         } finally {
             OpenMp.setThreads(before);
         }
+    }
+
+    /**
+     * C = alpha op(A) op(B) + beta C on row-major float matrices by oneDNN's sgemm, on oneDNN's
+     * threads; false (nothing done) when oneDNN is not available or the call failed.
+     */
+    static boolean sgemm(boolean transA, boolean transB, long m, long n, long k, float alpha, FloatPointer a, long lda,
+                         FloatPointer b, long ldb, float beta, FloatPointer c, long ldc) {
+        if (!available()) {
+            return false;
+        }
+        int[] status = new int[1];
+        run(() -> status[0] = org.bytedeco.dnnl.global.dnnl.dnnl_sgemm((byte) (transA ? 'T' : 'N'),
+            (byte) (transB ? 'T' : 'N'), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc));
+        return status[0] == org.bytedeco.dnnl.global.dnnl.dnnl_success;
+    }
+
+    /** A reorder's attributes that add into its destination instead of overwriting it. */
+    static primitive_attr accumulating() {
+        post_ops sum = new post_ops();
+        sum.append_sum(1.0f, memory.data_type.undef);
+        primitive_attr attr = new primitive_attr();
+        attr.set_post_ops(sum);
+        return attr;
     }
 
     static memory.desc desc(memory.format_tag tag, long... dims) {

@@ -27,9 +27,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * the call has no mask and no recurrent dropout. seqml's own loop ({@code layers.recurrent.RNN}) stays the
  * reference path that tests compare this one with.
  *
- * <p>Layouts need no copies: oneDNN's {@code ldigo} weights are Keras's kernel {@code (in, G*U)}
+ * <p>Keras's layouts are oneDNN's: {@code ldigo} weights are Keras's kernel {@code (in, G*U)}
  * and recurrent kernel {@code (U, G*U)} in row-major order, {@code ldgo} is Keras's bias, and
- * {@code ntc} is the layer's {@code (batch, time, features)} input and output. The gate orders are
+ * {@code ntc} is the layer's {@code (batch, time, features)} input and output, so sequences go in
+ * and out in place. Only the weights are copied, once per call: oneDNN pads their gate rows
+ * (1040 floats for 1024) and the backward wants them in {@code ldgoi}. The gate orders are
  * Keras's: LSTM i, f, c, o; GRU z (oneDNN's u), r, h (oneDNN's o). Keras's GRU with
  * {@code reset_after} is oneDNN's linear-before-reset GRU, whose bias holds the four rows
  * {@code [b_z, b_r, b_h(input), b_h(recurrent)]}, z and r summed over input and recurrent biases.
@@ -102,6 +104,14 @@ public final class OneDnnRnn {
             return y;
         }
 
+        /**
+         * Whether {@link #y} is the caller's to free once nothing reads it: a new array, not the
+         * buffer a last-step-only call borrows and {@link #release} takes back.
+         */
+        public boolean callerOwnsY() {
+            return !pooledY;
+        }
+
         /** The final h, (batch, units). */
         public INDArray h() {
             return h;
@@ -167,7 +177,8 @@ public final class OneDnnRnn {
         INDArray in = OneDnn.dense(x);
         INDArray hIn = h0 == null ? Nd4j.zeros(DataType.FLOAT, b, units) : OneDnn.dense(h0);
         INDArray cIn = cell.states == 2 ? (c0 == null ? Nd4j.zeros(DataType.FLOAT, b, units) : OneDnn.dense(c0)) : null;
-        INDArray y = lastStepOnly ? p.takeOutputs() : Nd4j.createUninitialized(DataType.FLOAT, b, t, units);
+        // written whole by oneDNN: a step's freed array of this size if there is one
+        INDArray y = lastStepOnly ? p.takeOutputs() : StepArrayPool.uninitialized(DataType.FLOAT, b, t, units);
         INDArray h = Nd4j.createUninitialized(DataType.FLOAT, b, units);
         INDArray c = cIn == null ? null : Nd4j.createUninitialized(DataType.FLOAT, b, units);
         Call call = new Call(key, in, hIn, cIn, y, h, c, training ? p.takeWorkspace() : null, lastStepOnly);
@@ -232,9 +243,9 @@ public final class OneDnnRnn {
             p.backwardWeights.copy(s);
             p.diffWeights.clear();
             p.backward.execute(s, p.backwardArgs);
+            p.diffWeights.addTo(s);
             s._wait();
         });
-        p.diffWeights.addTo();
         return new Gradients(dx, dh0, dc0);
     }
 
@@ -316,14 +327,19 @@ public final class OneDnnRnn {
     }
 
     /**
-     * The weight gradients coming out of the backward: written straight into the caller's arrays
-     * when oneDNN's layout is the user's, else into zeroed buffers reordered and added afterwards.
+     * The weight gradients coming out of the backward. oneDNN keeps its own copy of the gradients
+     * in its layout ({@code ldigo} with the gate rows padded, 1040 floats instead of 1024 for
+     * W4's LSTM(256)), into which the backward accumulates; a reorder with a sum post-op then adds
+     * them to the caller's arrays in one pass each, with no temporary arrays. When oneDNN's layout
+     * is the caller's, the backward accumulates into the caller's arrays directly.
      */
     private final class DiffWeights {
         private final memory layer;
         private final memory iter;
         private final memory userLayer;
         private final memory userIter;
+        private final reorder addLayer;
+        private final reorder addIter;
         private final boolean direct;
         private final long[] layerShape;
         private final long[] iterShape;
@@ -337,20 +353,18 @@ public final class OneDnnRnn {
             iter = direct ? new memory(userIterDesc, OneDnn.cpu(), null) : new memory(bpd.diff_weights_iter_desc(), OneDnn.cpu());
             userLayer = direct ? null : new memory(userLayerDesc, OneDnn.cpu(), null);
             userIter = direct ? null : new memory(userIterDesc, OneDnn.cpu(), null);
+            addLayer = direct ? null : new reorder(layer, userLayer, OneDnn.accumulating());
+            addIter = direct ? null : new reorder(iter, userIter, OneDnn.accumulating());
         }
-
-        private INDArray layerTarget;
-        private INDArray iterTarget;
 
         void bindTo(INDArray dKernel, INDArray dRecurrent) {
-            layerTarget = dKernel != null ? checkedGradient(dKernel) : Nd4j.zeros(DataType.FLOAT, layerShape);
-            iterTarget = dRecurrent != null ? checkedGradient(dRecurrent) : Nd4j.zeros(DataType.FLOAT, iterShape);
-            if (direct) {
-                OneDnn.bind(layer, layerTarget);
-                OneDnn.bind(iter, iterTarget);
-            }
+            INDArray l = dKernel != null ? checkedGradient(dKernel) : Nd4j.zeros(DataType.FLOAT, layerShape);
+            INDArray r = dRecurrent != null ? checkedGradient(dRecurrent) : Nd4j.zeros(DataType.FLOAT, iterShape);
+            OneDnn.bind(direct ? layer : userLayer, l);
+            OneDnn.bind(direct ? iter : userIter, r);
         }
 
+        /** Zeroes oneDNN's own gradient buffers before a backward accumulates into them. */
         void clear() {
             if (!direct) {
                 Pointer.memset(layer.get_data_handle(), 0, layer.get_desc().get_size());
@@ -358,20 +372,12 @@ public final class OneDnnRnn {
             }
         }
 
-        void addTo() {
-            if (direct) {
-                return;
+        /** Adds oneDNN's gradients to the caller's arrays (on the stream; the caller waits). */
+        void addTo(stream s) {
+            if (!direct) {
+                addLayer.execute(s, layer, userLayer);
+                addIter.execute(s, iter, userIter);
             }
-            INDArray l = Nd4j.createUninitialized(DataType.FLOAT, layerShape);
-            INDArray r = Nd4j.createUninitialized(DataType.FLOAT, iterShape);
-            OneDnn.bind(userLayer, l);
-            OneDnn.bind(userIter, r);
-            stream s = OneDnn.stream();
-            new reorder(layer, userLayer).execute(s, layer, userLayer);
-            new reorder(iter, userIter).execute(s, iter, userIter);
-            s._wait();
-            layerTarget.addi(l);
-            iterTarget.addi(r);
         }
     }
 

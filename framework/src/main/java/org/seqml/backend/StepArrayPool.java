@@ -76,14 +76,28 @@ public final class StepArrayPool {
             INDArray a = arrays.get(i);
             if (a.dataType() == type && a.length() == length) {
                 arrays.remove(i);
-                // a new array over the same memory, owning it as the kept one did (not a view, so
-                // it can be given back in turn): W1's (64, 200, 128) gradient serves as the next
-                // step's (12800, 128) embedded rows
-                return Arrays.equals(a.shape(), shape) ? a
-                    : Nd4j.create(a.data(), shape, Nd4j.getStrides(shape, 'c'), 0, 'c');
+                // W1's (64, 200, 128) gradient serves as the next step's (12800, 128) embedded rows
+                return reshape(a, shape);
             }
         }
         return null;
+    }
+
+    /**
+     * {@code a}'s memory in another shape (c order, same length), as an array that owns it as
+     * {@code a} does, so that it can be given back in turn: ND4J's {@code reshape} returns a view,
+     * which {@link #recycle} leaves alone (W4's (1280, 256) input gradient of the output layer,
+     * reshaped to (64, 20, 256), went to the collector). The two share memory, so at most one of
+     * them may be given back. Arrays that are views, offset or not in c order get ND4J's reshape.
+     */
+    public static INDArray reshape(INDArray a, long... shape) {
+        if (Arrays.equals(a.shape(), shape)) {
+            return a;
+        }
+        if (a.isView() || a.ordering() != 'c' || a.offset() != 0 || a.data().length() != a.length()) {
+            return a.reshape('c', shape);
+        }
+        return Nd4j.create(a.data(), shape, Nd4j.getStrides(shape, 'c'), 0, 'c');
     }
 
     /**

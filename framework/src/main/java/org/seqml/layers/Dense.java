@@ -168,6 +168,7 @@ public final class Dense extends Layer implements SoftmaxOutput {
         }
         long[] shape = like.shape().clone();
         shape[shape.length - 1] = m.size(1);
-        return m.reshape('c', shape);
+        // not a view: the input gradient handed back this way can serve the next step (StepArrayPool)
+        return StepArrayPool.reshape(m, shape);
     }
 }

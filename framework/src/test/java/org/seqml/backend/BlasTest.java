@@ -33,6 +33,22 @@ class BlasTest {
     }
 
     @Test
+    void largeFloatProductsOnOneDnnMatchNd4jInEveryTranspositionAndOnViews() {
+        // 320 x 256 x 210 multiply-adds: past the size from which float products go to oneDNN's sgemm
+        for (boolean ta : new boolean[] {false, true}) {
+            for (boolean tb : new boolean[] {false, true}) {
+                INDArray a = Nd4j.rand(DataType.FLOAT, ta ? 256 : 320, ta ? 320 : 256);
+                INDArray b = Nd4j.rand(DataType.FLOAT, tb ? 210 : 256, tb ? 256 : 210);
+                assertSameProduct(a, ta, b, tb, Nd4j.rand(DataType.FLOAT, 320, 210));
+            }
+        }
+        INDArray wide = Nd4j.rand(DataType.FLOAT, 330, 300);
+        INDArray a = wide.get(NDArrayIndex.interval(5, 325), NDArrayIndex.interval(10, 266));   // (320, 256), row stride 300
+        INDArray c = Nd4j.rand(DataType.FLOAT, 320, 400).get(NDArrayIndex.all(), NDArrayIndex.interval(100, 310));
+        assertSameProduct(a, false, Nd4j.rand(DataType.FLOAT, 256, 210), false, c);
+    }
+
+    @Test
     void matchesNd4jOnTimeStepsRowRunsAndColumnBlocks() {
         INDArray steps = Nd4j.rand(DataType.FLOAT, 4, 12, 6);          // (T, G*U, B)
         INDArray kernel = Nd4j.rand(DataType.FLOAT, 4, 12);           // (U, G*U)
@@ -45,6 +61,28 @@ class BlasTest {
         INDArray batchMajor = Nd4j.rand(DataType.FLOAT, 6, 3, 4);     // (B, T, F): step 1 has row stride T*F
         INDArray xStep = batchMajor.get(NDArrayIndex.all(), NDArrayIndex.point(1), NDArrayIndex.all());
         assertSameProduct(xStep, false, Nd4j.rand(DataType.FLOAT, 4, 5), false, Nd4j.rand(DataType.FLOAT, 6, 5));
+    }
+
+    @Test
+    void addColumnSumsAddsEachColumnsSumIntoVectorsRowsAndColumnsOfMatrices() {
+        for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            INDArray wide = Nd4j.rand(type, 9, 11);
+            INDArray rows = wide.get(NDArrayIndex.interval(1, 8), NDArrayIndex.interval(2, 7));   // (7, 5), row stride 11
+            INDArray[] targets = {
+                Nd4j.rand(type, 5),                                                    // a bias
+                Nd4j.rand(type, 3, 5).getRow(1),                                        // a row of GRU's (2, 3U) bias
+                Nd4j.rand(type, 5, 4).getColumn(2),                                     // strided
+            };
+            for (INDArray into : targets) {
+                INDArray expected = into.add(rows.sum(0).reshape(into.shape()));
+                Blas.addColumnSums(rows, into);
+                assertTrue(expected.equalsWithEps(into, 1e-5), "expected\n" + expected + "\ngot\n" + into);
+            }
+            INDArray whole = Nd4j.rand(type, 4, 6);
+            INDArray into = Nd4j.zeros(type, 6);
+            Blas.addColumnSums(whole, into);
+            assertTrue(whole.sum(0).equalsWithEps(into, 1e-5));
+        }
     }
 
     @Test

@@ -1,5 +1,7 @@
 package org.seqml.layers.recurrent;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -115,6 +117,22 @@ final class OneDnnPath {
             grads[1 + k] = k == 0 ? g.dh0() : g.dc0();
         }
         return grads;
+    }
+
+    /**
+     * The arrays this call made that nothing reads once the training step is over: the per-step
+     * outputs (unless borrowed from the layer's buffers) and the reversed copy a
+     * {@code goBackwards} layer returns.
+     */
+    INDArray[] stepArrays(Forward forward, Call fast) {
+        List<INDArray> made = new ArrayList<>(2);
+        if (fast.call().callerOwnsY()) {
+            made.add(fast.call().y());
+        }
+        if (layer.options().returnSequences() && forward.output() != fast.call().y()) {
+            made.add(forward.output());
+        }
+        return made.toArray(new INDArray[0]);
     }
 
     /** Hands the call's pooled workspace back (see {@link OneDnnRnn#release}). */

@@ -489,6 +489,12 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
         return inputGradients(run, dZ, dState);
     }
 
+    /** The oneDNN path's outputs made for this call (the loop's live in the layer's pool). */
+    @Override
+    public INDArray[] stepArrays(Forward forward) {
+        return forward.cache() instanceof OneDnnPath.Call fast ? oneDnn.stepArrays(forward, fast) : new INDArray[0];
+    }
+
     /** Gives the call's arrays back to the pool: its Forward will not be used again. */
     @Override
     public final void release(Forward forward) {
