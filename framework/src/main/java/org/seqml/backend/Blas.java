@@ -191,7 +191,7 @@ public final class Blas {
         return a.offset() - a.data().offset();
     }
 
-    private static FloatPointer floats(INDArray a) {
+    static FloatPointer floats(INDArray a) {
         return new FloatPointer(a.data().addressPointer()).position(start(a));
     }
 

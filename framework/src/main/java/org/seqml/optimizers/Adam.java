@@ -2,11 +2,10 @@ package org.seqml.optimizers;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.floating.Sqrt;
-import org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.Axpy;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
-import org.seqml.backend.TwoThreads;
+import org.seqml.backend.OneDnnEltwise;
 
 /**
  * Adam, Keras's {@code Adam} (defaults: learning rate 0.001, beta1 0.9, beta2 0.999, epsilon 1e-7):
@@ -15,29 +14,25 @@ import org.seqml.backend.TwoThreads;
  * a = lr sqrt(1 - beta2^t) / (1 - beta1^t)
  * w = w - a m / (sqrt(v) + epsilon)           (amsgrad: v replaced by max over steps of v)
  * </pre>
- * Without amsgrad the three lines run as one pass of ND4J's {@code adam_updater} op (the same
- * formula, Keras's epsilon-hat form) and one subtraction, instead of nine passes over the weights:
- * for W1's 2.56M-weight embedding 17.5 -> 15.5 ms a step (one thread), and 8.2-8.7 ms (best of 50
- * calls; means 9.9-11.5 ms) with its two halves on two threads (from {@value #TWO_THREADS_FROM}
- * weights). The
- * nine-pass form stays as the reference the tests compare it with ({@code -Dseqml.fusedAdam=false}
- * runs it everywhere).
+ * Each line is one or two in-place passes over the weights by ND4J's element-wise ops on the
+ * calling thread (about 0.1-0.3 ms per 1.28M weights each), and the square root one vectorized
+ * oneDNN pass ({@link OneDnnEltwise}): ND4J's own {@code sqrt} computes one element at a time (5.1 ms
+ * per 1.28M weights), and so does its fused {@code adam_updater} op (7.2 ms), which this replaced.
+ * W4's optimizer step (4.9M weights) went from 27-31 ms to 12-18 ms, W1's from 11 to 7-8 ms.
+ * Splitting the passes between two threads was slower (W4: 21-23 ms): the helper thread competed
+ * with OpenMP's spinning workers. {@code -Dseqml.fastAdam=false} takes ND4J's square root, the
+ * plain reference the tests compare this with.
  *
  * <pre>{@code
  * model.compile(new Adam(3e-4), "binary_crossentropy");
  * }</pre>
  */
 public class Adam extends Optimizer {
-    /**
-     * From this many weights the fused update runs in two halves at once ({@link TwoThreads}): a step
-     * over W1's 2.56M-weight embedding took 15.3-15.5 ms on one thread and 8.2-8.7 ms on two.
-     */
-    static final long TWO_THREADS_FROM = 1L << 20;
     private double beta1 = 0.9;
     private double beta2 = 0.999;
     private double epsilon = 1e-7;
     private boolean amsgrad;
-    private boolean fused = Boolean.parseBoolean(System.getProperty("seqml.fusedAdam", "true"));
+    private boolean fast = Boolean.parseBoolean(System.getProperty("seqml.fastAdam", "true"));
 
     public Adam() {
         this(0.001);
@@ -72,9 +67,9 @@ public class Adam extends Optimizer {
         return this;
     }
 
-    /** The nine-pass form the fused step is tested against (tests). */
+    /** The plain form (ND4J's square root) the fast one is tested against (tests). */
     Adam reference() {
-        this.fused = false;
+        this.fast = false;
         return this;
     }
 
@@ -94,62 +89,47 @@ public class Adam extends Optimizer {
         INDArray m = state[0];
         INDArray v = state[1];
         INDArray scratch = state[2];
-        if (fused && !amsgrad && fusable(w, g, m, v, scratch)) {
-            long n = w.length();
-            if (n >= TWO_THREADS_FROM && TwoThreads.available()) {
-                long h = n / 2;
-                TwoThreads.run(() -> fusedStep(part(w, 0, h), part(g, 0, h), part(m, 0, h), part(v, 0, h),
-                        part(scratch, 0, h), t, lr),
-                    () -> fusedStep(part(w, h, n), part(g, h, n), part(m, h, n), part(v, h, n),
-                        part(scratch, h, n), t, lr));
-            } else {
-                fusedStep(w, g, m, v, scratch, t, lr);
-            }
-            return;
-        }
+        INDArray max = amsgrad ? state[3] : null;
         double alpha = lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
+        moments(g, m, v, scratch, max);
+        denominator(amsgrad ? max : v, scratch);
+        step(alpha, w, m, scratch);
+    }
+
+    /** m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;  max = max(max, v) (amsgrad). */
+    private void moments(INDArray g, INDArray m, INDArray v, INDArray scratch, INDArray max) {
         // in place throughout: no weight-sized temporaries per step
         m.muli(beta1);
-        axpy(1 - beta1, g, m);                       // m = beta1 m + (1 - beta1) g
+        axpy(1 - beta1, g, m);
         g.mul(g, scratch);
         v.muli(beta2);
-        axpy(1 - beta2, scratch, v);                 // v = beta2 v + (1 - beta2) g^2
-        INDArray second = v;
-        if (amsgrad) {
-            Transforms.max(state[3], v, false);
-            second = state[3];
+        axpy(1 - beta2, scratch, v);
+        if (max != null) {
+            Transforms.max(max, v, false);
         }
-        Nd4j.exec(new Sqrt(second, scratch));
-        scratch.addi(epsilon);
+    }
+
+    /** scratch = sqrt(second) + epsilon. */
+    private void denominator(INDArray second, INDArray scratch) {
+        if (fast) {
+            OneDnnEltwise.sqrtPlus(second, epsilon, scratch);
+        } else {
+            Nd4j.exec(new Sqrt(second, scratch));
+            scratch.addi(epsilon);
+        }
+    }
+
+    /** w = w - alpha m / scratch (scratch is overwritten). */
+    private static void step(double alpha, INDArray w, INDArray m, INDArray scratch) {
         m.div(scratch, scratch);
-        axpy(-alpha, scratch, w);                    // w = w - alpha m / (sqrt(v) + eps)
+        axpy(-alpha, scratch, w);
     }
 
-    /** One pass of the native op over these (equally long, dense) arrays, then w -= the step. */
-    private void fusedStep(INDArray w, INDArray g, INDArray m, INDArray v, INDArray scratch, long t, double lr) {
-        // adam_updater counts iterations from 0 and computes alpha itself; scratch gets a m / (sqrt(v) + eps)
-        Nd4j.exec(new AdamUpdater(g, v, m, scratch, v, m, lr, beta1, beta2, epsilon, (int) (t - 1)));
-        w.subi(scratch);
-    }
-
-    /** Elements [from, to) of a dense array in its own order, as a vector sharing its memory. */
-    private static INDArray part(INDArray a, long from, long to) {
-        return a.reshape(a.ordering(), new long[] {a.length()}).get(NDArrayIndex.interval(from, to));
-    }
-
-    /** Dense arrays of one type and length, as the native op wants them. */
-    private static boolean fusable(INDArray... arrays) {
-        for (INDArray a : arrays) {
-            if (a.isView() || a.dataType() != arrays[0].dataType() || a.length() != arrays[0].length()
-                || a.ordering() != arrays[0].ordering()) {
-                return false;
-            }
-        }
-        return arrays[0].dataType().isFPType();
-    }
-
-    /** y += a x, in place. */
+    /**
+     * y += a x, in place, by ND4J's pairwise op on the calling thread: BLAS's axpy woke OpenBLAS's
+     * worker threads, which then spun on the second core through the next step's oneDNN calls.
+     */
     static void axpy(double a, INDArray x, INDArray y) {
-        Nd4j.getBlasWrapper().level1().axpy(y.length(), a, x, y);
+        Nd4j.exec(new Axpy(x, y, y, a));
     }
 }

@@ -62,20 +62,25 @@ class OptimizersTest {
     }
 
     @Test
-    void fusedAdamStepsEqualTheNinePassReference() {
-        org.seqml.RandomSeed.set(3);
-        INDArray w0 = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 64, 33).subi(0.5);
-        Parameter[] both = fusedAndReference(w0, 6, 1e-3);
-        assertTrue(both[0].value().sub(w0).norm2Number().doubleValue() > 0.1, "the weights moved");
-        assertTrue(both[0].value().equalsWithEps(both[1].value(), 1e-6), "fused and reference agree");
+    void fastAdamStepsEqualThePlainReferenceWithAndWithoutAmsgrad() {
+        for (boolean amsgrad : new boolean[] {false, true}) {
+            org.seqml.RandomSeed.set(3);
+            INDArray w0 = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 64, 33).subi(0.5);
+            Parameter[] both = fastAndReference(w0, 6, 1e-3, amsgrad);
+            assertTrue(both[0].value().sub(w0).norm2Number().doubleValue() > 0.1, "the weights moved");
+            assertTrue(both[0].value().equalsWithEps(both[1].value(), 1e-6), "fast and reference agree");
+        }
     }
 
-    /** w0 after {@code steps} steps of the fused Adam and of the nine-pass one, on the same random gradients. */
-    private static Parameter[] fusedAndReference(INDArray w0, int steps, double oddStepScale) {
-        Parameter fused = new Parameter("fused", w0.dup());
+    /**
+     * w0 after {@code steps} steps of the fast Adam (oneDNN's square root, halves on two threads)
+     * and of the plain one, on the same random gradients.
+     */
+    private static Parameter[] fastAndReference(INDArray w0, int steps, double oddStepScale, boolean amsgrad) {
+        Parameter fused = new Parameter("fast", w0.dup());
         Parameter reference = new Parameter("reference", w0.dup());
-        Adam a = new Adam(0.01);
-        Adam b = new Adam(0.01).reference();
+        Adam a = new Adam(0.01).amsgrad(amsgrad);
+        Adam b = new Adam(0.01).amsgrad(amsgrad).reference();
         for (int step = 0; step < steps; step++) {
             INDArray g = Nd4j.rand(w0.dataType(), w0.shape()).subi(0.5).muli(step % 2 == 0 ? 1 : oddStepScale);
             fused.zeroGrad();
@@ -89,19 +94,18 @@ class OptimizersTest {
     }
 
     @Test
-    void aLargeWeightsHalvesUpdatedOnTwoThreadsEqualTheNinePassReference() {
+    void aLargeWeightUpdatedWithOneDnnsSquareRootEqualsThePlainReference() {
         org.seqml.RandomSeed.set(4);
-        long[] shape = {Adam.TWO_THREADS_FROM / 2 + 3, 2};   // above the threshold; odd rows: the halves meet mid-row
-        INDArray w0 = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, shape).subi(0.5);
-        Parameter[] both = fusedAndReference(w0, 3, 1.0);
-        Parameter split = both[0];
-        Parameter reference = both[1];
-        INDArray diff = Transforms.abs(split.value().sub(reference.value()));
+        INDArray w0 = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1 << 19, 3).subi(0.5);
+        Parameter[] both = fastAndReference(w0, 3, 1.0, true);
+        INDArray diff = Transforms.abs(both[0].value().sub(both[1].value()));
         assertTrue(diff.maxNumber().doubleValue() < 1e-6, "largest difference " + diff.maxNumber());
-        // both halves moved (Adam moves each weight by about the rate, 0.01, a step)
-        INDArray moved = Transforms.abs(split.value().sub(w0)).reshape(2, shape[0]);
-        assertTrue(moved.getRow(0).meanNumber().doubleValue() > 5e-3, "first half moved " + moved.getRow(0).meanNumber());
-        assertTrue(moved.getRow(1).meanNumber().doubleValue() > 5e-3, "second half moved " + moved.getRow(1).meanNumber());
+        // the weights moved throughout (Adam moves each weight by about the rate, 0.01, a step)
+        INDArray moved = Transforms.abs(both[0].value().sub(w0)).reshape(4, -1);
+        for (int quarter = 0; quarter < 4; quarter++) {
+            double mean = moved.getRow(quarter).meanNumber().doubleValue();
+            assertTrue(mean > 5e-3, "quarter " + quarter + " moved " + mean);
+        }
     }
 
     @Test
