@@ -79,6 +79,16 @@ final class OneDnn {
         return status[0] == org.bytedeco.dnnl.global.dnnl.dnnl_success;
     }
 
+    /** A map that keeps its {@code size} most recently used entries: made primitives, by shape. */
+    static <K, V> java.util.Map<K, V> lru(int size) {
+        return new java.util.LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(java.util.Map.Entry<K, V> eldest) {
+                return size() > size;
+            }
+        };
+    }
+
     /** A reorder's attributes that add into its destination instead of overwriting it. */
     static primitive_attr accumulating() {
         post_ops sum = new post_ops();

@@ -1,6 +1,5 @@
 package org.seqml.backend;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.eltwise_forward;
@@ -27,12 +26,7 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class OneDnnEltwise {
     private static final int CACHED_SHAPES = 32;
-    private static final Map<Key, Prim> CACHE = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Key, Prim> eldest) {
-            return size() > CACHED_SHAPES;
-        }
-    };
+    private static final Map<Key, Prim> CACHE = OneDnn.lru(CACHED_SHAPES);
 
     private record Key(long length, float add) {
     }
