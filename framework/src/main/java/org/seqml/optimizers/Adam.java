@@ -5,7 +5,7 @@ import org.nd4j.linalg.api.ops.impl.transforms.floating.Sqrt;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.Axpy;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
-import org.seqml.backend.OneDnnEltwise;
+import org.seqml.backend.OneDnnAdam;
 
 /**
  * Adam, Keras's {@code Adam} (defaults: learning rate 0.001, beta1 0.9, beta2 0.999, epsilon 1e-7):
@@ -14,14 +14,11 @@ import org.seqml.backend.OneDnnEltwise;
  * a = lr sqrt(1 - beta2^t) / (1 - beta1^t)
  * w = w - a m / (sqrt(v) + epsilon)           (amsgrad: v replaced by max over steps of v)
  * </pre>
- * Each line is one or two in-place passes over the weights by ND4J's element-wise ops on the
- * calling thread (about 0.1-0.3 ms per 1.28M weights each), and the square root one vectorized
- * oneDNN pass ({@link OneDnnEltwise}): ND4J's own {@code sqrt} computes one element at a time (5.1 ms
- * per 1.28M weights), and so does its fused {@code adam_updater} op (7.2 ms), which this replaced.
- * W4's optimizer step (4.9M weights) went from 27-31 ms to 12-18 ms, W1's from 11 to 7-8 ms.
- * Splitting the passes between two threads was slower (W4: 21-23 ms): the helper thread competed
- * with OpenMP's spinning workers. {@code -Dseqml.fastAdam=false} takes ND4J's square root, the
- * plain reference the tests compare this with.
+ * On the CPU a float32 weight takes the three fused oneDNN passes of {@link OneDnnAdam}, each
+ * reading its arrays once (W1's 2.69M weights: 2.4-3.4 ms a step, against 6.1-9.4 ms for nine
+ * in-place ND4J passes; ND4J's fused {@code adam_updater} takes 7.2 ms per 1.28M weights, its square
+ * root running one element at a time). Other types and backends take the plain in-place ND4J passes below, the
+ * reference the tests compare the fused form with ({@code -Dseqml.fastAdam=false} forces it).
  *
  * <pre>{@code
  * model.compile(new Adam(3e-4), "binary_crossentropy");
@@ -67,7 +64,7 @@ public class Adam extends Optimizer {
         return this;
     }
 
-    /** The plain form (ND4J's square root) the fast one is tested against (tests). */
+    /** The plain form (ND4J's passes) the fused one is tested against (tests). */
     Adam reference() {
         this.fast = false;
         return this;
@@ -91,6 +88,9 @@ public class Adam extends Optimizer {
         INDArray scratch = state[2];
         INDArray max = amsgrad ? state[3] : null;
         double alpha = lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
+        if (fast && OneDnnAdam.step(w, g, m, v, max, beta1, beta2, epsilon, alpha)) {
+            return;
+        }
         moments(g, m, v, scratch, max);
         denominator(amsgrad ? max : v, scratch);
         step(alpha, w, m, scratch);
@@ -111,12 +111,8 @@ public class Adam extends Optimizer {
 
     /** scratch = sqrt(second) + epsilon. */
     private void denominator(INDArray second, INDArray scratch) {
-        if (fast) {
-            OneDnnEltwise.sqrtPlus(second, epsilon, scratch);
-        } else {
-            Nd4j.exec(new Sqrt(second, scratch));
-            scratch.addi(epsilon);
-        }
+        Nd4j.exec(new Sqrt(second, scratch));
+        scratch.addi(epsilon);
     }
 
     /** w = w - alpha m / scratch (scratch is overwritten). */
@@ -127,7 +123,7 @@ public class Adam extends Optimizer {
 
     /**
      * y += a x, in place, by ND4J's pairwise op on the calling thread: BLAS's axpy woke OpenBLAS's
-     * worker threads, which then spun on the second core through the next step's oneDNN calls.
+     * worker threads, which then spun on the second core through the next oneDNN calls.
      */
     static void axpy(double a, INDArray x, INDArray y) {
         Nd4j.exec(new Axpy(x, y, y, a));
