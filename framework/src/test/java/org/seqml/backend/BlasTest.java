@@ -1,5 +1,6 @@
 package org.seqml.backend;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -130,6 +131,18 @@ class BlasTest {
             INDArray into = Nd4j.rand(type, 4, 5);
             Blas.gatherRows(table, ids, into);
             assertTrue(expected.equals(into), type + ": expected\n" + expected + "\ngot\n" + into);
+            // views: a block of rows and columns of a wider table, into a column block; the byte
+            // offsets start inside each buffer and step by the row strides
+            INDArray big = Nd4j.rand(type, 10, 8);
+            INDArray blockTable = big.get(NDArrayIndex.interval(2, 9), NDArrayIndex.interval(1, 6));
+            INDArray wide = Nd4j.zeros(type, 5, 9);
+            INDArray blockInto = wide.get(NDArrayIndex.interval(1, 5), NDArrayIndex.interval(3, 8));
+            Blas.gatherRows(blockTable, ids, blockInto);
+            for (int k = 0; k < ids.length; k++) {
+                assertEquals(blockTable.getRow(ids[k]), blockInto.getRow(k), type + " view row " + k);
+            }
+            assertEquals(0.0, wide.getRow(0).sumNumber().doubleValue() + wide.getColumn(2).sumNumber().doubleValue()
+                + wide.getColumn(8).sumNumber().doubleValue(), type + ": wrote outside the view\n" + wide);
         }
         INDArray table = Nd4j.rand(DataType.FLOAT, 3, 2);
         assertThrows(IllegalArgumentException.class, () -> Blas.gatherRows(table, new long[] {3}, Nd4j.zeros(DataType.FLOAT, 1, 2)));
