@@ -143,13 +143,13 @@ final class Beans {
         return decode(v);
     }
 
-    /** The instance fields that describe a value: not static, not arrays of state, not maps. */
+    /** The instance fields that describe a value: not static or transient, not arrays of state, not maps. */
     private static List<Field> fields(Class<?> cls) {
         List<Field> out = new ArrayList<>();
         for (Class<?> c = cls; c != null && c != Object.class; c = c.getSuperclass()) {
             for (Field f : c.getDeclaredFields()) {
                 int m = f.getModifiers();
-                if (Modifier.isStatic(m) || Map.class.isAssignableFrom(f.getType())
+                if (Modifier.isStatic(m) || Modifier.isTransient(m) || Map.class.isAssignableFrom(f.getType())
                     || INDArray.class.isAssignableFrom(f.getType()) || f.getType().isArray() && f.getType() != long[].class
                     && f.getType() != double[].class || f.getName().equals("iterations")) {
                     continue;

@@ -1,11 +1,15 @@
 package org.seqml.optimizers;
 
+import static org.seqml.backend.OneDnnPasses.In.array;
+import static org.seqml.backend.OneDnnPasses.In.scalar;
+
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.floating.Sqrt;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.Axpy;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
-import org.seqml.backend.OneDnnAdam;
+import org.seqml.backend.OneDnnPasses;
+import org.seqml.backend.OneDnnPasses.Op;
 
 /**
  * Adam, Keras's {@code Adam} (defaults: learning rate 0.001, beta1 0.9, beta2 0.999, epsilon 1e-7):
@@ -14,11 +18,15 @@ import org.seqml.backend.OneDnnAdam;
  * a = lr sqrt(1 - beta2^t) / (1 - beta1^t)
  * w = w - a m / (sqrt(v) + epsilon)           (amsgrad: v replaced by max over steps of v)
  * </pre>
- * On the CPU a float32 weight takes the three fused oneDNN passes of {@link OneDnnAdam}, each
- * reading its arrays once (W1's 2.69M weights: 2.4-3.4 ms a step, against 6.1-9.4 ms for nine
- * in-place ND4J passes; ND4J's fused {@code adam_updater} takes 7.2 ms per 1.28M weights, its square
- * root running one element at a time). Other types and backends take the plain in-place ND4J passes below, the
- * reference the tests compare the fused form with ({@code -Dseqml.fastAdam=false} forces it).
+ * On the CPU a float32 weight takes three fused oneDNN passes, one per line (W1's 2.69M weights:
+ * 2.4-3.4 ms a step with cold caches, against 6.1-9.4 ms for nine in-place ND4J passes; ND4J's
+ * fused {@code adam_updater} takes 7.2 ms per 1.28M weights, its square root running one element
+ * at a time):
+ * <pre>
+ * m = (g * (1 - beta1)) + beta1 m
+ * v = ((g * g) * (1 - beta2)) + beta2 v                       (amsgrad: vmax = max(vmax, v))
+ * w = ((1 / (sqrt(v + 0) + epsilon)) * m) * (-a) + w          (v: vmax with amsgrad)
+ * </pre>
  *
  * <pre>{@code
  * model.compile(new Adam(3e-4), "binary_crossentropy");
@@ -29,7 +37,6 @@ public class Adam extends Optimizer {
     private double beta2 = 0.999;
     private double epsilon = 1e-7;
     private boolean amsgrad;
-    private boolean fast = Boolean.parseBoolean(System.getProperty("seqml.fastAdam", "true"));
 
     public Adam() {
         this(0.001);
@@ -64,12 +71,6 @@ public class Adam extends Optimizer {
         return this;
     }
 
-    /** The plain form (ND4J's passes) the fused one is tested against (tests). */
-    Adam reference() {
-        this.fast = false;
-        return this;
-    }
-
     @Override
     public String kerasName() {
         return "adam";
@@ -88,12 +89,37 @@ public class Adam extends Optimizer {
         INDArray scratch = state[2];
         INDArray max = amsgrad ? state[3] : null;
         double alpha = lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
-        if (fast && OneDnnAdam.step(w, g, m, v, max, beta1, beta2, epsilon, alpha)) {
+        INDArray[] arrays = amsgrad ? new INDArray[] {w, g, m, v, max} : new INDArray[] {w, g, m, v};
+        // 1 - beta in float64, then rounded, as Keras does: 1 - 0.999f is 1.3e-5 off 0.001
+        if (fused(java.util.List.of(beta1, beta2, amsgrad), this::passes, arrays, 1 - beta1, 1 - beta2, epsilon, -alpha,
+            0.0)) {
             return;
         }
         moments(g, m, v, scratch, max);
         denominator(amsgrad ? max : v, scratch);
         step(alpha, w, m, scratch);
+    }
+
+    /**
+     * The three passes (four with amsgrad) over arrays w, g, m, v (, vmax) and scalars 1 - beta1,
+     * 1 - beta2, epsilon, -alpha, 0 ("+ 0" only gives the last pass its first input; add, not max,
+     * which would turn a NaN into 0).
+     */
+    private OneDnnPasses passes() {
+        int w = 0;
+        int g = 1;
+        int m = 2;
+        int v = 3;
+        int vmax = 4;
+        OneDnnPasses.Builder b = OneDnnPasses.with(amsgrad ? 5 : 4, 5)
+            .pass(Op.MUL, array(g), scalar(0)).plusOld(beta1).into(m)
+            .pass(Op.MUL, array(g), array(g)).then(Op.MUL, scalar(1)).plusOld(beta2).into(v);
+        if (amsgrad) {
+            b.pass(Op.MAX, array(vmax), array(v)).into(vmax);
+        }
+        return b.pass(Op.ADD, array(amsgrad ? vmax : v), scalar(4)).sqrt().then(Op.ADD, scalar(2)).reciprocal()
+            .then(Op.MUL, array(m)).then(Op.MUL, scalar(3)).plusOld(1).into(w)
+            .build();
     }
 
     /** m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;  max = max(max, v) (amsgrad). */

@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.seqml.backend.OneDnnPasses;
 import org.seqml.layers.Parameter;
 import org.seqml.optimizers.schedules.LearningRateSchedule;
 
@@ -19,6 +20,10 @@ import org.seqml.optimizers.schedules.LearningRateSchedule;
  * globalClipnorm c:  g = g * c / max(sqrt(sum_w ||g_w||^2), c)    (all weights together)
  * clipvalue c:       g = clip(g, -c, c)
  * </pre>
+ * On the CPU, Adam's, RMSprop's and Adagrad's rules run on float32 weights as a few fused oneDNN
+ * passes ({@link OneDnnPasses}), each reading its arrays once; their plain ND4J passes serve
+ * everything else and are the reference the tests compare the fused ones with
+ * ({@code -Dseqml.fusedUpdates=false} forces them).
  *
  * <pre>{@code
  * Optimizer opt = new Adam(1e-3).clipnorm(1.0);
@@ -32,6 +37,12 @@ public abstract class Optimizer {
     private Double globalClipnorm;
     private long iterations;
     private final Map<Parameter, INDArray[]> slots = new IdentityHashMap<>();
+    private static final boolean FUSED_UPDATES = Boolean.parseBoolean(System.getProperty("seqml.fusedUpdates", "true"));
+    // how this process runs the rule, not part of the optimizer's settings: not saved
+    private transient boolean plainOnly;
+    private transient OneDnnPasses passes;
+    private transient Object passesFor;
+    private transient long fusedRuns;
 
     protected Optimizer(double learningRate) {
         if (learningRate <= 0) {
@@ -45,6 +56,36 @@ public abstract class Optimizer {
     protected Optimizer(LearningRateSchedule schedule) {
         this.schedule = java.util.Objects.requireNonNull(schedule, "schedule");
         this.learningRate = schedule.rate(0);
+    }
+
+    /**
+     * Runs the update as the fused passes that {@code recipe} builds, on these arrays and scalars;
+     * false when the plain path must run instead (fused updates off, other types or backends).
+     * {@code config} holds what the recipe builds in: the passes are made again when it changes.
+     */
+    protected final boolean fused(Object config, java.util.function.Supplier<OneDnnPasses> recipe, INDArray[] arrays,
+                                  double... scalars) {
+        if (plainOnly || !FUSED_UPDATES) {
+            return false;
+        }
+        if (passes == null || !passesFor.equals(config)) {
+            passes = recipe.get();
+            passesFor = config;
+        }
+        boolean ran = passes.run(arrays, scalars);
+        fusedRuns += ran ? 1 : 0;
+        return ran;
+    }
+
+    /** This optimizer with its plain ND4J passes only: the reference the fused ones are tested against. */
+    Optimizer plain() {
+        this.plainOnly = true;
+        return this;
+    }
+
+    /** How many weight updates took the fused passes (tests). */
+    long fusedRuns() {
+        return fusedRuns;
     }
 
     /** The Keras name, e.g. "adam". */
