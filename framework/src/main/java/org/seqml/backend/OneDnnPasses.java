@@ -36,7 +36,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * }</pre>
  */
 public final class OneDnnPasses {
-    private static final int CACHED_LENGTHS = 64;
+    /**
+     * Array lengths whose primitives stay made: an optimizer runs one recipe over every weight of a
+     * model, so this bounds the distinct weight sizes served without making primitives again.
+     */
+    private static final int CACHED_LENGTHS = 256;
 
     /** The binary operations, oneDNN's {@code binary_*}. */
     public enum Op {
