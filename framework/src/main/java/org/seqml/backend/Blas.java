@@ -162,6 +162,84 @@ public final class Blas {
     }
 
     /**
+     * {@code a.flat[positions[i]]} for every i, of a dense array in c order: a cross-entropy's
+     * probability of each row's true class. Read through a byte buffer over the array's memory:
+     * W4's 1280 positions of (1280, 5000) in microseconds, where ND4J's {@code gather} on the flat
+     * array took 1.2 ms. Other types, layouts and backends go to {@code gather}.
+     */
+    public static double[] valuesAt(INDArray a, long[] positions) {
+        checkPositions("valuesAt", a, positions);
+        java.nio.ByteBuffer buf = elementBytes(a);
+        if (buf == null) {
+            return Nd4j.exec(new org.nd4j.linalg.api.ops.impl.shape.Gather(a.reshape('c', new long[] {a.length()}),
+                Nd4j.createFromArray(positions), 0))[0].castTo(DataType.DOUBLE).toDoubleVector();
+        }
+        int bytes = a.dataType().width();
+        int base = (int) (start(a) * bytes);
+        double[] out = new double[positions.length];
+        for (int i = 0; i < positions.length; i++) {
+            int at = base + (int) positions[i] * bytes;
+            out[i] = bytes == 4 ? buf.getFloat(at) : buf.getDouble(at);
+        }
+        return out;
+    }
+
+    /**
+     * {@code a.flat[positions[i]] += updates[i]} for every i, in order (repeated positions add up),
+     * on a dense array in c order: a cross-entropy's {@code -1} at each row's true class, through a
+     * byte buffer over the array's memory (W4's 1280 positions in microseconds, where ND4J's
+     * {@code scatter_add} took 1.3-2.3 ms). Other types, layouts and backends go to
+     * {@code scatter_add}.
+     */
+    public static void addAt(INDArray a, long[] positions, double[] updates) {
+        if (positions.length != updates.length) {
+            throw new IllegalArgumentException("addAt: " + positions.length + " positions, " + updates.length + " values");
+        }
+        checkPositions("addAt", a, positions);
+        java.nio.ByteBuffer buf = elementBytes(a);
+        if (buf == null) {
+            // a flat c-order copy (reshaping other layouts copies anyway), added into, then put back
+            INDArray flat = a.dup('c').reshape(a.length());
+            Nd4j.exec(org.nd4j.linalg.api.ops.DynamicCustomOp.builder("scatter_add")
+                .addInputs(flat, Nd4j.createFromArray(positions), Nd4j.createFromArray(updates).castTo(a.dataType()))
+                .addOutputs(flat).callInplace(true).build());
+            a.assign(flat.reshape('c', a.shape()));
+            return;
+        }
+        int bytes = a.dataType().width();
+        int base = (int) (start(a) * bytes);
+        for (int i = 0; i < positions.length; i++) {
+            int at = base + (int) positions[i] * bytes;
+            if (bytes == 4) {
+                buf.putFloat(at, (float) (buf.getFloat(at) + updates[i]));
+            } else {
+                buf.putDouble(at, buf.getDouble(at) + updates[i]);
+            }
+        }
+    }
+
+    private static void checkPositions(String what, INDArray a, long[] positions) {
+        for (long p : positions) {
+            if (p < 0 || p >= a.length()) {
+                throw new IllegalArgumentException(what + ": position " + p + " outside [0, " + a.length() + ")");
+            }
+        }
+    }
+
+    /**
+     * The bytes of a dense float or double CPU array in c order, from its buffer's start, in the
+     * machine's byte order; null when it is not one or is past 2 GB (int offsets).
+     */
+    private static java.nio.ByteBuffer elementBytes(INDArray a) {
+        long end = (start(a) + a.length()) * a.dataType().width();
+        if (!CPU || (a.dataType() != DataType.FLOAT && a.dataType() != DataType.DOUBLE) || a.ordering() != 'c'
+            || !org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(a) || end > Integer.MAX_VALUE) {
+            return null;
+        }
+        return bytesOf(a, end).order(java.nio.ByteOrder.nativeOrder());
+    }
+
+    /**
      * Checks shapes and ids before native code writes where they point: {@code from} rows are
      * indexed by {@code ids} when copying, {@code into} rows when adding.
      */

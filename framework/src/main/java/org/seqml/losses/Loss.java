@@ -1,8 +1,13 @@
 package org.seqml.losses;
 
+import static org.seqml.backend.OneDnnPasses.In.array;
+import static org.seqml.backend.OneDnnPasses.In.scalar;
+
 import java.util.Arrays;
 import java.util.Locale;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.seqml.backend.OneDnnPasses;
+import org.seqml.backend.OneDnnPasses.Op;
 
 /**
  * A training objective: per-element values from labels and predictions, then Keras's
@@ -101,13 +106,27 @@ public abstract class Loss {
             return new Result(value, null);
         }
         if (w == null) {
-            g.divi(n);
+            divide(g, n);
         } else {
             // one weight per row of the (rows, last axis) view: no broadcast copy of the gradient
             long last = g.size(-1);
             g.reshape('c', g.length() / last, last).muliColumnVector(w.div(n).reshape(w.length(), 1));
         }
         return new Result(value, g);
+    }
+
+    /** Gradients this large are divided on oneDNN's threads, smaller ones by ND4J's op (its call costs less). */
+    private static final long LARGE = 1 << 16;
+    private static final OneDnnPasses DIVIDE = OneDnnPasses.with(1, 1).pass(Op.DIV, array(0), scalar(0)).into(0).build();
+
+    /**
+     * g /= n in place: for W4's (1280, 5000) gradient one two-thread oneDNN pass instead of ND4J's
+     * single-threaded op (1.4-1.9 ms); both divide each element by n, so the results are the same.
+     */
+    private static void divide(INDArray g, double n) {
+        if (g.length() < LARGE || !DIVIDE.run(new INDArray[] {g}, new double[] {n})) {
+            g.divi(n);
+        }
     }
 
     /** sampleWeight * mask in l's shape, or null when both are absent. */

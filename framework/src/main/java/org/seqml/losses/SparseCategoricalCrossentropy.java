@@ -3,10 +3,9 @@ package org.seqml.losses;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastCopyOp;
-import org.nd4j.linalg.api.ops.impl.shape.Gather;
 import org.nd4j.linalg.factory.Nd4j;
+import org.seqml.backend.Blas;
 import org.seqml.backend.OneDnnSoftmax;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -70,23 +69,29 @@ public final class SparseCategoricalCrossentropy extends CategoricalCrossentropy
         return ids;
     }
 
-    /** Flat positions row * classes + id of each row's true class. */
-    private static INDArray flatIndex(INDArray ids, long classes) {
-        long rows = ids.length();
-        INDArray rowStart = Nd4j.linspace(DataType.INT64, 0, rows, 1).reshape(rows).muli(classes);
-        return rowStart.addi(ids.reshape(rows).castTo(DataType.INT64));
+    /** Flat positions row * classes + id of each row's true class (one per row, so a loop over rows). */
+    private static long[] flatIndex(INDArray ids, long classes) {
+        long[] index = ids.reshape(ids.length()).castTo(DataType.INT64).toLongVector();
+        for (int row = 0; row < index.length; row++) {
+            index[row] += row * classes;
+        }
+        return index;
     }
 
-    /** Each row's true-class entry of {@code a} (rows, classes). */
-    private static INDArray gatherTrue(INDArray a, INDArray index) {
-        return Nd4j.exec(new Gather(a.reshape(a.length()), index, 0))[0];
+    /**
+     * Each row's true-class entry of {@code a} (rows, classes), read where it lies
+     * ({@link Blas#valuesAt}: on W4's (1280, 5000) in microseconds, where ND4J's {@code gather} on
+     * the flat array took 1.2 ms).
+     */
+    private static INDArray gatherTrue(INDArray a, long[] index) {
+        return Nd4j.createFromArray(Blas.valuesAt(a, index)).castTo(a.dataType());
     }
 
     @Override
     protected INDArray elementLoss(INDArray ids, INDArray yPred) {
         long classes = yPred.size(-1);
         INDArray p = yPred.reshape('c', yPred.length() / classes, classes);
-        INDArray index = flatIndex(ids, classes);
+        long[] index = flatIndex(ids, classes);
         INDArray l;
         if (isFromLogits() && OneDnnSoftmax.applies(p)) {
             l = gatherTrue(OneDnnSoftmax.softmax(p, true), index).negi();   // - log softmax at the true class
@@ -107,7 +112,7 @@ public final class SparseCategoricalCrossentropy extends CategoricalCrossentropy
         }
         long classes = yPred.size(-1);
         INDArray p = yPred.reshape('c', yPred.length() / classes, classes);
-        INDArray index = flatIndex(ids, classes);
+        long[] index = flatIndex(ids, classes);
         INDArray sum = p.sum(1);
         INDArray q = gatherTrue(p, index).divi(sum);
         INDArray inside = q.gt(BinaryCrossentropy.EPSILON).castTo(p.dataType())
@@ -116,7 +121,7 @@ public final class SparseCategoricalCrossentropy extends CategoricalCrossentropy
         INDArray g = Nd4j.createUninitialized(p.dataType(), p.shape());
         Nd4j.getExecutioner().exec(new BroadcastCopyOp(g, rowValue, g, 0));
         INDArray update = inside.divi(gatherTrue(p, index)).negi();               // - 1/p_t at the true class
-        scatterAdd(g, index, update);
+        Blas.addAt(g, index, update.toDoubleVector());
         return g.reshape(yPred.shape());
     }
 
@@ -151,23 +156,18 @@ public final class SparseCategoricalCrossentropy extends CategoricalCrossentropy
      * from the logits instead ({@code logsumexp(x) - x_t}), exactly as from_logits does.
      */
     private static INDArray[] fromSoftmax(INDArray ids, INDArray logits, INDArray softmax) {
-        INDArray index = flatIndex(ids, softmax.size(1));
+        long[] index = flatIndex(ids, softmax.size(1));
         INDArray q = gatherTrue(softmax, index);
         INDArray l = q.minNumber().doubleValue() > UNDERFLOW ? Transforms.log(q, false).negi()
             : logSumExp(logits).subi(gatherTrue(logits, index));
-        scatterAdd(softmax, index, Nd4j.valueArrayOf(index.shape(), -1.0, softmax.dataType()));
+        double[] minusOne = new double[index.length];
+        java.util.Arrays.fill(minusOne, -1.0);
+        Blas.addAt(softmax, index, minusOne);
         return new INDArray[] {l.reshape(ids.shape()), softmax};
     }
 
     /** Below this a float's log loses digits: such rows take the loss from the logits. */
     private static final double UNDERFLOW = 1e-30;
-
-    /** a.flat[index[i]] += update[i], in place. */
-    private static void scatterAdd(INDArray a, INDArray index, INDArray update) {
-        INDArray flat = a.reshape(a.length());
-        Nd4j.exec(DynamicCustomOp.builder("scatter_add").addInputs(flat, index, update).addOutputs(flat)
-            .callInplace(true).build());
-    }
 
     private static INDArray logSumExp(INDArray p) {
         INDArray max = p.max(1);

@@ -1,5 +1,6 @@
 package org.seqml.backend;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -147,6 +148,42 @@ class BlasTest {
         INDArray table = Nd4j.rand(DataType.FLOAT, 3, 2);
         assertThrows(IllegalArgumentException.class, () -> Blas.gatherRows(table, new long[] {3}, Nd4j.zeros(DataType.FLOAT, 1, 2)));
         assertThrows(IllegalArgumentException.class, () -> Blas.gatherRows(table, new long[] {0}, Nd4j.zeros(DataType.FLOAT, 2, 2)));
+    }
+
+    @Test
+    void valuesAtAndAddAtReadAndAddAtFlatPositionsAsGatherAndScatterAddDo() {
+        for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            INDArray a = Nd4j.rand(type, 6, 7);
+            long[] positions = {3, 40, 3, 0, 41};
+            INDArray flat = a.reshape(a.length());
+            double[] expected = new double[positions.length];
+            for (int i = 0; i < positions.length; i++) {
+                expected[i] = flat.getDouble(positions[i]);
+            }
+            assertArrayEquals(expected, Blas.valuesAt(a, positions), 0.0, type.toString());
+            INDArray sum = a.dup();
+            double[] updates = {1, 2, 4, 8, 16};
+            Blas.addAt(a, positions, updates);
+            sum.reshape(sum.length()).putScalar(3, sum.reshape(sum.length()).getDouble(3) + 5);   // 1 + 4: repeated
+            sum.reshape(sum.length()).putScalar(40, sum.reshape(sum.length()).getDouble(40) + 2);
+            sum.reshape(sum.length()).putScalar(0, sum.reshape(sum.length()).getDouble(0) + 8);
+            sum.reshape(sum.length()).putScalar(41, sum.reshape(sum.length()).getDouble(41) + 16);
+            assertTrue(sum.equalsWithEps(a, 1e-6), type + ": expected\n" + sum + "\ngot\n" + a);
+        }
+        // rows of a larger array (a view starting inside its buffer), and a column-major array
+        // (the ND4J ops' path): both by the flat c-order position
+        INDArray big = Nd4j.rand(DataType.FLOAT, 10, 4);
+        INDArray rows = big.get(NDArrayIndex.interval(5, 10), NDArrayIndex.all());
+        assertEquals(rows.getDouble(1, 2), Blas.valuesAt(rows, new long[] {6})[0], 0.0);
+        Blas.addAt(rows, new long[] {6}, new double[] {10});
+        assertEquals(rows.getDouble(1, 2), big.getDouble(6, 2), 0.0);
+        INDArray f = Nd4j.rand(DataType.FLOAT, 3, 4).dup('f');
+        assertEquals(f.getDouble(1, 2), Blas.valuesAt(f, new long[] {6})[0], 0.0);
+        double before = f.getDouble(1, 2);
+        Blas.addAt(f, new long[] {6}, new double[] {1});
+        assertEquals(before + 1, f.getDouble(1, 2), 1e-6);
+        assertThrows(IllegalArgumentException.class, () -> Blas.valuesAt(f, new long[] {12}));
+        assertThrows(IllegalArgumentException.class, () -> Blas.addAt(f, new long[] {-1}, new double[] {1}));
     }
 
     @Test

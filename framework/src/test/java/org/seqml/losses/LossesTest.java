@@ -74,6 +74,36 @@ class LossesTest {
     }
 
     @Test
+    void sparseCrossentropyFromASoftmaxOnALargeFloatBatchMatchesItsDefinition() {
+        // float32 and 70,000 entries: the true classes are read and written in place and the
+        // gradient divided on oneDNN, the paths W4's training takes
+        long rows = 70;
+        int classes = 1000;
+        INDArray logits = Nd4j.randn(org.nd4j.linalg.api.buffer.DataType.FLOAT, rows, classes).muli(3);
+        INDArray ids = Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, rows);
+        for (int i = 0; i < rows; i++) {
+            ids.putScalar(i, (i * 37 + 5) % classes);
+        }
+        INDArray x = logits.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+        INDArray e = Transforms.exp(x.subColumnVector(x.max(1).reshape(rows, 1)), false);
+        INDArray p = e.divColumnVector(e.sum(1).reshape(rows, 1));
+        double expectedLoss = 0;
+        INDArray expectedGradient = p.dup();
+        for (int i = 0; i < rows; i++) {
+            int t = ids.getInt(i);
+            expectedLoss -= Math.log(p.getDouble(i, t)) / rows;
+            expectedGradient.putScalar(i, t, p.getDouble(i, t) - 1);
+        }
+        expectedGradient.divi(rows);
+        Loss.Result r = new SparseCategoricalCrossentropy().evaluateSoftmax(ids, logits,
+            p.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT), null, null, true);
+        assertEquals(expectedLoss, r.value(), 1e-5 * expectedLoss);
+        double diff = expectedGradient.sub(r.gradient().castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE))
+            .amaxNumber().doubleValue();
+        assertTrue(diff < 1e-8, "largest gradient difference " + diff);
+    }
+
+    @Test
     void regressionLossesMatchTheirDefinitions() {
         INDArray y = Nd4j.create(new double[][] {{0, 0}});
         INDArray p = Nd4j.create(new double[][] {{0.5, -3}});
