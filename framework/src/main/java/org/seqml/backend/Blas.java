@@ -299,7 +299,7 @@ public final class Blas {
         return a.offset() - a.data().offset();
     }
 
-    static FloatPointer floats(INDArray a) {
+    private static FloatPointer floats(INDArray a) {
         return new FloatPointer(a.data().addressPointer()).position(start(a));
     }
 

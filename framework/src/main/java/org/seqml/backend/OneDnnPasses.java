@@ -115,7 +115,7 @@ public final class OneDnnPasses {
         Made m = made(n);
         synchronized (m) {
             for (int i = 0; i < arrayCount; i++) {
-                m.arrays()[i].set_data_handle(Blas.floats(arrays[i]));
+                OneDnn.bind(m.arrays()[i], arrays[i]);
             }
             for (int i = 0; i < scalarCount; i++) {
                 m.scalars()[i].put((float) scalars[i]);

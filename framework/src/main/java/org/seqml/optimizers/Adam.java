@@ -151,7 +151,7 @@ public class Adam extends Optimizer {
      * y += a x, in place, by ND4J's pairwise op on the calling thread: BLAS's axpy woke OpenBLAS's
      * worker threads, which then spun on the second core through the next oneDNN calls.
      */
-    static void axpy(double a, INDArray x, INDArray y) {
+    private static void axpy(double a, INDArray x, INDArray y) {
         Nd4j.exec(new Axpy(x, y, y, a));
     }
 }
