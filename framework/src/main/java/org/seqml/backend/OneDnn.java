@@ -1,8 +1,10 @@
 package org.seqml.backend;
 
+import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.engine;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.post_ops;
+import org.bytedeco.dnnl.primitive;
 import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.FloatPointer;
@@ -26,6 +28,9 @@ final class OneDnn {
     private static engine cpu;
     private static boolean tried;
     private static final ThreadLocal<stream> STREAM = ThreadLocal.withInitial(() -> new stream(cpu));
+    private static final ThreadLocal<memory> SCRATCHPAD = new ThreadLocal<>();
+    private static final java.util.concurrent.Semaphore CORES = new java.util.concurrent.Semaphore(THREADS, true);
+    private static final ThreadLocal<Boolean> IN_RUN = ThreadLocal.withInitial(() -> false);
 
     private OneDnn() {
     }
@@ -53,15 +58,80 @@ final class OneDnn {
         return STREAM.get();
     }
 
-    /** Runs {@code call} with oneDNN's thread count, restoring the caller's OpenMP setting after. */
+    /**
+     * Runs {@code call} on oneDNN's threads without oversubscribing the cores: the calls of all
+     * Java threads together take at most {@code seqml.onednnThreads} OpenMP threads. A call waits
+     * for one, takes as many more as are free, and runs on that many; so one caller gets every
+     * core and eight callers at once get one each (eight callers of two threads each on two cores
+     * collapse: each team spins while the others hold the cores). The caller's OpenMP setting is
+     * restored after. A call made inside another runs on its threads.
+     */
     static void run(Runnable call) {
+        if (IN_RUN.get()) {
+            call.run();
+            return;
+        }
+        CORES.acquireUninterruptibly();
+        int threads = 1;
+        while (threads < THREADS && CORES.tryAcquire()) {
+            threads++;
+        }
         int before = OpenMp.threads();
-        OpenMp.setThreads(THREADS);
+        OpenMp.setThreads(threads);
+        IN_RUN.set(true);
         try {
             call.run();
         } finally {
+            IN_RUN.set(false);
             OpenMp.setThreads(before);
+            CORES.release(threads);
         }
+    }
+
+    /**
+     * Attributes for every primitive seqml makes: the caller passes the scratchpad
+     * ({@link #execute}). oneDNN's own scratchpad (the default) lives in a thread-local of the
+     * thread that made the primitive, so running the primitive on any other thread read freed or
+     * foreign memory and crashed the JVM (a model trained on one thread and served on another).
+     */
+    static primitive_attr attr() {
+        primitive_attr attr = new primitive_attr();
+        attr.set_scratchpad_mode(org.bytedeco.dnnl.global.dnnl.scratchpad_mode.user);
+        return attr;
+    }
+
+    /**
+     * Runs {@code p} with {@code args} and this thread's scratchpad (sized by {@code scratchpad},
+     * the primitive descriptor's {@code scratchpad_desc()}) on this thread's stream, and waits.
+     * Call inside {@link #run}.
+     */
+    static void execute(primitive p, memory.desc scratchpad, IntMemoryMap args) {
+        stream s = stream();
+        if (scratchpad.get_size() == 0) {
+            p.execute(s, args);
+        } else {
+            try (memory pad = new memory(scratchpad, cpu, scratchpadBuffer(scratchpad.get_size()))) {
+                args.put(org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SCRATCHPAD, pad);   // replaces an earlier call's
+                p.execute(s, args);
+            }
+        }
+        s._wait();
+    }
+
+    /**
+     * This thread's scratchpad of at least {@code bytes}: one buffer per thread, grown when a
+     * primitive needs more, freed with the thread (its memory object becomes garbage then).
+     */
+    private static org.bytedeco.javacpp.Pointer scratchpadBuffer(long bytes) {
+        memory buffer = SCRATCHPAD.get();
+        if (buffer == null || buffer.get_desc().get_size() < bytes) {
+            if (buffer != null) {
+                buffer.close();
+            }
+            buffer = new memory(desc(memory.format_tag.a, (bytes + 3) / 4), cpu);   // oneDNN aligns it
+            SCRATCHPAD.set(buffer);
+        }
+        return buffer.get_data_handle();
     }
 
     /**
@@ -93,7 +163,7 @@ final class OneDnn {
     static primitive_attr accumulating() {
         post_ops sum = new post_ops();
         sum.append_sum(1.0f, memory.data_type.undef);
-        primitive_attr attr = new primitive_attr();
+        primitive_attr attr = attr();
         attr.set_post_ops(sum);
         return attr;
     }

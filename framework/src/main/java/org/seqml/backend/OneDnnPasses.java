@@ -73,8 +73,8 @@ public final class OneDnnPasses {
     }
 
     /** The primitives for one length and the memories they read, bound per run. */
-    private record Made(List<binary> primitives, List<IntMemoryMap> args, memory[] arrays, FloatPointer[] scalars,
-                        memory[] scalarMemories) {
+    private record Made(List<binary> primitives, List<memory.desc> scratchpads, List<IntMemoryMap> args,
+                        memory[] arrays, FloatPointer[] scalars, memory[] scalarMemories) {
     }
 
     private final int arrayCount;
@@ -121,11 +121,9 @@ public final class OneDnnPasses {
                 m.scalars()[i].put((float) scalars[i]);
             }
             OneDnn.run(() -> {
-                stream s = OneDnn.stream();
                 for (int p = 0; p < m.primitives().size(); p++) {
-                    m.primitives().get(p).execute(s, m.args().get(p));
+                    OneDnn.execute(m.primitives().get(p), m.scratchpads().get(p), m.args().get(p));
                 }
-                s._wait();
             });
         }
         return true;
@@ -147,6 +145,7 @@ public final class OneDnnPasses {
             }
             List<binary> primitives = new ArrayList<>();
             List<IntMemoryMap> args = new ArrayList<>();
+            List<memory.desc> scratchpads = new ArrayList<>();
             for (Pass pass : passes) {
                 post_ops ops = new post_ops();
                 IntMemoryMap a = new IntMemoryMap();
@@ -164,13 +163,15 @@ public final class OneDnnPasses {
                         a.put(postOpInput(k), pick(t.operand(), arrays, scalarMemories));
                     }
                 }
-                primitive_attr attr = new primitive_attr();
+                primitive_attr attr = OneDnn.attr();
                 attr.set_post_ops(ops);
                 binary.desc desc = new binary.desc(pass.op().algorithm, whole, pass.b().scalar() ? one : whole, whole);
-                primitives.add(new binary(new binary.primitive_desc(desc, attr, OneDnn.cpu())));
+                binary.primitive_desc pd = new binary.primitive_desc(desc, attr, OneDnn.cpu());
+                primitives.add(new binary(pd));
+                scratchpads.add(pd.scratchpad_desc());
                 args.add(a);
             }
-            return new Made(primitives, args, arrays, scalars, scalarMemories);
+            return new Made(primitives, scratchpads, args, arrays, scalars, scalarMemories);
         });
     }
 

@@ -167,6 +167,8 @@ public final class OneDnnRnn {
     /**
      * As above; {@code lastStepOnly} says the caller uses only the final states, so the per-step
      * outputs live in a buffer that {@link #release} hands back instead of a new array per call.
+     * Safe to call from many threads at once: the primitives are shared, everything a call binds
+     * is its own.
      */
     public Call forward(INDArray x, INDArray kernel, INDArray recurrentKernel, INDArray bias, INDArray h0,
                         INDArray c0, boolean reverse, boolean training, boolean lastStepOnly) {
@@ -182,30 +184,33 @@ public final class OneDnnRnn {
         INDArray h = Nd4j.createUninitialized(DataType.FLOAT, b, units);
         INDArray c = cIn == null ? null : Nd4j.createUninitialized(DataType.FLOAT, b, units);
         Call call = new Call(key, in, hIn, cIn, y, h, c, training ? p.takeWorkspace() : null, lastStepOnly);
-        bindCall(p, call, kernel, recurrentKernel, bias);
-        if (call.workspace != null) {
-            p.forwardArgs.put(dnnl.DNNL_ARG_WORKSPACE, call.workspace);
-        }
         OneDnn.run(() -> {
-            stream s = OneDnn.stream();
-            p.forwardWeights.copy(s);
-            p.forward.execute(s, p.forwardArgs);
-            s._wait();
+            try (Args args = new Args()) {
+                bindCall(p, p.forwardWeights, args, call, kernel, recurrentKernel, bias);
+                if (call.workspace != null) {
+                    args.map.put(dnnl.DNNL_ARG_WORKSPACE, call.workspace);
+                }
+                OneDnn.execute(p.forward, p.forwardScratchpad, args.map);
+            }
         });
         return call;
     }
 
-    /** Points the memories a forward and its backward share at the call's arrays and the weights. */
-    private void bindCall(Primitives p, Call call, INDArray kernel, INDArray recurrentKernel, INDArray bias) {
-        OneDnn.bind(p.src, call.x);
-        OneDnn.bind(p.h0, call.h0);
-        OneDnn.bind(p.c0, call.c0);
-        OneDnn.bind(p.wLayer, OneDnn.dense(kernel));
-        OneDnn.bind(p.wIter, OneDnn.dense(recurrentKernel));
-        OneDnn.bind(p.bias, bias == null ? zeroBias() : OneDnn.dense(bias));
-        OneDnn.bind(p.dst, call.y);
-        OneDnn.bind(p.h, call.h);
-        OneDnn.bind(p.c, call.c);
+    /**
+     * Binds the arguments a forward and its backward share to the call's arrays and the weights
+     * (reordered into the primitive's layout where it differs from Keras's).
+     */
+    private void bindCall(Primitives p, Weights weights, Args args, Call call, INDArray kernel,
+                          INDArray recurrentKernel, INDArray bias) {
+        args.bind(dnnl.DNNL_ARG_SRC_LAYER, p.srcD, call.x);
+        args.bind(dnnl.DNNL_ARG_SRC_ITER, p.stateD, call.h0);
+        args.bind(dnnl.DNNL_ARG_SRC_ITER_C, p.stateD, call.c0);
+        args.map.put(dnnl.DNNL_ARG_WEIGHTS_LAYER, weights.layer().in(args, OneDnn.dense(kernel)));
+        args.map.put(dnnl.DNNL_ARG_WEIGHTS_ITER, weights.iter().in(args, OneDnn.dense(recurrentKernel)));
+        args.bind(dnnl.DNNL_ARG_BIAS, p.biasD, bias == null ? zeroBias() : OneDnn.dense(bias));
+        args.bind(dnnl.DNNL_ARG_DST_LAYER, p.dstD, call.y);
+        args.bind(dnnl.DNNL_ARG_DST_ITER, p.stateD, call.h);
+        args.bind(dnnl.DNNL_ARG_DST_ITER_C, p.stateD, call.c);
     }
 
     /**
@@ -218,34 +223,41 @@ public final class OneDnnRnn {
         if (call.released) {
             throw new IllegalStateException("backward after this call was released; call forward again.");
         }
-        if (!call.key.training()) {
+        Call fwd = call.key.training() ? call
             // an inference forward keeps no workspace: run the sequence again, for training
-            call = forward(call.x, kernel, recurrentKernel, bias, call.h0, call.c0, call.key.reverse(), true, false);
-        }
-        Primitives p = primitives(call.key);
-        long b = call.key.batch();
-        INDArray dx = StepArrayPool.uninitialized(DataType.FLOAT, b, call.key.time(), call.key.inputDim());
+            : forward(call.x, kernel, recurrentKernel, bias, call.h0, call.c0, call.key.reverse(), true, false);
+        Primitives p = primitives(fwd.key);
+        long b = fwd.key.batch();
+        INDArray dx = StepArrayPool.uninitialized(DataType.FLOAT, b, fwd.key.time(), fwd.key.inputDim());
         INDArray dh0 = Nd4j.createUninitialized(DataType.FLOAT, b, units);
         INDArray dc0 = cell.states == 2 ? Nd4j.createUninitialized(DataType.FLOAT, b, units) : null;
-        bindCall(p, call, kernel, recurrentKernel, bias);
-        p.backwardArgs.put(dnnl.DNNL_ARG_WORKSPACE, call.workspace);
-        OneDnn.bind(p.dSrc, dx);
-        OneDnn.bind(p.dH0, dh0);
-        OneDnn.bind(p.dC0, dc0);
-        OneDnn.bind(p.dDst, dy == null ? p.zeroOutputGradient(call.y.shape()) : OneDnn.dense(dy));
-        OneDnn.bind(p.dH, dh == null ? Nd4j.zeros(DataType.FLOAT, b, units) : OneDnn.dense(dh));
-        OneDnn.bind(p.dC, cell.states == 1 ? null : dc == null ? Nd4j.zeros(DataType.FLOAT, b, units) : OneDnn.dense(dc));
         INDArray biasGrad = dBias != null ? dBias : Nd4j.zeros(DataType.FLOAT, cell.biasGates, units);
-        OneDnn.bind(p.dBias, checkedGradient(biasGrad));
-        p.diffWeights.bindTo(dKernel, dRecurrent);
+        INDArray dyIn = dy == null ? p.zeroOutputGradient(fwd.y.shape()) : OneDnn.dense(dy);
+        INDArray dhIn = dh == null ? Nd4j.zeros(DataType.FLOAT, b, units) : OneDnn.dense(dh);
+        INDArray dcIn = cell.states == 1 ? null : dc == null ? Nd4j.zeros(DataType.FLOAT, b, units) : OneDnn.dense(dc);
         OneDnn.run(() -> {
-            stream s = OneDnn.stream();
-            p.backwardWeights.copy(s);
-            p.diffWeights.clear();
-            p.backward.execute(s, p.backwardArgs);
-            p.diffWeights.addTo(s);
-            s._wait();
+            // the weight gradients accumulate in buffers of this shape's own: one backward at a time
+            synchronized (p.diffWeights) {
+                try (Args args = new Args()) {
+                    bindCall(p, p.backwardWeights, args, fwd, kernel, recurrentKernel, bias);
+                    args.map.put(dnnl.DNNL_ARG_WORKSPACE, fwd.workspace);
+                    args.bind(dnnl.DNNL_ARG_DIFF_SRC_LAYER, p.srcD, dx);
+                    args.bind(dnnl.DNNL_ARG_DIFF_SRC_ITER, p.stateD, dh0);
+                    args.bind(dnnl.DNNL_ARG_DIFF_SRC_ITER_C, p.stateD, dc0);
+                    args.bind(dnnl.DNNL_ARG_DIFF_DST_LAYER, p.dstD, dyIn);
+                    args.bind(dnnl.DNNL_ARG_DIFF_DST_ITER, p.stateD, dhIn);
+                    args.bind(dnnl.DNNL_ARG_DIFF_DST_ITER_C, p.stateD, dcIn);
+                    args.bind(dnnl.DNNL_ARG_DIFF_BIAS, p.biasD, checkedGradient(biasGrad));
+                    p.diffWeights.clear();
+                    p.diffWeights.bind(args, dKernel, dRecurrent);
+                    OneDnn.execute(p.backward, p.backwardScratchpad, args.map);
+                    p.diffWeights.addTo(args, dKernel, dRecurrent);
+                }
+            }
         });
+        if (fwd != call) {
+            release(fwd);
+        }
         return new Gradients(dx, dh0, dc0);
     }
 
@@ -255,12 +267,15 @@ public final class OneDnnRnn {
      * collector.
      */
     public void release(Call call) {
-        memory ws = call.workspace;
-        call.workspace = null;
-        if (call.released) {
-            return;
+        memory ws;
+        synchronized (call) {
+            if (call.released) {
+                return;
+            }
+            call.released = true;
+            ws = call.workspace;
+            call.workspace = null;
         }
-        call.released = true;
         Primitives p;
         synchronized (this) {
             p = cache.get(call.key);
@@ -278,6 +293,41 @@ public final class OneDnnRnn {
             p.giveBack(ws);
         }
         p.trimTo(POOLED_BYTES);
+    }
+
+    /**
+     * The memory objects and argument map of one primitive call: made per call (microseconds),
+     * so calls on many threads share no mutable native state; closed when the call is done.
+     */
+    private static final class Args implements AutoCloseable {
+        final IntMemoryMap map = new IntMemoryMap();
+        private final java.util.List<memory> made = new java.util.ArrayList<>();
+        private final java.util.List<Runnable> after = new java.util.ArrayList<>();
+
+        /** Binds {@code arg} to the array's memory; nothing for a null array. */
+        void bind(int arg, memory.desc d, INDArray a) {
+            if (a != null) {
+                map.put(arg, wrap(d, a));
+            }
+        }
+
+        memory wrap(memory.desc d, INDArray a) {
+            memory m = new memory(d, OneDnn.cpu(), a.data().addressPointer());
+            made.add(m);
+            return m;
+        }
+
+        /** Runs {@code r} when the call is done (a pooled buffer going back). */
+        void whenDone(Runnable r) {
+            after.add(r);
+        }
+
+        @Override
+        public void close() {
+            made.forEach(memory::close);
+            map.close();
+            after.forEach(Runnable::run);
+        }
     }
 
     private INDArray zeroBias() {
@@ -298,31 +348,63 @@ public final class OneDnnRnn {
         return cache.computeIfAbsent(key, Primitives::new);
     }
 
-    /** The user's weights in the primitive's own layout: bound as they are, or reordered per call. */
+    /**
+     * The user's weights in the primitive's own layout: bound as they are when the layouts agree,
+     * else reordered per call into a buffer of this shape's (a free one, or a new one).
+     */
     private static final class WeightsIn {
-        private final memory user;
-        private final memory inner;
+        private final memory.desc user;
+        private final memory.desc inner;
         private final reorder reorder;
+        private final memory.desc reorderScratchpad;
+        private final java.util.ArrayDeque<memory> free = new java.util.ArrayDeque<>();
 
-        WeightsIn(memory user, memory.desc wanted) {
+        WeightsIn(memory.desc user, memory.desc wanted) {
             this.user = user;
-            boolean same = wanted.equals(user.get_desc());
-            this.inner = same ? user : new memory(wanted, OneDnn.cpu());
-            this.reorder = same ? null : new reorder(user, inner);
+            this.inner = wanted;
+            boolean same = wanted.equals(user);
+            reorder.primitive_desc pd = same ? null
+                : new reorder.primitive_desc(OneDnn.cpu(), user, OneDnn.cpu(), wanted, OneDnn.attr(), false);
+            this.reorder = same ? null : new reorder(pd);
+            this.reorderScratchpad = same ? null : pd.scratchpad_desc();
         }
 
-        void copy(stream s) {
-            if (reorder != null) {
-                reorder.execute(s, user, inner);
+        /** The weights {@code w} as the primitive reads them, valid until {@code args} closes. */
+        memory in(Args args, INDArray w) {
+            memory given = args.wrap(user, w);
+            if (reorder == null) {
+                return given;
             }
+            memory buffer = take();
+            args.whenDone(() -> giveBack(buffer));
+            IntMemoryMap copy = new IntMemoryMap();
+            copy.put(dnnl.DNNL_ARG_FROM, given);
+            copy.put(dnnl.DNNL_ARG_TO, buffer);
+            OneDnn.execute(reorder, reorderScratchpad, copy);
+            copy.close();
+            return buffer;
+        }
+
+        private synchronized memory take() {
+            memory m = free.poll();
+            return m != null ? m : new memory(inner, OneDnn.cpu());
+        }
+
+        private synchronized void giveBack(memory m) {
+            free.push(m);
+        }
+
+        synchronized void close() {
+            free.forEach(memory::close);
+            free.clear();
         }
     }
 
     /** Both weights going into a primitive. */
     private record Weights(WeightsIn layer, WeightsIn iter) {
-        void copy(stream s) {
-            layer.copy(s);
-            iter.copy(s);
+        void close() {
+            layer.close();
+            iter.close();
         }
     }
 
@@ -331,15 +413,18 @@ public final class OneDnnRnn {
      * in its layout ({@code ldigo} with the gate rows padded, 1040 floats instead of 1024 for
      * W4's LSTM(256)), into which the backward accumulates; a reorder with a sum post-op then adds
      * them to the caller's arrays in one pass each, with no temporary arrays. When oneDNN's layout
-     * is the caller's, the backward accumulates into the caller's arrays directly.
+     * is the caller's, the backward accumulates into the caller's arrays directly. One backward of
+     * a shape at a time uses them (the caller synchronizes on this object).
      */
     private final class DiffWeights {
         private final memory layer;
         private final memory iter;
-        private final memory userLayer;
-        private final memory userIter;
+        private final memory.desc userLayerDesc;
+        private final memory.desc userIterDesc;
         private final reorder addLayer;
         private final reorder addIter;
+        private final memory.desc addLayerScratchpad;
+        private final memory.desc addIterScratchpad;
         private final boolean direct;
         private final long[] layerShape;
         private final long[] iterShape;
@@ -347,21 +432,20 @@ public final class OneDnnRnn {
         DiffWeights(rnn_primitive_desc_base bpd, memory.desc userLayerDesc, memory.desc userIterDesc, long inputDim) {
             direct = bpd.diff_weights_layer_desc().equals(userLayerDesc)
                 && bpd.diff_weights_iter_desc().equals(userIterDesc);
+            this.userLayerDesc = userLayerDesc;
+            this.userIterDesc = userIterDesc;
             layerShape = new long[] {inputDim, (long) cell.gates * units};
             iterShape = new long[] {units, (long) cell.gates * units};
-            layer = direct ? new memory(userLayerDesc, OneDnn.cpu(), null) : new memory(bpd.diff_weights_layer_desc(), OneDnn.cpu());
-            iter = direct ? new memory(userIterDesc, OneDnn.cpu(), null) : new memory(bpd.diff_weights_iter_desc(), OneDnn.cpu());
-            userLayer = direct ? null : new memory(userLayerDesc, OneDnn.cpu(), null);
-            userIter = direct ? null : new memory(userIterDesc, OneDnn.cpu(), null);
-            addLayer = direct ? null : new reorder(layer, userLayer, OneDnn.accumulating());
-            addIter = direct ? null : new reorder(iter, userIter, OneDnn.accumulating());
-        }
-
-        void bindTo(INDArray dKernel, INDArray dRecurrent) {
-            INDArray l = dKernel != null ? checkedGradient(dKernel) : Nd4j.zeros(DataType.FLOAT, layerShape);
-            INDArray r = dRecurrent != null ? checkedGradient(dRecurrent) : Nd4j.zeros(DataType.FLOAT, iterShape);
-            OneDnn.bind(direct ? layer : userLayer, l);
-            OneDnn.bind(direct ? iter : userIter, r);
+            layer = direct ? null : new memory(bpd.diff_weights_layer_desc(), OneDnn.cpu());
+            iter = direct ? null : new memory(bpd.diff_weights_iter_desc(), OneDnn.cpu());
+            reorder.primitive_desc layerPd = direct ? null : new reorder.primitive_desc(OneDnn.cpu(),
+                layer.get_desc(), OneDnn.cpu(), userLayerDesc, OneDnn.accumulating(), false);
+            reorder.primitive_desc iterPd = direct ? null : new reorder.primitive_desc(OneDnn.cpu(),
+                iter.get_desc(), OneDnn.cpu(), userIterDesc, OneDnn.accumulating(), false);
+            addLayer = direct ? null : new reorder(layerPd);
+            addIter = direct ? null : new reorder(iterPd);
+            addLayerScratchpad = direct ? null : layerPd.scratchpad_desc();
+            addIterScratchpad = direct ? null : iterPd.scratchpad_desc();
         }
 
         /** Zeroes oneDNN's own gradient buffers before a backward accumulates into them. */
@@ -372,44 +456,58 @@ public final class OneDnnRnn {
             }
         }
 
-        /** Adds oneDNN's gradients to the caller's arrays (on the stream; the caller waits). */
-        void addTo(stream s) {
-            if (!direct) {
-                addLayer.execute(s, layer, userLayer);
-                addIter.execute(s, iter, userIter);
+        /**
+         * Binds the backward's weight-gradient outputs: oneDNN's own buffers, or (direct) the
+         * caller's arrays, which the backward then accumulates into.
+         */
+        void bind(Args args, INDArray dKernel, INDArray dRecurrent) {
+            if (direct) {
+                args.bind(dnnl.DNNL_ARG_DIFF_WEIGHTS_LAYER, userLayerDesc, gradientOrZeros(dKernel, layerShape));
+                args.bind(dnnl.DNNL_ARG_DIFF_WEIGHTS_ITER, userIterDesc, gradientOrZeros(dRecurrent, iterShape));
+            } else {
+                args.map.put(dnnl.DNNL_ARG_DIFF_WEIGHTS_LAYER, layer);
+                args.map.put(dnnl.DNNL_ARG_DIFF_WEIGHTS_ITER, iter);
             }
+        }
+
+        /** After the backward: adds oneDNN's gradients to the caller's arrays (direct: done already). */
+        void addTo(Args args, INDArray dKernel, INDArray dRecurrent) {
+            if (!direct) {
+                add(args, addLayer, addLayerScratchpad, layer, userLayerDesc, gradientOrZeros(dKernel, layerShape));
+                add(args, addIter, addIterScratchpad, iter, userIterDesc, gradientOrZeros(dRecurrent, iterShape));
+            }
+        }
+
+        private void add(Args args, reorder op, memory.desc scratchpad, memory from, memory.desc to, INDArray gradient) {
+            IntMemoryMap map = new IntMemoryMap();
+            map.put(dnnl.DNNL_ARG_FROM, from);
+            map.put(dnnl.DNNL_ARG_TO, args.wrap(to, gradient));
+            OneDnn.execute(op, scratchpad, map);
+            map.close();
+        }
+
+        private INDArray gradientOrZeros(INDArray gradient, long[] shape) {
+            return gradient != null ? checkedGradient(gradient) : Nd4j.zeros(DataType.FLOAT, shape);
         }
     }
 
-    /** The primitives and memory objects for one input shape; arrays are bound per call. */
+    /** The primitives and descriptors for one input shape; each call binds its own arrays. */
     private final class Primitives {
+        final Key key;
         final primitive forward;
         final primitive backward;
-        final memory src;
-        final memory h0;
-        final memory c0;
-        final memory wLayer;
-        final memory wIter;
-        final memory bias;
-        final memory dst;
-        final memory h;
-        final memory c;
+        final memory.desc forwardScratchpad;
+        final memory.desc backwardScratchpad;
+        final memory.desc srcD;
+        final memory.desc dstD;
+        final memory.desc stateD;
+        final memory.desc biasD;
         final memory.desc workspaceDesc;
         final java.util.ArrayDeque<memory> freeWorkspaces = new java.util.ArrayDeque<>();
         final java.util.ArrayDeque<INDArray> freeOutputs = new java.util.ArrayDeque<>();
-        final Key key;
         private INDArray zeroDst;
         final Weights forwardWeights;
         final Weights backwardWeights;
-        final IntMemoryMap forwardArgs = new IntMemoryMap();
-        final IntMemoryMap backwardArgs = new IntMemoryMap();
-        final memory dSrc;
-        final memory dH0;
-        final memory dC0;
-        final memory dDst;
-        final memory dH;
-        final memory dC;
-        final memory dBias;
         final DiffWeights diffWeights;
 
         Primitives(Key key) {
@@ -418,62 +516,54 @@ public final class OneDnnRnn {
             long n = key.batch();
             long in = key.inputDim();
             int g = cell.gates;
-            memory.desc srcD = OneDnn.desc(memory.format_tag.ntc, t, n, in);
-            memory.desc dstD = OneDnn.desc(memory.format_tag.ntc, t, n, units);
-            memory.desc stateD = OneDnn.desc(memory.format_tag.ldnc, 1, 1, n, units);
+            srcD = OneDnn.desc(memory.format_tag.ntc, t, n, in);
+            dstD = OneDnn.desc(memory.format_tag.ntc, t, n, units);
+            stateD = OneDnn.desc(memory.format_tag.ldnc, 1, 1, n, units);
             memory.desc cD = cell.states == 2 ? stateD : new memory.desc();
             memory.desc wLayerD = OneDnn.desc(memory.format_tag.ldigo, 1, 1, in, g, units);
             memory.desc wIterD = OneDnn.desc(memory.format_tag.ldigo, 1, 1, units, g, units);
             memory.desc wLayerAny = OneDnn.desc(memory.format_tag.any, 1, 1, in, g, units);
             memory.desc wIterAny = OneDnn.desc(memory.format_tag.any, 1, 1, units, g, units);
-            memory.desc biasD = OneDnn.desc(memory.format_tag.ldgo, 1, 1, cell.biasGates, units);
+            biasD = OneDnn.desc(memory.format_tag.ldgo, 1, 1, cell.biasGates, units);
             dnnl.prop_kind prop = key.training() ? dnnl.prop_kind.forward_training : dnnl.prop_kind.forward_inference;
             dnnl.rnn_direction dir = key.reverse() ? dnnl.rnn_direction.unidirectional_right2left
                 : dnnl.rnn_direction.unidirectional_left2right;
             rnn_primitive_desc_base fpd = switch (cell) {
                 case LSTM -> new lstm_forward.primitive_desc(new lstm_forward.desc(prop, dir, srcD, stateD, cD,
-                    wLayerAny, wIterAny, biasD, dstD, stateD, cD), OneDnn.cpu());
+                    wLayerAny, wIterAny, biasD, dstD, stateD, cD), OneDnn.attr(), OneDnn.cpu());
                 case GRU -> new gru_forward.primitive_desc(new gru_forward.desc(prop, dir, srcD, stateD,
-                    wLayerAny, wIterAny, biasD, dstD, stateD), OneDnn.cpu());
+                    wLayerAny, wIterAny, biasD, dstD, stateD), OneDnn.attr(), OneDnn.cpu());
                 case LBR_GRU -> new lbr_gru_forward.primitive_desc(new lbr_gru_forward.desc(prop, dir, srcD, stateD,
-                    wLayerAny, wIterAny, biasD, dstD, stateD), OneDnn.cpu());
+                    wLayerAny, wIterAny, biasD, dstD, stateD), OneDnn.attr(), OneDnn.cpu());
             };
             forward = switch (cell) {
                 case LSTM -> new lstm_forward((lstm_forward.primitive_desc) fpd);
                 case GRU -> new gru_forward((gru_forward.primitive_desc) fpd);
                 case LBR_GRU -> new lbr_gru_forward((lbr_gru_forward.primitive_desc) fpd);
             };
-            src = new memory(srcD, OneDnn.cpu(), null);
-            h0 = new memory(stateD, OneDnn.cpu(), null);
-            c0 = cell.states == 2 ? new memory(stateD, OneDnn.cpu(), null) : null;
-            wLayer = new memory(wLayerD, OneDnn.cpu(), null);
-            wIter = new memory(wIterD, OneDnn.cpu(), null);
-            bias = new memory(biasD, OneDnn.cpu(), null);
-            dst = new memory(dstD, OneDnn.cpu(), null);
-            h = new memory(stateD, OneDnn.cpu(), null);
-            c = cell.states == 2 ? new memory(stateD, OneDnn.cpu(), null) : null;
+            forwardScratchpad = fpd.scratchpad_desc();
             workspaceDesc = key.training() ? fpd.workspace_desc() : null;
-            forwardWeights = new Weights(new WeightsIn(wLayer, fpd.weights_layer_desc()),
-                new WeightsIn(wIter, fpd.weights_iter_desc()));
-            putShared(forwardArgs, forwardWeights);
+            forwardWeights = new Weights(new WeightsIn(wLayerD, fpd.weights_layer_desc()),
+                new WeightsIn(wIterD, fpd.weights_iter_desc()));
             if (!key.training()) {
                 backward = null;
+                backwardScratchpad = null;
                 backwardWeights = null;
-                dSrc = dH0 = dC0 = dDst = dH = dC = dBias = null;
                 diffWeights = null;
                 return;
             }
             rnn_primitive_desc_base bpd = switch (cell) {
                 case LSTM -> new lstm_backward.primitive_desc(new lstm_backward.desc(dnnl.prop_kind.backward, dir,
                     srcD, stateD, cD, wLayerAny, wIterAny, biasD, dstD, stateD, cD,
-                    srcD, stateD, cD, wLayerAny, wIterAny, biasD, dstD, stateD, cD), OneDnn.cpu(),
+                    srcD, stateD, cD, wLayerAny, wIterAny, biasD, dstD, stateD, cD), OneDnn.attr(), OneDnn.cpu(),
                     (lstm_forward.primitive_desc) fpd);
                 case GRU -> new gru_backward.primitive_desc(new gru_backward.desc(dnnl.prop_kind.backward, dir,
                     srcD, stateD, wLayerAny, wIterAny, biasD, dstD, stateD,
-                    srcD, stateD, wLayerAny, wIterAny, biasD, dstD, stateD), OneDnn.cpu(), (gru_forward.primitive_desc) fpd);
+                    srcD, stateD, wLayerAny, wIterAny, biasD, dstD, stateD), OneDnn.attr(), OneDnn.cpu(),
+                    (gru_forward.primitive_desc) fpd);
                 case LBR_GRU -> new lbr_gru_backward.primitive_desc(new lbr_gru_backward.desc(dnnl.prop_kind.backward,
                     dir, srcD, stateD, wLayerAny, wIterAny, biasD, dstD, stateD,
-                    srcD, stateD, wLayerAny, wIterAny, biasD, dstD, stateD), OneDnn.cpu(),
+                    srcD, stateD, wLayerAny, wIterAny, biasD, dstD, stateD), OneDnn.attr(), OneDnn.cpu(),
                     (lbr_gru_forward.primitive_desc) fpd);
             };
             backward = switch (cell) {
@@ -481,26 +571,10 @@ public final class OneDnnRnn {
                 case GRU -> new gru_backward((gru_backward.primitive_desc) bpd);
                 case LBR_GRU -> new lbr_gru_backward((lbr_gru_backward.primitive_desc) bpd);
             };
-            backwardWeights = new Weights(new WeightsIn(wLayer, bpd.weights_layer_desc()),
-                new WeightsIn(wIter, bpd.weights_iter_desc()));
-            dSrc = new memory(srcD, OneDnn.cpu(), null);
-            dH0 = new memory(stateD, OneDnn.cpu(), null);
-            dC0 = cell.states == 2 ? new memory(stateD, OneDnn.cpu(), null) : null;
-            dDst = new memory(dstD, OneDnn.cpu(), null);
-            dH = new memory(stateD, OneDnn.cpu(), null);
-            dC = cell.states == 2 ? new memory(stateD, OneDnn.cpu(), null) : null;
-            dBias = new memory(biasD, OneDnn.cpu(), null);
+            backwardScratchpad = bpd.scratchpad_desc();
+            backwardWeights = new Weights(new WeightsIn(wLayerD, bpd.weights_layer_desc()),
+                new WeightsIn(wIterD, bpd.weights_iter_desc()));
             diffWeights = new DiffWeights(bpd, wLayerD, wIterD, in);
-            putShared(backwardArgs, backwardWeights);
-            put(backwardArgs, dnnl.DNNL_ARG_DIFF_SRC_LAYER, dSrc);
-            put(backwardArgs, dnnl.DNNL_ARG_DIFF_SRC_ITER, dH0);
-            put(backwardArgs, dnnl.DNNL_ARG_DIFF_SRC_ITER_C, dC0);
-            put(backwardArgs, dnnl.DNNL_ARG_DIFF_WEIGHTS_LAYER, diffWeights.layer);
-            put(backwardArgs, dnnl.DNNL_ARG_DIFF_WEIGHTS_ITER, diffWeights.iter);
-            put(backwardArgs, dnnl.DNNL_ARG_DIFF_BIAS, dBias);
-            put(backwardArgs, dnnl.DNNL_ARG_DIFF_DST_LAYER, dDst);
-            put(backwardArgs, dnnl.DNNL_ARG_DIFF_DST_ITER, dH);
-            put(backwardArgs, dnnl.DNNL_ARG_DIFF_DST_ITER_C, dC);
         }
 
         /**
@@ -566,24 +640,9 @@ public final class OneDnnRnn {
 
         synchronized void close() {
             trimTo(-1);
-        }
-
-        /** The arguments a forward and its backward share: sequences, states, weights, bias. */
-        private void putShared(IntMemoryMap args, Weights weights) {
-            put(args, dnnl.DNNL_ARG_SRC_LAYER, src);
-            put(args, dnnl.DNNL_ARG_SRC_ITER, h0);
-            put(args, dnnl.DNNL_ARG_SRC_ITER_C, c0);
-            put(args, dnnl.DNNL_ARG_WEIGHTS_LAYER, weights.layer().inner);
-            put(args, dnnl.DNNL_ARG_WEIGHTS_ITER, weights.iter().inner);
-            put(args, dnnl.DNNL_ARG_BIAS, bias);
-            put(args, dnnl.DNNL_ARG_DST_LAYER, dst);
-            put(args, dnnl.DNNL_ARG_DST_ITER, h);
-            put(args, dnnl.DNNL_ARG_DST_ITER_C, c);
-        }
-
-        private static void put(IntMemoryMap args, int arg, memory m) {
-            if (m != null) {
-                args.put(arg, m);
+            forwardWeights.close();
+            if (backwardWeights != null) {
+                backwardWeights.close();
             }
         }
     }

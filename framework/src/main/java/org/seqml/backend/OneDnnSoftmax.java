@@ -34,7 +34,7 @@ public final class OneDnnSoftmax {
     private record Key(long rows, long classes, boolean log) {
     }
 
-    private record Prim(primitive op, memory src, memory dst, IntMemoryMap args) {
+    private record Prim(primitive op, memory.desc data, memory.desc scratchpad) {
     }
 
     private OneDnnSoftmax() {
@@ -51,14 +51,13 @@ public final class OneDnnSoftmax {
         long classes = x.size(x.rank() - 1);
         INDArray out = StepArrayPool.uninitialized(DataType.FLOAT, x.shape());
         Prim p = prim(new Key(x.length() / classes, classes, log));
-        synchronized (p) {
-            OneDnn.bind(p.src(), in);
-            OneDnn.bind(p.dst(), out);
-            OneDnn.run(() -> {
-                stream s = OneDnn.stream();
-                p.op().execute(s, p.args());
-                s._wait();
-            });
+        // memory objects per call: calls on other threads share only the primitive
+        try (memory src = new memory(p.data(), OneDnn.cpu(), in.data().addressPointer());
+             memory dst = new memory(p.data(), OneDnn.cpu(), out.data().addressPointer());
+             IntMemoryMap args = new IntMemoryMap()) {
+            args.put(dnnl.DNNL_ARG_SRC, src);
+            args.put(dnnl.DNNL_ARG_DST, dst);
+            OneDnn.run(() -> OneDnn.execute(p.op(), p.scratchpad(), args));
         }
         return out;
     }
@@ -66,17 +65,14 @@ public final class OneDnnSoftmax {
     private static synchronized Prim prim(Key key) {
         return CACHE.computeIfAbsent(key, k -> {
             memory.desc d = OneDnn.desc(memory.format_tag.ab, k.rows(), k.classes());
-            primitive op = k.log()
-                ? new logsoftmax_forward(new logsoftmax_forward.primitive_desc(
-                    new logsoftmax_forward.desc(dnnl.prop_kind.forward_inference, d, 1), OneDnn.cpu()))
-                : new softmax_forward(new softmax_forward.primitive_desc(
-                    new softmax_forward.desc(dnnl.prop_kind.forward_inference, d, 1), OneDnn.cpu()));
-            memory src = new memory(d, OneDnn.cpu(), null);
-            memory dst = new memory(d, OneDnn.cpu(), null);
-            IntMemoryMap args = new IntMemoryMap();
-            args.put(dnnl.DNNL_ARG_SRC, src);
-            args.put(dnnl.DNNL_ARG_DST, dst);
-            return new Prim(op, src, dst, args);
+            if (k.log()) {
+                logsoftmax_forward.primitive_desc pd = new logsoftmax_forward.primitive_desc(
+                    new logsoftmax_forward.desc(dnnl.prop_kind.forward_inference, d, 1), OneDnn.attr(), OneDnn.cpu());
+                return new Prim(new logsoftmax_forward(pd), d, pd.scratchpad_desc());
+            }
+            softmax_forward.primitive_desc pd = new softmax_forward.primitive_desc(
+                new softmax_forward.desc(dnnl.prop_kind.forward_inference, d, 1), OneDnn.attr(), OneDnn.cpu());
+            return new Prim(new softmax_forward(pd), d, pd.scratchpad_desc());
         });
     }
 }

@@ -46,9 +46,13 @@ public final class Trainer {
     private final List<Loss> losses;
     private final List<Double> lossWeights;
     private final List<String> metricNames;
-    private List<Mean> lossTrackers;
-    private List<List<Metric>> metrics;
-    private Mean totalLoss;
+    /** The thread that trains the model now (fit or trainOnBatch), or null: training is exclusive. */
+    private final java.util.concurrent.atomic.AtomicReference<Thread> trainingThread =
+        new java.util.concurrent.atomic.AtomicReference<>();
+
+    /** The running loss of each output, their weighted total and the metrics, of one call (fit, evaluate). */
+    private record Trackers(Mean total, List<Mean> losses, List<List<Metric>> metrics) {
+    }
 
     public Trainer(Model model, Optimizer optimizer, List<Loss> losses, List<Double> lossWeights,
                    List<String> metricNames) {
@@ -78,7 +82,27 @@ public final class Trainer {
     // ---- fit ------------------------------------------------------------------------------
 
     public History fit(INDArray[] xRaw, INDArray[] yRaw, FitOptions o) {
-        return flushed(() -> fitFlushed(xRaw, yRaw, o));
+        return exclusive("fit", () -> fitFlushed(xRaw, yRaw, o));
+    }
+
+    /**
+     * Runs a training call with denormals flushed, refusing a second one on the same model while
+     * it runs (from another thread, or from a callback): two optimizer steps at once would
+     * corrupt the weights and the optimizer's state. predict and evaluate need no such guard.
+     */
+    private <T> T exclusive(String call, java.util.function.Supplier<T> work) {
+        Thread me = Thread.currentThread();
+        Thread other = trainingThread.compareAndExchange(null, me);
+        if (other != null) {
+            throw new IllegalStateException("Model '" + model.name() + "': " + call + "() called while the model is"
+                + " training on thread '" + other.getName() + "'. A model trains on one thread at a time; wait for"
+                + " that call to return, or train a copy (save and Model.load).");
+        }
+        try {
+            return flushed(work);
+        } finally {
+            trainingThread.set(null);
+        }
     }
 
     /** Runs {@code work} with denormals flushed on this thread, restoring the mode after (see CpuTuning). */
@@ -129,7 +153,7 @@ public final class Trainer {
 
     /** Trains on the batches of a Dataset (checked batch by batch); the same loop as for arrays. */
     public History fit(Dataset data, FitOptions o) {
-        return flushed(() -> loop(data, false, o.validationDataset, false, o));
+        return exclusive("fit", () -> loop(data, false, o.validationDataset, false, o));
     }
 
     private History loop(Dataset train, boolean checked, Dataset validation, boolean validationChecked, FitOptions o) {
@@ -152,7 +176,7 @@ public final class Trainer {
         try {
             for (int epoch = o.initialEpoch; epoch < o.epochs && !model.stopTrainingRequested(); epoch++) {
                 final int e = epoch;
-                resetTrackers();
+                Trackers trackers = trackers();
                 callbacks.forEach(c -> c.onEpochBegin(e, Map.of()));
                 // the order depends on the model's seed and epoch count only, so a saved and resumed
                 // run shuffles exactly as an unbroken one
@@ -165,7 +189,7 @@ public final class Trainer {
                     Graph graph = model.graphFor(batch.x());
                     INDArray[] x = checked ? batch.x() : DataCheck.inputs(graph, batch.x());
                     INDArray[] y = checked ? batch.y() : DataCheck.labels(graph, batch.y());
-                    logs = step(graph, x, y, batch.sampleWeight(), true);
+                    logs = step(graph, x, y, batch.sampleWeight(), true, trackers);
                     final Map<String, Double> batchLogs = logs;
                     callbacks.forEach(c -> c.onTrainBatchEnd(index, batchLogs));
                 }
@@ -222,7 +246,8 @@ public final class Trainer {
     // ---- one step -------------------------------------------------------------------------
 
     /** One batch: forward, losses, and when {@code train} backward and an optimizer step; returns running logs. */
-    private Map<String, Double> step(Graph graph, INDArray[] x, INDArray[] y, INDArray sw, boolean train) {
+    private Map<String, Double> step(Graph graph, INDArray[] x, INDArray[] y, INDArray sw, boolean train,
+                                     Trackers trackers) {
         List<Parameter> parameters = graph.parameters();
         if (train) {
             parameters.forEach(Parameter::zeroGrad);
@@ -248,13 +273,13 @@ public final class Trainer {
             }
             double w = lossWeights.get(k);
             total += w * r.value();
-            lossTrackers.get(k).add(r.value(), batch);
+            trackers.losses().get(k).add(r.value(), batch);
             if (train) {
                 grads[k] = w == 1.0 ? r.gradient() : r.gradient().muli(w);
             }
         }
         total += run.activityPenalty() + weightPenalty(parameters);
-        totalLoss.add(total, batch);
+        trackers.total().add(total, batch);
         if (train) {
             graph.backward(run, grads, preActivation);
             for (Parameter p : parameters) {
@@ -270,7 +295,7 @@ public final class Trainer {
             }
         }
         for (int k = 0; k < outputs.length; k++) {
-            for (Metric m : metrics.get(k)) {
+            for (Metric m : trackers.metrics().get(k)) {
                 m.update(y[k], outputs[k], sw, masks[k]);
             }
         }
@@ -281,7 +306,7 @@ public final class Trainer {
             graph.release(run);
         }
         NativeMemory.collectIfGrown();
-        return logs(graph);
+        return logs(graph, trackers);
     }
 
     /** Keras adds the weights' regularization penalties to the loss, in training and evaluation alike. */
@@ -311,7 +336,7 @@ public final class Trainer {
                               INDArray mask) {
         CategoricalCrossentropy loss = (CategoricalCrossentropy) losses.get(k);
         try {
-            return loss.evaluateSoftmax(y, logits, probabilities, sw, mask, metrics.get(k).isEmpty());
+            return loss.evaluateSoftmax(y, logits, probabilities, sw, mask, metricNames.isEmpty());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("Output '" + graph.outputs().get(k).node().layer().name() + "': "
                 + e.getMessage(), e);
@@ -328,36 +353,32 @@ public final class Trainer {
         }
     }
 
-    private void resetTrackers() {
-        if (lossTrackers == null) {
-            lossTrackers = new ArrayList<>();
-            metrics = new ArrayList<>();
-            totalLoss = new Mean("loss");
-            for (Loss loss : losses) {
-                lossTrackers.add(new Mean("loss"));
-                List<Metric> ms = new ArrayList<>();
-                for (String name : metricNames) {
-                    ms.add(Metric.get(name, loss));
-                }
-                metrics.add(ms);
+    /** Fresh trackers for one call: calls on several threads (evaluate) each count their own. */
+    private Trackers trackers() {
+        List<Mean> lossTrackers = new ArrayList<>();
+        List<List<Metric>> metrics = new ArrayList<>();
+        for (Loss loss : losses) {
+            lossTrackers.add(new Mean("loss"));
+            List<Metric> ms = new ArrayList<>();
+            for (String name : metricNames) {
+                ms.add(Metric.get(name, loss));
             }
+            metrics.add(ms);
         }
-        totalLoss.reset();
-        lossTrackers.forEach(Mean::reset);
-        metrics.forEach(ms -> ms.forEach(Metric::reset));
+        return new Trackers(new Mean("loss"), lossTrackers, metrics);
     }
 
     /** "loss" and metric names; with several outputs also "{output}_loss" and "{output}_{metric}", as Keras logs. */
-    private Map<String, Double> logs(Graph graph) {
+    private Map<String, Double> logs(Graph graph, Trackers trackers) {
         Map<String, Double> logs = new LinkedHashMap<>();
-        logs.put("loss", totalLoss.result());
+        logs.put("loss", trackers.total().result());
         boolean several = losses.size() > 1;
         for (int k = 0; k < losses.size(); k++) {
             String prefix = several ? graph.outputs().get(k).node().layer().name() + "_" : "";
             if (several) {
-                logs.put(prefix + "loss", lossTrackers.get(k).result());
+                logs.put(prefix + "loss", trackers.losses().get(k).result());
             }
-            for (Metric m : metrics.get(k)) {
+            for (Metric m : trackers.metrics().get(k)) {
                 logs.put(prefix + m.name(), m.result());
             }
         }
@@ -393,7 +414,7 @@ public final class Trainer {
 
     /** Evaluates batch by batch; {@code checked}: the batches come from arrays checked already. */
     private Map<String, Double> evaluateDataset(Dataset data, boolean checked) {
-        resetTrackers();
+        Trackers trackers = trackers();
         Iterator<Batch> batches = data.batches(0);
         Map<String, Double> logs = Map.of();
         while (batches.hasNext()) {
@@ -401,17 +422,16 @@ public final class Trainer {
             Graph graph = model.graphFor(b.x());
             INDArray[] x = checked ? b.x() : DataCheck.inputs(graph, b.x());
             INDArray[] y = checked ? b.y() : DataCheck.labels(graph, b.y());
-            logs = step(graph, x, y, b.sampleWeight(), false);
+            logs = step(graph, x, y, b.sampleWeight(), false, trackers);
         }
         return new LinkedHashMap<>(logs);
     }
 
     /** One optimizer step on exactly this batch; returns its loss and metrics. */
     public Map<String, Double> trainOnBatch(INDArray[] xRaw, INDArray[] yRaw, INDArray sampleWeight) {
-        return flushed(() -> {
+        return exclusive("trainOnBatch", () -> {
             Checked c = checked(xRaw, yRaw);
-            resetTrackers();
-            return step(c.graph(), c.x(), c.y(), sampleWeight, true);
+            return step(c.graph(), c.x(), c.y(), sampleWeight, true, trackers());
         });
     }
 
