@@ -42,6 +42,19 @@ public final class Backend {
         Nd4j.setDefaultDataTypes(type, type);
     }
 
+    /**
+     * Runs {@code work} on this thread with every fused kernel declined, so each call takes its
+     * plain reference path (seqml's own recurrent loop, ND4J's softmax, the optimizers' plain
+     * rule): how tests compare a fast path with its reference, scoped to the call and the thread,
+     * so other threads keep their fast paths.
+     * <pre>{@code
+     * INDArray reference = Backend.withoutFusedKernels(() -> layer.call(x, masks, false).output());
+     * }</pre>
+     */
+    public static <T> T withoutFusedKernels(java.util.function.Supplier<T> work) {
+        return OneDnn.declined(work);
+    }
+
     /** The name of the ND4J backend in use, e.g. "CPU" or "CUDA". */
     public static String name() {
         return Nd4j.getBackend().getClass().getSimpleName().replace("Backend", "");

@@ -21,10 +21,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * sequence, or column blocks of a matrix (their row stride is passed as the leading dimension).
  */
 public final class Blas {
-    private static final boolean CPU = Nd4j.getBackend().getClass().getSimpleName().startsWith("CpuBackend");
+    private static final boolean CPU = Switches.nativeCpu();
     private static final int ROW_MAJOR = openblas.CblasRowMajor;
-    private static final boolean ONEDNN_GEMM = Boolean.parseBoolean(System.getProperty("seqml.onednnGemm", "true"));
-    private static final long ONEDNN_GEMM_FROM = Long.getLong("seqml.onednnGemmFrom", 1L << 24);
+    private static final boolean ONEDNN_GEMM = Switches.ONEDNN_GEMM;
+    private static final long ONEDNN_GEMM_FROM = Switches.ONEDNN_GEMM_FROM;
 
     private Blas() {
     }

@@ -76,7 +76,7 @@ public final class CpuTuning {
             return;
         }
         applied = true;
-        if (!SUPPORTED) {
+        if (!SUPPORTED || Switches.PORTABLE) {
             return;
         }
         try {
@@ -168,7 +168,7 @@ public final class CpuTuning {
      * MXCSR to give to {@link #restore}, or -1 when nothing was changed.
      */
     public static int flushDenormals() {
-        if (libm == null || !Boolean.parseBoolean(System.getProperty("seqml.flushDenormals", "true"))) {
+        if (libm == null || !Switches.FLUSH_DENORMALS) {
             return -1;
         }
         try (Memory env = new Memory(64)) {

@@ -17,7 +17,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * }</pre>
  */
 public final class Lapack {
-    private static final boolean CPU = Nd4j.getBackend().getClass().getSimpleName().startsWith("CpuBackend");
+    private static final boolean CPU = Switches.nativeCpu();
 
     private Lapack() {
     }

@@ -17,16 +17,15 @@ import org.slf4j.LoggerFactory;
  * What every oneDNN call in seqml shares: the CPU engine, a stream per thread, running a primitive
  * on every core, and binding ND4J arrays to oneDNN memory without copies. oneDNN (the bytedeco
  * preset on ND4J's JavaCPP) runs seqml's large fused kernels: {@link OneDnnRnn} and
- * {@link OneDnnSoftmax}. {@code -Dseqml.onednn=false} turns them off (the plain paths remain);
- * {@code -Dseqml.onednnThreads=n} sets their OpenMP threads (default: every available core).
+ * {@link OneDnnSoftmax}. Switches: {@link Switches} ({@code seqml.onednn}, {@code seqml.onednnThreads}).
  */
 final class OneDnn {
     private static final Logger LOG = LoggerFactory.getLogger(OneDnn.class);
-    private static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("seqml.onednn", "true"));
-    private static final int THREADS = Integer.getInteger("seqml.onednnThreads",
-        Runtime.getRuntime().availableProcessors());
-    private static engine cpu;
-    private static boolean tried;
+    private static final int THREADS = Switches.ONEDNN_THREADS;
+    private static volatile engine cpu;
+    private static volatile boolean tried;
+    /** Threads inside {@link Backend#withoutFusedKernels}: every oneDNN path declines there. */
+    private static final ThreadLocal<Boolean> DECLINED = ThreadLocal.withInitial(() -> false);
     private static final ThreadLocal<stream> STREAM = ThreadLocal.withInitial(() -> new stream(cpu));
     private static final ThreadLocal<memory> SCRATCHPAD = new ThreadLocal<>();
     private static final java.util.concurrent.Semaphore CORES = new java.util.concurrent.Semaphore(THREADS, true);
@@ -35,19 +34,36 @@ final class OneDnn {
     private OneDnn() {
     }
 
-    /** Whether oneDNN loaded and is switched on. */
-    static synchronized boolean available() {
+    /** Whether oneDNN loaded and is switched on, and the calling thread has not declined it. */
+    static boolean available() {
         if (!tried) {
-            tried = true;
-            if (ENABLED) {
+            load();
+        }
+        return cpu != null && !DECLINED.get();
+    }
+
+    private static synchronized void load() {
+        if (!tried) {
+            if (Switches.ONEDNN) {
                 try {
                     cpu = new engine(engine.kind.cpu, 0);
                 } catch (Throwable e) {
                     LOG.warn("oneDNN unavailable ({}); seqml runs its plain paths", e.toString());
                 }
             }
+            tried = true;
         }
-        return cpu != null;
+    }
+
+    /** Runs {@code work} with every oneDNN path declined on this thread (see {@link Backend#withoutFusedKernels}). */
+    static <T> T declined(java.util.function.Supplier<T> work) {
+        boolean before = DECLINED.get();
+        DECLINED.set(true);
+        try {
+            return work.get();
+        } finally {
+            DECLINED.set(before);
+        }
     }
 
     static engine cpu() {

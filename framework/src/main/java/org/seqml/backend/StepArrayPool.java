@@ -33,8 +33,7 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class StepArrayPool {
     static final long MIN_BYTES = 256 << 10;
-    private static volatile boolean enabled =
-        Boolean.parseBoolean(System.getProperty("seqml.arrayPool", "true"));
+    private static volatile boolean enabled = Switches.ARRAY_POOL;
     private static final ThreadLocal<Pool> POOL = ThreadLocal.withInitial(Pool::new);
 
     /** This thread's arrays: those given back in the current step and those kept from the one before. */

@@ -49,15 +49,18 @@ public abstract class Callback {
     public void onTrainBatchEnd(int batch, Map<String, Double> logs) {
     }
 
+    /** Before the validation pass at the end of an epoch of {@code fit} (as Keras calls it from fit). */
     public void onTestBegin(Map<String, Double> logs) {
     }
 
+    /** After the validation pass; {@code logs} hold its loss and metrics, without the "val_" prefix. */
     public void onTestEnd(Map<String, Double> logs) {
     }
 
-    public void onTestBatchEnd(int batch, Map<String, Double> logs) {
+    public void onTestBatchBegin(int batch, Map<String, Double> logs) {
     }
 
-    public void onPredictBatchEnd(int batch, Map<String, Double> logs) {
+    /** After each validation batch, with the running loss and metrics of the pass so far. */
+    public void onTestBatchEnd(int batch, Map<String, Double> logs) {
     }
 }

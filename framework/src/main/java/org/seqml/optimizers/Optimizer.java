@@ -37,7 +37,7 @@ public abstract class Optimizer {
     private Double globalClipnorm;
     private long iterations;
     private final Map<Parameter, INDArray[]> slots = new IdentityHashMap<>();
-    private static final boolean FUSED_UPDATES = Boolean.parseBoolean(System.getProperty("seqml.fusedUpdates", "true"));
+    private static final boolean FUSED_UPDATES = org.seqml.backend.Switches.fusedUpdates();
     // how this process runs the rule, not part of the optimizer's settings: not saved
     private transient boolean plainOnly;
     private transient OneDnnPasses passes;

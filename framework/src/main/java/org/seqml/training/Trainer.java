@@ -195,7 +195,7 @@ public final class Trainer {
                 }
                 Map<String, Double> epochLogs = new LinkedHashMap<>(logs);
                 if (validation != null) {
-                    Map<String, Double> val = evaluateDataset(validation, validationChecked);
+                    Map<String, Double> val = evaluateDataset(validation, validationChecked, callbacks);
                     val.forEach((k, v) -> epochLogs.put("val_" + k, v));
                 }
                 model.countEpoch();
@@ -414,16 +414,28 @@ public final class Trainer {
 
     /** Evaluates batch by batch; {@code checked}: the batches come from arrays checked already. */
     private Map<String, Double> evaluateDataset(Dataset data, boolean checked) {
+        return evaluateDataset(data, checked, List.of());
+    }
+
+    /** As above, calling the test hooks of {@code callbacks} (fit's validation pass). */
+    private Map<String, Double> evaluateDataset(Dataset data, boolean checked, List<Callback> callbacks) {
         Trackers trackers = trackers();
         Iterator<Batch> batches = data.batches(0);
         Map<String, Double> logs = Map.of();
-        while (batches.hasNext()) {
+        callbacks.forEach(c -> c.onTestBegin(Map.of()));
+        for (int index = 0; batches.hasNext(); index++) {
+            final int i = index;
+            callbacks.forEach(c -> c.onTestBatchBegin(i, Map.of()));
             Batch b = batches.next();
             Graph graph = model.graphFor(b.x());
             INDArray[] x = checked ? b.x() : DataCheck.inputs(graph, b.x());
             INDArray[] y = checked ? b.y() : DataCheck.labels(graph, b.y());
             logs = step(graph, x, y, b.sampleWeight(), false, trackers);
+            final Map<String, Double> batchLogs = logs;
+            callbacks.forEach(c -> c.onTestBatchEnd(i, batchLogs));
         }
+        Map<String, Double> result = new LinkedHashMap<>(logs);
+        callbacks.forEach(c -> c.onTestEnd(result));
         return new LinkedHashMap<>(logs);
     }
 

@@ -54,6 +54,53 @@ class CallbacksTest {
     }
 
     @Test
+    void fitCallsTheTestHooksAroundEachValidationPassAsKerasDoes() {
+        List<String> calls = new ArrayList<>();
+        Map<String, Double> lastTest = new java.util.HashMap<>();
+        Callback recorder = new Callback() {
+            @Override
+            public void onEpochEnd(int epoch, Map<String, Double> logs) {
+                calls.add("epochEnd " + epoch);
+                assertEquals(lastTest.get("loss"), logs.get("val_loss"), "onTestEnd's loss is val_loss");
+            }
+
+            @Override
+            public void onTestBegin(Map<String, Double> logs) {
+                calls.add("testBegin");
+            }
+
+            @Override
+            public void onTestBatchBegin(int batch, Map<String, Double> logs) {
+                calls.add("testBatchBegin " + batch);
+            }
+
+            @Override
+            public void onTestBatchEnd(int batch, Map<String, Double> logs) {
+                calls.add("testBatchEnd " + batch);
+                assertTrue(logs.containsKey("loss"));
+            }
+
+            @Override
+            public void onTestEnd(Map<String, Double> logs) {
+                calls.add("testEnd");
+                lastTest.putAll(logs);
+            }
+        };
+        // 32 samples, 25% for validation: 8 samples, one batch of 8, then two of 5 and 3
+        model().fit(X, Y, fit(2, recorder).validationSplit(0.25));
+        List<String> epoch = List.of("testBegin", "testBatchBegin 0", "testBatchEnd 0", "testEnd");
+        List<String> expected = new ArrayList<>(epoch);
+        expected.add("epochEnd 0");
+        expected.addAll(epoch);
+        expected.add("epochEnd 1");
+        assertEquals(expected, calls);
+        calls.clear();
+        model().fit(X, Y, fit(1, recorder).batchSize(5).validationSplit(0.25));
+        assertEquals(List.of("testBegin", "testBatchBegin 0", "testBatchEnd 0", "testBatchBegin 1", "testBatchEnd 1",
+            "testEnd", "epochEnd 0"), calls);
+    }
+
+    @Test
     void earlyStoppingStopsAfterPatienceAndRestoresTheBestEpochsWeights() {
         Sequential m = model();
         Script script = new Script(5, 3, 4, 6, 7, 8, 9);

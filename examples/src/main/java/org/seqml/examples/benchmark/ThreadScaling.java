@@ -24,18 +24,26 @@ import org.seqml.models.Sequential;
  *
  * <pre>
  * mvn -q -pl examples -am compile exec:java -Dexec.mainClass=org.seqml.examples.benchmark.ThreadScaling \
- *     -Dexec.args="--seconds 8"
+ *     -Dexec.args="--seconds 8 --threads 1,2,4,8"
  * </pre>
  * A benchmark, not a test.
  */
 public final class ThreadScaling {
-    private static final int[] THREADS = {1, 2, 4, 8};
 
     private ThreadScaling() {
     }
 
     public static void main(String[] args) throws Exception {
-        double seconds = args.length > 1 && args[0].equals("--seconds") ? Double.parseDouble(args[1]) : 5;
+        double seconds = 5;
+        int[] threadCounts = {1, 2, 4, 8};
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            switch (args[i]) {
+                case "--seconds" -> seconds = Double.parseDouble(args[i + 1]);
+                case "--threads" -> threadCounts = java.util.Arrays.stream(args[i + 1].split(","))
+                    .mapToInt(Integer::parseInt).toArray();
+                default -> throw new IllegalArgumentException("unknown option " + args[i] + "; known: --seconds, --threads");
+            }
+        }
         RandomSeed.set(1);
         Sequential model = new Sequential(Input.of(200), new Embedding(20000, 128).maskZero(true), new LSTM(128),
             new Dense(1).activation("sigmoid"));
@@ -44,7 +52,7 @@ public final class ThreadScaling {
         INDArray single = ids(r, 1, 200, false);
         INDArray padded = ids(r, 64, 200, true);
         System.out.println("threads  W1 batch 64 calls/s  (samples/s)   W5 batch 1 calls/s   padded batch 64 calls/s");
-        for (int threads : THREADS) {
+        for (int threads : threadCounts) {
             double b = rate(() -> model.predict(batch, 64), threads, seconds);
             double s = rate(() -> model.predict(single, 1), threads, seconds);
             double p = rate(() -> model.predict(padded, 64), threads, seconds);

@@ -60,7 +60,7 @@ public final class SpamClassifier {
     }
 
     /** One mail: 1 for spam. */
-    record Mail(int label, String text) {
+    public record Mail(int label, String text) {
     }
 
     private SpamClassifier() {
@@ -123,7 +123,7 @@ public final class SpamClassifier {
     }
 
     /** Stratified: within spam and within ham, a seeded shuffle, the first 80% to training. */
-    static void split(List<Mail> mails, long seed, List<Mail> train, List<Mail> test) {
+    public static void split(List<Mail> mails, long seed, List<Mail> train, List<Mail> test) {
         for (int label = 0; label <= 1; label++) {
             final int l = label;
             List<Mail> group = new ArrayList<>(mails.stream().filter(m -> m.label() == l).toList());
@@ -142,7 +142,7 @@ public final class SpamClassifier {
     }
 
     /** The prepared corpus. */
-    static List<Mail> load() {
+    public static List<Mail> load() {
         List<Mail> mails = new ArrayList<>();
         try (BufferedReader in = new BufferedReader(new InputStreamReader(new GZIPInputStream(
             SpamClassifier.class.getResourceAsStream("/data/spam/spam-assassin.tsv.gz")), StandardCharsets.UTF_8))) {

@@ -40,7 +40,7 @@ final class OneDnnPath {
      * (input dropout is applied to the input before oneDNN, as the loop does).
      */
     static OneDnnRnn.Cell cellFor(RNN<?> layer, INDArray[] masks, boolean training) {
-        if (!RNN.oneDnnAllowed || !(layer instanceof OneDnnCell c) || layer.kernel().value().dataType() != DataType.FLOAT
+        if (!(layer instanceof OneDnnCell c) || layer.kernel().value().dataType() != DataType.FLOAT
             || (masks.length > 0 && masks[0] != null && masks[0].minNumber().doubleValue() == 0)
             || (training && layer.options().recurrentDropout() > 0)) {
             return null;

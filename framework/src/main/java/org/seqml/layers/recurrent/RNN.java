@@ -67,9 +67,6 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
     private long calls;           // training calls that drew dropout masks
     private OneDnnPath oneDnn;    // the whole-sequence fast path, made on first use
 
-    /** Tests switch the oneDNN path off to run the same call on the reference loop. */
-    static volatile boolean oneDnnAllowed = true;
-
     protected RNN(Options options) {
         this.options = options;
     }

@@ -8,6 +8,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.seqml.backend.Backend;
 import org.seqml.layers.Forward;
 import org.seqml.layers.Layer;
 import org.seqml.layers.Parameter;
@@ -103,8 +104,7 @@ class OneDnnPathTest {
             layer.weights().forEach(Parameter::zeroGrad);
             INDArray fastDx = layer.backward(fast, r)[0];
             List<INDArray> fastGrads = layer.weights().stream().map(p -> p.grad().dup()).toList();
-            RNN.oneDnnAllowed = false;
-            try {
+            Backend.withoutFusedKernels(() -> {
                 layer.setRandomCalls(0);
                 Forward plain = layer.call(new INDArray[] {X}, new INDArray[1], true);
                 layer.weights().forEach(Parameter::zeroGrad);
@@ -116,9 +116,8 @@ class OneDnnPathTest {
                 }
                 // and a dropped input really is dropped: its gradient is zero
                 assertTrue(plainDx.eq(0).castTo(plainDx.dataType()).sumNumber().doubleValue() > 0);
-            } finally {
-                RNN.oneDnnAllowed = true;
-            }
+                return null;
+            });
         }
     }
 
@@ -184,8 +183,7 @@ class OneDnnPathTest {
             layer.weights().forEach(Parameter::zeroGrad);
             INDArray[] fastDx = layer.backward(fast, r);
             List<INDArray> fastGrads = layer.weights().stream().map(p -> p.grad().dup()).toList();
-            RNN.oneDnnAllowed = false;
-            try {
+            Backend.withoutFusedKernels(() -> {
                 Forward plain = layer.call(inputs, masks, training);
                 layer.weights().forEach(Parameter::zeroGrad);
                 INDArray[] plainDx = layer.backward(plain, r);
@@ -200,9 +198,8 @@ class OneDnnPathTest {
                     assertClose(layer.weights().get(i).grad(), fastGrads.get(i), what + " gradient of "
                         + layer.weights().get(i).name(), relative);
                 }
-            } finally {
-                RNN.oneDnnAllowed = true;
-            }
+                return null;
+            });
         }
     }
 

@@ -1,0 +1,55 @@
+package org.seqml.backend;
+
+/**
+ * Every switch of the backend, read once, here: the system properties that turn a fast path off
+ * or tune it. Nothing else in seqml reads a {@code seqml.*} property of the backend.
+ * <ul>
+ * <li>{@code -Dseqml.portable=true}: behave as on a non-CPU ND4J backend (CUDA): no oneDNN, no
+ * direct BLAS or LAPACK calls, no CPU tuning (environment, denormal flushing), so the code a
+ * {@code -Pcuda} user runs is what runs; the test suite runs the oracle and gradient tests under
+ * it too.</li>
+ * <li>{@code -Dseqml.onednn=false}: no oneDNN kernels (recurrent sequences, softmax, products,
+ * optimizer passes); {@code -Dseqml.onednnThreads=n}: the OpenMP threads all oneDNN calls share
+ * (default: every available core).</li>
+ * <li>{@code -Dseqml.onednnGemm=false}, {@code -Dseqml.onednnGemmFrom=n}: float products of at
+ * least n multiply-adds (default 2^24) on oneDNN's sgemm, the rest on OpenBLAS.</li>
+ * <li>{@code -Dseqml.fusedUpdates=false}: optimizers update on ND4J's plain ops.</li>
+ * <li>{@code -Dseqml.arrayPool=false}: a training step's large arrays are not reused.</li>
+ * <li>{@code -Dseqml.flushDenormals=false}: keep IEEE denormals while seqml computes.</li>
+ * </ul>
+ * The CPU tuning's own switches ({@code seqml.openblasCoretype}, {@code seqml.threads},
+ * {@code seqml.ompSpinCount}) are read by {@link CpuTuning}, which must run before ND4J loads.
+ */
+public final class Switches {
+    static final boolean PORTABLE = Boolean.getBoolean("seqml.portable");
+    static final boolean ONEDNN = !PORTABLE && flag("seqml.onednn", true);
+    static final int ONEDNN_THREADS = Math.max(1, Integer.getInteger("seqml.onednnThreads",
+        Runtime.getRuntime().availableProcessors()));
+    static final boolean ONEDNN_GEMM = flag("seqml.onednnGemm", true);
+    static final long ONEDNN_GEMM_FROM = Long.getLong("seqml.onednnGemmFrom", 1L << 24);
+    static final boolean FUSED_UPDATES = flag("seqml.fusedUpdates", true);
+    static final boolean ARRAY_POOL = flag("seqml.arrayPool", true);
+    static final boolean FLUSH_DENORMALS = !PORTABLE && flag("seqml.flushDenormals", true);
+
+    private Switches() {
+    }
+
+    /** Whether the backend behaves as on a non-CPU backend ({@code -Dseqml.portable=true}). */
+    public static boolean portable() {
+        return PORTABLE;
+    }
+
+    /** Whether optimizers may run their rule on the fused passes ({@code -Dseqml.fusedUpdates}). */
+    public static boolean fusedUpdates() {
+        return FUSED_UPDATES && !PORTABLE;
+    }
+
+    /** Whether ND4J runs on its CPU backend and direct BLAS/LAPACK calls are allowed. */
+    static boolean nativeCpu() {
+        return !PORTABLE && org.nd4j.linalg.factory.Nd4j.getBackend().getClass().getSimpleName().startsWith("CpuBackend");
+    }
+
+    private static boolean flag(String name, boolean fallback) {
+        return Boolean.parseBoolean(System.getProperty(name, Boolean.toString(fallback)));
+    }
+}
