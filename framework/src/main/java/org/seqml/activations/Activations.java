@@ -1,13 +1,7 @@
 package org.seqml.activations;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
-import org.nd4j.linalg.api.ops.impl.transforms.gradient.SigmoidDerivative;
-import org.nd4j.linalg.api.ops.impl.transforms.gradient.TanhDerivative;
-import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
-import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
-import org.nd4j.linalg.api.ops.impl.transforms.strict.Tanh;
-import org.nd4j.linalg.factory.Nd4j;
+import org.seqml.backend.Ops;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -56,12 +50,12 @@ public enum Activations implements Activation {
 
         @Override
         public void applyTo(INDArray x, INDArray out) {
-            Nd4j.exec(new Sigmoid(x, out));
+            Ops.sigmoid(x, out);
         }
 
         @Override
         public void backwardTo(INDArray x, INDArray y, INDArray dy, INDArray out) {
-            Nd4j.exec(new SigmoidDerivative(x, dy, out));
+            Ops.sigmoidBackward(x, dy, out);
         }
 
         @Override
@@ -78,12 +72,12 @@ public enum Activations implements Activation {
 
         @Override
         public void applyTo(INDArray x, INDArray out) {
-            Nd4j.exec(new Tanh(x, out));
+            Ops.tanh(x, out);
         }
 
         @Override
         public void backwardTo(INDArray x, INDArray y, INDArray dy, INDArray out) {
-            Nd4j.exec(new TanhDerivative(x, dy, out));
+            Ops.tanhBackward(x, dy, out);
         }
 
         @Override
@@ -99,7 +93,7 @@ public enum Activations implements Activation {
                 return org.seqml.backend.OneDnnSoftmax.softmax(x, false);   // one pass on every core
             }
             INDArray out = x.ulike();
-            Nd4j.exec(new SoftMax(x, out, x.rank() - 1));
+            Ops.softmax(x, out, x.rank() - 1);
             return out;
         }
 
@@ -150,7 +144,7 @@ public enum Activations implements Activation {
 
         private INDArray cdf(INDArray x) {
             INDArray erf = x.mul(INV_SQRT2);
-            Nd4j.exec(new Erf(erf, erf));
+            Ops.erfInPlace(erf);
             return erf.addi(1.0).muli(0.5);
         }
     },

@@ -6,8 +6,7 @@ import java.util.Comparator;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.DynamicCustomOp;
-import org.nd4j.linalg.api.ops.impl.shape.Gather;
+import org.seqml.backend.Ops;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -83,9 +82,7 @@ public final class BeamSearch {
             // candidates, and any of its overall best is among its own row's best
             INDArray logP = Transforms.log(Transforms.max(r.probabilities().castTo(DataType.DOUBLE), 1e-30, true), false);
             int k = (int) Math.min(2L * beamWidth, logP.size(1));
-            // (ND4J's TopK class passes k where the op does not read it: the op is built by name)
-            INDArray[] top = Nd4j.exec(DynamicCustomOp.builder("top_k").addInputs(logP).addIntegerArguments(k)
-                .addBooleanArguments(true).build());
+            INDArray[] top = Ops.topK(logP, k);
             double[][] values = top[0].toDoubleMatrix();
             int[][] ids = top[1].toIntMatrix();
             List<Long> origins = new ArrayList<>();
@@ -190,7 +187,7 @@ public final class BeamSearch {
     private static INDArray[] gather(INDArray[] states, INDArray rows) {
         INDArray[] out = new INDArray[states.length];
         for (int k = 0; k < states.length; k++) {
-            out[k] = Nd4j.exec(new Gather(states[k], rows, 0))[0];
+            out[k] = Ops.gather(states[k], rows, 0);
         }
         return out;
     }

@@ -2,8 +2,7 @@ package org.seqml.initializers;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.random.impl.GaussianDistribution;
-import org.nd4j.linalg.factory.Nd4j;
+import org.seqml.backend.Ops;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.seqml.backend.Lapack;
 
@@ -46,7 +45,7 @@ public final class Orthogonal extends Seeded {
         long big = Math.max(rows, cols);
         long small = Math.min(rows, cols);
         // QR in double for accuracy, then cast to the weight type
-        INDArray a = sample(new long[] {big, small}, DataType.DOUBLE, z -> new GaussianDistribution(z, 0.0, 1.0));
+        INDArray a = sample(new long[] {big, small}, DataType.DOUBLE, (z, rng) -> Ops.normal(z, 0.0, 1.0, rng));
         INDArray[] qr = Lapack.qr(a);   // reduced: Q (big, small) and diag(R) (small)
         INDArray q = qr[0];
         INDArray signs = Transforms.sign(qr[1], true).reshape(small);

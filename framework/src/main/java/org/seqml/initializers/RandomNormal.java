@@ -2,7 +2,7 @@ package org.seqml.initializers;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.random.impl.GaussianDistribution;
+import org.seqml.backend.Ops;
 
 /** N(mean, stddev^2); Keras's defaults are 0 and 0.05. Keras's {@code RandomNormal}. */
 public final class RandomNormal extends Seeded {
@@ -26,7 +26,7 @@ public final class RandomNormal extends Seeded {
 
     @Override
     public INDArray initialize(long[] shape, DataType type) {
-        return sample(shape, type, z -> new GaussianDistribution(z, mean, stddev));
+        return sample(shape, type, (z, rng) -> Ops.normal(z, mean, stddev, rng));
     }
 
     @Override

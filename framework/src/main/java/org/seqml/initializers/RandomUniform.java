@@ -2,7 +2,7 @@ package org.seqml.initializers;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.random.impl.UniformDistribution;
+import org.seqml.backend.Ops;
 
 /** U(minval, maxval); Keras's defaults are -0.05 and 0.05. Keras's {@code RandomUniform}. */
 public final class RandomUniform extends Seeded {
@@ -26,7 +26,7 @@ public final class RandomUniform extends Seeded {
 
     @Override
     public INDArray initialize(long[] shape, DataType type) {
-        return sample(shape, type, z -> new UniformDistribution(z, minval, maxval));
+        return sample(shape, type, (z, rng) -> Ops.uniform(z, minval, maxval, rng));
     }
 
     @Override

@@ -2,7 +2,6 @@ package org.seqml.initializers;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.RandomOp;
 import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
 import org.seqml.RandomSeed;
@@ -27,11 +26,11 @@ abstract class Seeded implements Initializer {
         return seed;
     }
 
-    /** Fills a new array of {@code shape} by running {@code op} on ND4J's RNG seeded with {@link #seed()}. */
-    protected final INDArray sample(long[] shape, DataType type, java.util.function.Function<INDArray, RandomOp> op) {
+    /** Fills a new array of {@code shape} by {@code draw} (an {@code Ops} draw) on ND4J's RNG seeded with {@link #seed()}. */
+    protected final INDArray sample(long[] shape, DataType type, java.util.function.BiConsumer<INDArray, Random> draw) {
         INDArray out = Nd4j.create(type, shape);
         try (Random rng = Nd4j.getRandomFactory().getNewRandomInstance(seed)) {
-            Nd4j.getExecutioner().exec(op.apply(out), rng);
+            draw.accept(out, rng);
         } catch (Exception e) {
             throw new IllegalStateException("random initialization failed", e);
         }

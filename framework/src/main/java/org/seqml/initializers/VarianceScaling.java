@@ -2,8 +2,7 @@ package org.seqml.initializers;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.random.impl.TruncatedNormalDistribution;
-import org.nd4j.linalg.api.ops.random.impl.UniformDistribution;
+import org.seqml.backend.Ops;
 
 /**
  * Keras's VarianceScaling, the base of the Glorot and He initializers:
@@ -46,11 +45,11 @@ public class VarianceScaling extends Seeded {
         double variance = scale / Math.max(1.0, n);
         if (uniform) {
             double limit = Math.sqrt(3.0 * variance);
-            return sample(shape, type, z -> new UniformDistribution(z, -limit, limit));
+            return sample(shape, type, (z, rng) -> Ops.uniform(z, -limit, limit, rng));
         }
         // 0.879... is the stddev of a unit normal truncated to [-2, 2]
         double stddev = Math.sqrt(variance) / 0.87962566103423978;
-        return sample(shape, type, z -> new TruncatedNormalDistribution(z, 0.0, stddev));
+        return sample(shape, type, (z, rng) -> Ops.truncatedNormal(z, 0.0, stddev, rng));
     }
 
     @Override

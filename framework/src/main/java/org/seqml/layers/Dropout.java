@@ -1,7 +1,7 @@
 package org.seqml.layers;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.random.impl.DropOutInverted;
+import org.seqml.backend.Ops;
 import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
 import org.seqml.RandomSeed;
@@ -78,7 +78,7 @@ public final class Dropout extends Layer implements Stochastic {
         INDArray out = Nd4j.createUninitialized(in.dataType(), in.shape());
         Random r = random();
         r.setSeed(seed);
-        Nd4j.getExecutioner().exec(new DropOutInverted(in, out, 1.0 - config.rate()), r);
+        Ops.dropoutInverted(in, out, 1.0 - config.rate(), r);
         return out;
     }
 

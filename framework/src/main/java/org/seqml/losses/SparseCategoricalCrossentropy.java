@@ -3,7 +3,7 @@ package org.seqml.losses;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastCopyOp;
+import org.seqml.backend.Ops;
 import org.nd4j.linalg.factory.Nd4j;
 import org.seqml.backend.Blas;
 import org.seqml.backend.OneDnnSoftmax;
@@ -119,7 +119,7 @@ public final class SparseCategoricalCrossentropy extends CategoricalCrossentropy
             .muli(q.lt(1 - BinaryCrossentropy.EPSILON).castTo(p.dataType()));
         INDArray rowValue = inside.div(sum);                                      // 1/S, or 0 where clipped
         INDArray g = Nd4j.createUninitialized(p.dataType(), p.shape());
-        Nd4j.getExecutioner().exec(new BroadcastCopyOp(g, rowValue, g, 0));
+        Ops.fillRows(g, rowValue);
         INDArray update = inside.divi(gatherTrue(p, index)).negi();               // - 1/p_t at the true class
         Blas.addAt(g, index, update.toDoubleVector());
         return g.reshape(yPred.shape());

@@ -1,8 +1,7 @@
 package org.seqml.metrics;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.shape.OneHot;
-import org.nd4j.linalg.factory.Nd4j;
+import org.seqml.backend.Ops;
 
 /**
  * The F-beta score per class, averaged, Keras's {@code FBetaScore} ({@code F1Score} with beta 1):
@@ -46,7 +45,7 @@ public class FBetaScore extends Metric {
         INDArray p = rows(yPred, classes);
         INDArray predicted;
         if (threshold == null && classes > 1) {
-            predicted = Nd4j.exec(new OneHot(p.argMax(1), (int) classes, -1, 1.0, 0.0, p.dataType()))[0];
+            predicted = Ops.oneHot(p.argMax(1), (int) classes, p.dataType());
         } else {
             predicted = p.gt(threshold == null ? 0.5 : threshold).castTo(p.dataType());
         }

@@ -1,8 +1,7 @@
 package org.seqml.metrics;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.shape.OneHot;
-import org.nd4j.linalg.factory.Nd4j;
+import org.seqml.backend.Ops;
 
 /**
  * How often the true class is among the {@code k} highest predictions, Keras's
@@ -28,9 +27,8 @@ public final class TopKCategoricalAccuracy extends Mean {
         long classes = yPred.size(-1);
         INDArray p = rows(yPred, classes);
         INDArray oneHot = sparse
-            ? Nd4j.exec(new OneHot(yTrue.reshape(p.size(0)).castTo(org.nd4j.linalg.api.buffer.DataType.INT64),
-                (int) classes, -1, 1.0, 0.0, p.dataType()))[0]
-            : Nd4j.exec(new OneHot(rows(yTrue, classes).argMax(1), (int) classes, -1, 1.0, 0.0, p.dataType()))[0];
+            ? Ops.oneHot(yTrue.reshape(p.size(0)), (int) classes, p.dataType())
+            : Ops.oneHot(rows(yTrue, classes).argMax(1), (int) classes, p.dataType());
         INDArray truth = p.mul(oneHot).sum(true, 1);                       // the true class's score
         INDArray higher = p.gt(truth.broadcast(p.shape())).castTo(p.dataType()).sum(1);
         INDArray hits = higher.lt(k).castTo(p.dataType());

@@ -28,6 +28,13 @@ import org.seqml.training.Trainer;
  * }</pre>
  *
  * {@link #fit}, {@link #evaluate} and {@link #predict} all run in the one {@link Trainer} loop.
+ *
+ * <p>Threads: {@link #predict} and {@link #evaluate} may be called from any thread and from many
+ * threads at once, each call giving exactly what it gives alone (a model trained on one thread is
+ * served from others). {@link #fit} and {@link #trainOnBatch} are exclusive: a second training
+ * call while one runs fails with an {@link IllegalStateException} naming the training thread. A
+ * model with a {@code stateful} recurrent layer carries states between calls and belongs to one
+ * thread; {@link #setWeights} must not race with other calls.
  */
 public class Model {
     static {
@@ -37,7 +44,7 @@ public class Model {
     private static int count;
 
     private final String name;
-    private Graph graph;
+    private volatile Graph graph;
     private Trainer trainer;
     private volatile boolean stopTraining;
     private long shuffleSeed = org.seqml.RandomSeed.next();

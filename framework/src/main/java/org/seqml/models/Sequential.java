@@ -67,6 +67,7 @@ public final class Sequential extends Model {
         stack.add(layer);
         if (last != null) {
             chain(layer);
+            setGraph(new Graph(List.of(input), List.of(last)));
         }
         return this;
     }
@@ -78,7 +79,6 @@ public final class Sequential extends Model {
                 + " model needs single-output layers. Use the Functional API (Model) for this layer.");
         }
         last = outs.get(0);
-        setGraph(new Graph(List.of(input), List.of(last)));
     }
 
     /** The layers added, in order (without the input). */
@@ -86,8 +86,16 @@ public final class Sequential extends Model {
         return Collections.unmodifiableList(stack);
     }
 
+    /** Builds from the first data's shape, once, even when threads predict at once. */
     @Override
     public Graph graphFor(INDArray[] x) {
+        if (hasGraph()) {
+            return graph();
+        }
+        return build(x);
+    }
+
+    private synchronized Graph build(INDArray[] x) {
         if (!hasGraph()) {
             if (stack.isEmpty()) {
                 throw new IllegalStateException("Sequential '" + name() + "' has no layers: add some before using it.");
@@ -101,6 +109,7 @@ public final class Sequential extends Model {
             for (Layer l : stack) {
                 chain(l);
             }
+            setGraph(new Graph(List.of(input), List.of(last)));   // whole, never a part of it
         }
         return graph();
     }

@@ -4,9 +4,7 @@ import static org.seqml.backend.OneDnnPasses.In.array;
 import static org.seqml.backend.OneDnnPasses.In.scalar;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.floating.Sqrt;
-import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.Axpy;
-import org.nd4j.linalg.factory.Nd4j;
+import org.seqml.backend.Ops;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.seqml.backend.OneDnnPasses;
 import org.seqml.backend.OneDnnPasses.Op;
@@ -137,7 +135,7 @@ public class Adam extends Optimizer {
 
     /** scratch = sqrt(second) + epsilon. */
     private void denominator(INDArray second, INDArray scratch) {
-        Nd4j.exec(new Sqrt(second, scratch));
+        Ops.sqrt(second, scratch);
         scratch.addi(epsilon);
     }
 
@@ -152,6 +150,6 @@ public class Adam extends Optimizer {
      * worker threads, which then spun on the second core through the next oneDNN calls.
      */
     private static void axpy(double a, INDArray x, INDArray y) {
-        Nd4j.exec(new Axpy(x, y, y, a));
+        Ops.axpy(a, x, y);
     }
 }

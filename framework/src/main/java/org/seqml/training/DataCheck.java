@@ -2,8 +2,6 @@ package org.seqml.training;
 
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.reduce.longer.MatchCondition;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.BooleanIndexing;
 import org.nd4j.linalg.indexing.conditions.Conditions;
 import org.seqml.Shape;
@@ -78,9 +76,7 @@ final class DataCheck {
 
     private static long firstBadSample(INDArray a) {
         INDArray rows = a.rank() == 1 ? a.reshape(a.length(), 1) : a.reshape('c', a.size(0), a.length() / a.size(0));
-        INDArray nan = Nd4j.getExecutioner().exec(new MatchCondition(rows, Conditions.isNan(), 1));
-        INDArray inf = Nd4j.getExecutioner().exec(new MatchCondition(rows, Conditions.isInfinite(), 1));
-        return nan.add(inf).gt(0).castTo(org.nd4j.linalg.api.buffer.DataType.INT32).argMax().getLong(0);
+        return org.seqml.backend.Ops.nonFiniteCounts(rows).gt(0).castTo(org.nd4j.linalg.api.buffer.DataType.INT32).argMax().getLong(0);
     }
 
     private static String fix(Shape expected, long[] actual) {

@@ -231,8 +231,7 @@ public final class Trainer {
         java.util.Arrays.fill(table, 1.0);
         weights.forEach((c, w) -> table[c] = w);
         INDArray lookup = Nd4j.create(table).castTo(labels.dataType());
-        return Nd4j.exec(new org.nd4j.linalg.api.ops.impl.shape.Gather(lookup,
-            ids.castTo(org.nd4j.linalg.api.buffer.DataType.INT64), 0))[0];
+        return org.seqml.backend.Ops.gather(lookup, ids, 0);
     }
 
     private static INDArray[] rowsOf(INDArray[] arrays, long from, long to) {

@@ -24,7 +24,9 @@ import org.seqml.models.SymbolicTensor;
  * <li>forward leaves its inputs unchanged and is repeatable in inference mode;</li>
  * <li>getWeights / setWeights round-trip, and a wrong weight shape is refused naming the layer;</li>
  * <li>a second call with an incompatible shape is refused naming the layer;</li>
- * <li>backward returns one gradient (or null) per input, shaped like the input.</li>
+ * <li>backward returns one gradient (or null) per input, shaped like the input;</li>
+ * <li>a training call and its backward give every trainable weight a finite gradient of its shape;</li>
+ * <li>called from two threads at once, inference gives bit for bit what one call gives.</li>
  * </ul>
  */
 public final class LayerContract {
@@ -55,6 +57,10 @@ public final class LayerContract {
             copies[i] = inputs[i].dup();
         }
         Forward f = layer.call(inputs, new INDArray[inputs.length], false);
+        INDArray[] expected = new INDArray[f.outputs().length];
+        for (int k = 0; k < expected.length; k++) {
+            expected[k] = f.outputs()[k].dup();
+        }
         for (int i = 0; i < inputs.length; i++) {
             assertEquals(copies[i], inputs[i], "forward must not modify its input " + i);
         }
@@ -87,6 +93,9 @@ public final class LayerContract {
             }
         }
 
+        trainingStepGradsEveryTrainableWeight(layer, inputs);
+        twoThreadsGetWhatOneCallGets(layer, inputs, expected);
+
         long[] bad = sampleShapes[0].clone();
         if (bad.length > 0 && bad[bad.length - 1] > 0) {
             bad[bad.length - 1] += 3;
@@ -96,5 +105,39 @@ public final class LayerContract {
             assertTrue(e.getMessage().contains(layer.name()), e.getMessage());
         }
         assertFalse(layer.name().isEmpty());
+    }
+
+    private static void trainingStepGradsEveryTrainableWeight(Layer layer, INDArray[] inputs) {
+        layer.weights().forEach(Parameter::zeroGrad);
+        Forward t = layer.call(inputs, new INDArray[inputs.length], true);
+        layer.backward(t, GradientCheck.projections(t.outputs()));
+        for (Parameter p : layer.weights()) {
+            if (p.trainable()) {
+                assertArrayEquals(p.value().shape(), p.grad().shape(), p.name() + "'s gradient has its shape");
+                assertFalse(p.grad().isNaN().any() || p.grad().isInfinite().any(), p.name() + "'s gradient is finite");
+            }
+        }
+        layer.weights().forEach(Parameter::zeroGrad);
+    }
+
+    private static void twoThreadsGetWhatOneCallGets(Layer layer, INDArray[] inputs, INDArray[] expected) {
+        java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            List<java.util.concurrent.Future<INDArray[]>> calls = new ArrayList<>();
+            for (int k = 0; k < 8; k++) {
+                calls.add(two.submit(() -> layer.call(inputs, new INDArray[inputs.length], false).outputs()));
+            }
+            for (java.util.concurrent.Future<INDArray[]> call : calls) {
+                INDArray[] out = call.get();
+                for (int k = 0; k < expected.length; k++) {
+                    assertArrayEquals(expected[k].dup('c').data().asDouble(), out[k].dup('c').data().asDouble(),
+                        layer.name() + ": output " + k + " from two threads at once");
+                }
+            }
+        } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+            throw new AssertionError(layer.name() + " failed when called from two threads", e);
+        } finally {
+            two.shutdown();
+        }
     }
 }

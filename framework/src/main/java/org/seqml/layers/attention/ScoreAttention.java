@@ -3,7 +3,7 @@ package org.seqml.layers.attention;
 import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
+import org.seqml.backend.Ops;
 import org.nd4j.linalg.factory.Nd4j;
 import org.seqml.Shape;
 import org.seqml.layers.Forward;
@@ -112,7 +112,7 @@ public abstract class ScoreAttention extends Layer {
             s.addi(future.muli(MASKED).reshape(1, s.size(1), s.size(2)).broadcast(s.shape()));
         }
         INDArray w = s.ulike();
-        Nd4j.exec(new SoftMax(s, w, 2));
+        Ops.softmax(s, w, 2);
         INDArray out = Nd4j.matmul(w, v);
         INDArray[] outs = options.returnAttentionScores() ? new INDArray[] {out, w} : new INDArray[] {out};
         INDArray[] outMasks = new INDArray[outs.length];

@@ -1,7 +1,7 @@
 package org.seqml.layers.pooling;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.shape.OneHot;
+import org.seqml.backend.Ops;
 import org.nd4j.linalg.factory.Nd4j;
 import org.seqml.layers.Forward;
 
@@ -43,7 +43,7 @@ public final class GlobalMaxPooling1D extends GlobalPooling1D {
             candidates = m3.rsub(1.0).muli(-1e30).addi(x);
         }
         INDArray winner = Nd4j.argMax(candidates, 1);                       // (batch, features)
-        INDArray onehot = Nd4j.exec(new OneHot(winner, (int) x.size(1), -1, 1.0, 0.0, x.dataType()))[0];
+        INDArray onehot = Ops.oneHot(winner, (int) x.size(1), x.dataType());
         INDArray select = onehot.permute(0, 2, 1).dup('c');                  // (batch, time, features)
         INDArray y = x.mul(select).sum(1);
         return result(inputs, masks, y, training, select);

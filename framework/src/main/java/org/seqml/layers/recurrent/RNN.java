@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.random.impl.BernoulliDistribution;
 import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
 import org.seqml.RandomSeed;
@@ -13,6 +12,7 @@ import org.seqml.Shape;
 import org.seqml.backend.ArrayOps;
 import org.seqml.backend.Blas;
 import org.seqml.backend.OneDnnRnn;
+import org.seqml.backend.Ops;
 import org.seqml.layers.Forward;
 import org.seqml.layers.Layer;
 import org.seqml.layers.Parameter;
@@ -65,7 +65,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
     private INDArray[] carried;   // stateful: the final states of the last batch
     private Random rng;
     private long calls;           // training calls that drew dropout masks
-    private OneDnnPath oneDnn;    // the whole-sequence fast path, made on first use
+    private volatile OneDnnPath oneDnn;   // the whole-sequence fast path, made on first use
 
     protected RNN(Options options) {
         this.options = options;
@@ -272,14 +272,19 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
         return null;
     }
 
+    /** The fast path, made by the first call that takes it (calls on other threads then share it). */
+    private synchronized OneDnnPath oneDnnPath(OneDnnRnn.Cell cell) {
+        if (oneDnn == null) {
+            oneDnn = new OneDnnPath(this, cell);
+        }
+        return oneDnn;
+    }
+
     @Override
     public final Forward forward(INDArray[] inputs, INDArray[] masks, boolean training) {
         OneDnnRnn.Cell cell = OneDnnPath.cellFor(this, masks, training);
         if (cell != null) {
-            if (oneDnn == null) {
-                oneDnn = new OneDnnPath(this, cell);
-            }
-            return oneDnn.forward(inputs, masks, training);
+            return oneDnnPath(cell).forward(inputs, masks, training);
         }
         if (!training && !options.stateful()) {
             INDArray[] fused = fusedInference(inputs, masks);
@@ -592,7 +597,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
     /** Dropout's keep mask (rows, cols), scaled by 1 / (1 - rate), from this call's stream. */
     INDArray keepMask(long rows, long cols, double rate, DataType type) {
         INDArray keep = Nd4j.create(type, rows, cols);
-        Nd4j.getExecutioner().exec(new BernoulliDistribution(keep, 1.0 - rate), rng);
+        Ops.bernoulli(keep, 1.0 - rate, rng);
         return keep.divi(1.0 - rate);
     }
 
