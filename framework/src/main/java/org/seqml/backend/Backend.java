@@ -43,10 +43,11 @@ public final class Backend {
     }
 
     /**
-     * Runs {@code work} on this thread with every fused kernel declined, so each call takes its
-     * plain reference path (seqml's own recurrent loop, ND4J's softmax, the optimizers' plain
-     * rule): how tests compare a fast path with its reference, scoped to the call and the thread,
-     * so other threads keep their fast paths.
+     * Runs {@code work} on this thread with every fused kernel declined (oneDNN's and ND4J's fused
+     * recurrent ops, oneDNN's softmax and optimizer passes), so each call takes its plain
+     * reference path (seqml's own recurrent loop, ND4J's softmax, the optimizers' plain rule): how
+     * tests compare a fast path with its reference, scoped to the call and the thread, so other
+     * threads keep their fast paths.
      * <pre>{@code
      * INDArray reference = Backend.withoutFusedKernels(() -> layer.call(x, masks, false).output());
      * }</pre>

@@ -92,18 +92,18 @@ public final class CpuTuning {
                 + " no longer be set. Call any seqml class (e.g. RandomSeed.set) before the first Nd4j call for full speed.");
             return;
         }
-        String core = System.getProperty("seqml.openblasCoretype", "auto");
+        String core = Switches.OPENBLAS_CORETYPE;
         if (System.getenv("OPENBLAS_CORETYPE") == null && !core.equals("none")) {
             String chosen = core.equals("auto") ? coreFor(cpuFlags()) : core;
             if (chosen != null) {
                 set("OPENBLAS_CORETYPE", chosen);
             }
         }
-        String threads = System.getProperty("seqml.threads", "1");
+        String threads = Switches.THREADS;
         if (System.getenv("OMP_NUM_THREADS") == null && !threads.equals("none")) {
             set("OMP_NUM_THREADS", threads);
         }
-        String spin = System.getProperty("seqml.ompSpinCount", DEFAULT_SPIN_COUNT);
+        String spin = Switches.OMP_SPIN_COUNT;
         if (System.getenv("GOMP_SPINCOUNT") == null && System.getenv("OMP_WAIT_POLICY") == null
             && !spin.equals("none")) {
             set("GOMP_SPINCOUNT", spin);

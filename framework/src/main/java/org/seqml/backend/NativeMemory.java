@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class NativeMemory {
     private static final Logger LOG = LoggerFactory.getLogger(NativeMemory.class);
-    private static final long ALLOWANCE = Long.getLong("seqml.nativeGcAllowanceMb", 256) << 20;
+    private static final long ALLOWANCE = Switches.NATIVE_GC_ALLOWANCE_BYTES;
     private static long afterLastCollection = -1;
     private static long collections;
     private static boolean trimPending;
@@ -47,7 +47,7 @@ public final class NativeMemory {
     }
 
     private static GlibC loadGlibc() {
-        if (!Boolean.parseBoolean(System.getProperty("seqml.mallocTrim", "true"))
+        if (!Switches.MALLOC_TRIM
             || !System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
             return null;
         }

@@ -55,6 +55,11 @@ final class OneDnn {
         }
     }
 
+    /** Whether the calling thread is inside {@link Backend#withoutFusedKernels}. */
+    static boolean declinedHere() {
+        return DECLINED.get();
+    }
+
     /** Runs {@code work} with every oneDNN path declined on this thread (see {@link Backend#withoutFusedKernels}). */
     static <T> T declined(java.util.function.Supplier<T> work) {
         boolean before = DECLINED.get();

@@ -22,10 +22,9 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A whole recurrent sequence in one call of oneDNN's RNN primitives, forward (training or
- * inference) and backward, on float32 ND4J arrays in place: the fast path under {@code LSTM} and
- * {@code GRU} where the cell is one oneDNN has (sigmoid gates, tanh activation, no peepholes) and
- * the call has no mask and no recurrent dropout. seqml's own loop ({@code layers.recurrent.RNN}) stays the
- * reference path that tests compare this one with.
+ * inference) and backward, on float32 ND4J arrays in place: {@link FusedRnn}'s kernel for float32
+ * calls. seqml's own loop ({@code layers.recurrent.RNN}) stays the reference path that tests
+ * compare this one with.
  *
  * <p>Keras's layouts are oneDNN's: {@code ldigo} weights are Keras's kernel {@code (in, G*U)}
  * and recurrent kernel {@code (U, G*U)} in row-major order, {@code ldgo} is Keras's bias, and
@@ -45,7 +44,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * OneDnnRnn.Gradients g = rnn.backward(call, kernel, recurrentKernel, bias, dy, null, null, dK, dR, dB);
  * }</pre>
  */
-public final class OneDnnRnn {
+final class OneDnnRnn {
     /**
      * Shapes whose primitives (and their copies of the weights in oneDNN's layout) stay made. A
      * layer fed bucketed data meets dozens (grapheme-to-phoneme: one per pair of lengths); 16 ran

@@ -16,9 +16,13 @@ package org.seqml.backend;
  * <li>{@code -Dseqml.fusedUpdates=false}: optimizers update on ND4J's plain ops.</li>
  * <li>{@code -Dseqml.arrayPool=false}: a training step's large arrays are not reused.</li>
  * <li>{@code -Dseqml.flushDenormals=false}: keep IEEE denormals while seqml computes.</li>
+ * <li>{@code -Dseqml.fusedLstmMaxBatch=n}: LSTM inference batches up to n (64) take ND4J's fused
+ * {@code lstmLayer} op where oneDNN declines; 0 turns it off.</li>
+ * <li>{@code -Dseqml.nativeGcAllowanceMb=n}, {@code -Dseqml.mallocTrim=false}: {@link NativeMemory}.</li>
+ * <li>{@code -Dseqml.openblasCoretype}, {@code -Dseqml.threads}, {@code -Dseqml.ompSpinCount}: the
+ * environment {@link CpuTuning} sets before ND4J loads.</li>
  * </ul>
- * The CPU tuning's own switches ({@code seqml.openblasCoretype}, {@code seqml.threads},
- * {@code seqml.ompSpinCount}) are read by {@link CpuTuning}, which must run before ND4J loads.
+ * This class reads properties only, never ND4J, so {@link CpuTuning} may read it before ND4J loads.
  */
 public final class Switches {
     static final boolean PORTABLE = Boolean.getBoolean("seqml.portable");
@@ -30,6 +34,12 @@ public final class Switches {
     static final boolean FUSED_UPDATES = flag("seqml.fusedUpdates", true);
     static final boolean ARRAY_POOL = flag("seqml.arrayPool", true);
     static final boolean FLUSH_DENORMALS = !PORTABLE && flag("seqml.flushDenormals", true);
+    static final int FUSED_LSTM_MAX_BATCH = Integer.getInteger("seqml.fusedLstmMaxBatch", 64);
+    static final long NATIVE_GC_ALLOWANCE_BYTES = Long.getLong("seqml.nativeGcAllowanceMb", 256) << 20;
+    static final boolean MALLOC_TRIM = flag("seqml.mallocTrim", true);
+    static final String OPENBLAS_CORETYPE = System.getProperty("seqml.openblasCoretype", "auto");
+    static final String THREADS = System.getProperty("seqml.threads", "1");
+    static final String OMP_SPIN_COUNT = System.getProperty("seqml.ompSpinCount", CpuTuning.DEFAULT_SPIN_COUNT);
 
     private Switches() {
     }

@@ -12,8 +12,7 @@ import org.seqml.initializers.GlorotUniform;
 import org.seqml.initializers.Initializer;
 import org.seqml.initializers.Orthogonal;
 import org.seqml.layers.Parameter;
-import org.seqml.backend.OneDnnRnn;
-import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.seqml.backend.FusedRnn;
 
 /**
  * Gated recurrent unit, Keras's {@code GRU} (Cho et al. 2014), in both of Keras's forms:
@@ -34,7 +33,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * }</pre>
  * Loop options (masks, goBackwards, returnState, stateful, dropout, ...) are {@link RNN}'s.
  */
-public final class GRU extends RNN<GRU> implements OneDnnCell {
+public final class GRU extends RNN<GRU> {
 
     /** The cell's options, with Keras's defaults. */
     public record Config(int units, Activation activation, Activation recurrentActivation, boolean useBias,
@@ -97,12 +96,13 @@ public final class GRU extends RNN<GRU> implements OneDnnCell {
         return withCellOption("resetAfter", value);
     }
 
+    /** The fused form: standard activations; reset_after is the backend's GRU_RESET_AFTER. */
     @Override
-    public OneDnnRnn.Cell oneDnnCell() {
+    protected FusedRnn.Cell fusedCell() {
         if (config.activation() != Activations.TANH || config.recurrentActivation() != Activations.SIGMOID) {
             return null;
         }
-        return config.resetAfter() ? OneDnnRnn.Cell.LBR_GRU : OneDnnRnn.Cell.GRU;
+        return config.resetAfter() ? FusedRnn.Cell.GRU_RESET_AFTER : FusedRnn.Cell.GRU;
     }
 
     @Override
@@ -110,43 +110,9 @@ public final class GRU extends RNN<GRU> implements OneDnnCell {
         return recurrentKernel;
     }
 
-    /**
-     * reset_after: oneDNN's linear-before-reset rows [b_z, b_r, b_h(input), b_h(recurrent)], z and r
-     * summed over Keras's input and recurrent rows; otherwise Keras's (3U) bias as (3, U).
-     */
     @Override
-    public INDArray oneDnnBias() {
-        if (bias == null) {
-            return null;
-        }
-        long u = config.units();
-        if (!config.resetAfter()) {
-            return bias.value().reshape(3, u);
-        }
-        INDArray b = bias.value();
-        INDArray out = Nd4j.create(b.dataType(), 4, u);
-        out.get(NDArrayIndex.interval(0, 2), NDArrayIndex.all()).assign(
-            b.get(NDArrayIndex.point(0), NDArrayIndex.interval(0, 2 * u)).add(
-                b.get(NDArrayIndex.point(1), NDArrayIndex.interval(0, 2 * u))).reshape(2, u));
-        out.getRow(2).assign(b.get(NDArrayIndex.point(0), NDArrayIndex.interval(2 * u, 3 * u)));
-        out.getRow(3).assign(b.get(NDArrayIndex.point(1), NDArrayIndex.interval(2 * u, 3 * u)));
-        return out;
-    }
-
-    /** reset_after: the z and r rows' gradient goes to both Keras rows, b_h's to its own row. */
-    @Override
-    public void addOneDnnBiasGradient(INDArray dBias) {
-        long u = config.units();
-        if (!config.resetAfter()) {
-            accumulate(bias, dBias.reshape(3 * u));
-            return;
-        }
-        INDArray g = Nd4j.create(dBias.dataType(), 2, 3 * u);
-        INDArray zr = dBias.get(NDArrayIndex.interval(0, 2), NDArrayIndex.all()).reshape(2 * u);
-        g.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 2 * u)).addiRowVector(zr);
-        g.get(NDArrayIndex.point(0), NDArrayIndex.interval(2 * u, 3 * u)).assign(dBias.getRow(2));
-        g.get(NDArrayIndex.point(1), NDArrayIndex.interval(2 * u, 3 * u)).assign(dBias.getRow(3));
-        accumulate(bias, g);
+    protected Parameter biasParameter() {
+        return bias;
     }
 
     @Override

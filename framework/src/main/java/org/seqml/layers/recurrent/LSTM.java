@@ -6,8 +6,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.seqml.activations.Activation;
 import org.seqml.activations.Activations;
 import org.seqml.backend.Blas;
-import org.seqml.backend.FusedLstm;
-import org.seqml.backend.OneDnnRnn;
+import org.seqml.backend.FusedRnn;
 import org.seqml.initializers.Constant;
 import org.seqml.initializers.GlorotUniform;
 import org.seqml.initializers.Initializer;
@@ -35,7 +34,7 @@ import org.seqml.layers.Parameter;
  * }</pre>
  * Loop options (masks, goBackwards, returnState, stateful, dropout, ...) are {@link RNN}'s.
  */
-public final class LSTM extends RNN<LSTM> implements OneDnnCell {
+public final class LSTM extends RNN<LSTM> {
 
     /** The cell's options, with Keras's defaults. */
     public record Config(int units, Activation activation, Activation recurrentActivation, boolean useBias,
@@ -99,38 +98,11 @@ public final class LSTM extends RNN<LSTM> implements OneDnnCell {
         return withCellOption("peephole", value);
     }
 
-    /**
-     * Largest batch run by ND4J's fused lstmLayer at inference when oneDNN is off (oneDNN takes
-     * these calls first: W1 inference 1250-1980 samples/s); measured faster than the loop at
-     * batch 1 (W5: 103-149 vs 39-59 calls/s) and 64 (W1: 466-481 vs 334-396 samples/s).
-     * {@code -Dseqml.fusedLstmMaxBatch=0} turns it off.
-     */
-    static final int FUSED_MAX_BATCH = Integer.getInteger("seqml.fusedLstmMaxBatch", 64);
-
-    /**
-     * Small inference batches go to ND4J's fused lstmLayer op (one native call for the sequence):
-     * standard activations, no mask, no peepholes, forward in time.
-     */
+    /** The fused form: standard activations and no peepholes. */
     @Override
-    protected INDArray[] fusedInference(INDArray[] inputs, INDArray[] masks) {
-        boolean masked = masks.length > 0 && masks[0] != null;
-        if (masked || inputs[0].size(0) > FUSED_MAX_BATCH || options().goBackwards() || peepholes != null
-            || config.activation() != Activations.TANH || config.recurrentActivation() != Activations.SIGMOID) {
-            return null;
-        }
-        INDArray x = inputs[0].castTo(kernel.value().dataType());
-        INDArray h0 = inputs.length > 1 ? inputs[1] : null;
-        INDArray c0 = inputs.length > 2 ? inputs[2] : null;
-        INDArray[] out = FusedLstm.forward(x, kernel.value(), recurrentKernel.value(), inputBias(), h0, c0,
-            options().returnSequences());
-        INDArray y = options().returnSequences() ? out[0] : out[1];
-        return options().returnState() ? new INDArray[] {y, out[1], out[2]} : new INDArray[] {y};
-    }
-
-    @Override
-    public OneDnnRnn.Cell oneDnnCell() {
+    protected FusedRnn.Cell fusedCell() {
         boolean standard = config.activation() == Activations.TANH && config.recurrentActivation() == Activations.SIGMOID;
-        return standard && peepholes == null ? OneDnnRnn.Cell.LSTM : null;
+        return standard && peepholes == null ? FusedRnn.Cell.LSTM : null;
     }
 
     @Override
@@ -139,13 +111,8 @@ public final class LSTM extends RNN<LSTM> implements OneDnnCell {
     }
 
     @Override
-    public INDArray oneDnnBias() {
-        return bias == null ? null : bias.value().reshape(4, config.units());
-    }
-
-    @Override
-    public void addOneDnnBiasGradient(INDArray dBias) {
-        accumulate(bias, dBias.reshape(4L * config.units()));
+    protected Parameter biasParameter() {
+        return bias;
     }
 
     @Override

@@ -11,7 +11,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.seqml.Shape;
 import org.seqml.backend.ArrayOps;
 import org.seqml.backend.Blas;
-import org.seqml.backend.OneDnnRnn;
+import org.seqml.backend.FusedRnn;
 import org.seqml.backend.Ops;
 import org.seqml.layers.Forward;
 import org.seqml.layers.Layer;
@@ -65,7 +65,6 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
     private INDArray[] carried;   // stateful: the final states of the last batch
     private Random rng;
     private long calls;           // training calls that drew dropout masks
-    private volatile OneDnnPath oneDnn;   // the whole-sequence fast path, made on first use
 
     protected RNN(Options options) {
         this.options = options;
@@ -260,40 +259,101 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
                        ArrayPool.Lease lease) {
     }
 
-    /** A forward computed by a fused native op: backward recomputes it on the loop first. */
-    private record FusedCall(INDArray[] inputs, INDArray[] masks) {
+    /** A forward a fused kernel ran (the backend's); dropMask: the input dropout's keep mask (B, F), or null. */
+    private record FusedCall(FusedRnn.Call call, FusedRnn.Weights weights, INDArray dropMask) {
     }
 
     /**
-     * The outputs from a fused native op, for an inference call the cell can hand over whole, or
-     * null to run the loop. The loop stays the reference path that tests compare this with.
+     * The cell as the backend's fused kernels compute it, or null where they cannot (other
+     * activations, peepholes, SimpleRNN): then every call runs the loop.
      */
-    protected INDArray[] fusedInference(INDArray[] inputs, INDArray[] masks) {
+    protected FusedRnn.Cell fusedCell() {
         return null;
     }
 
-    /** The fast path, made by the first call that takes it (calls on other threads then share it). */
-    private synchronized OneDnnPath oneDnnPath(OneDnnRnn.Cell cell) {
-        if (oneDnn == null) {
-            oneDnn = new OneDnnPath(this, cell);
-        }
-        return oneDnn;
-    }
+    /** The recurrent kernel {@code (units, gates * units)}. */
+    protected abstract Parameter recurrentKernel();
 
+    /** The bias in Keras's layout, or null without one. */
+    protected abstract Parameter biasParameter();
+
+    /**
+     * Fused or loop: the call goes to the backend's fused entry when the cell has a fused form and
+     * the call no recurrent dropout (input dropout is applied here, before, as the loop does); the
+     * backend runs it or declines, and the loop runs what it declines.
+     */
     @Override
     public final Forward forward(INDArray[] inputs, INDArray[] masks, boolean training) {
-        OneDnnRnn.Cell cell = OneDnnPath.cellFor(this, masks, training);
-        if (cell != null) {
-            return oneDnnPath(cell).forward(inputs, masks, training);
-        }
-        if (!training && !options.stateful()) {
-            INDArray[] fused = fusedInference(inputs, masks);
+        FusedRnn.Cell cell = fusedCell();
+        if (cell != null && !(training && options.recurrentDropout() > 0)) {
+            Forward fused = fused(cell, inputs, masks, training);
             if (fused != null) {
-                INDArray[] outMasks = new INDArray[fused.length];
-                return new Forward(inputs, masks, fused, outMasks, new INDArray[0], false, new FusedCall(inputs, masks));
+                return fused;
             }
         }
         return loop(inputs, masks, training);
+    }
+
+    private Forward fused(FusedRnn.Cell cell, INDArray[] inputs, INDArray[] masks, boolean training) {
+        INDArray x = inputs[0];
+        long b = x.size(0);
+        long callsBefore = calls;
+        INDArray dropMask = null;
+        if (training && options.dropout() > 0) {
+            // the loop's draw, from the same per-call seed: both paths drop the same inputs
+            startRandomCall();
+            dropMask = keepMask(b, x.size(2), options.dropout(), x.dataType());
+            x = x.mul(dropMask.reshape(b, 1, x.size(2)).broadcast(x.shape()));
+        }
+        Parameter bias = biasParameter();
+        FusedRnn.Weights w = new FusedRnn.Weights(cell, units(), kernel().value(), recurrentKernel().value(),
+            bias == null ? null : bias.value());
+        INDArray mask = masks.length > 0 ? masks[0] : null;
+        FusedRnn.Call call = FusedRnn.forward(w, x, mask, initialState(inputs, 0, b),
+            stateCount() == 2 ? initialState(inputs, 1, b) : null, options.goBackwards(), options.returnSequences(),
+            training);
+        if (call == null) {
+            calls = callsBefore;   // the loop draws this call's masks again, from the same seed
+            return null;
+        }
+        INDArray[] finals = call.states();
+        INDArray[] outs = new INDArray[1 + (options.returnState() ? finals.length : 0)];
+        outs[0] = call.output();
+        System.arraycopy(finals, 0, outs, 1, outs.length - 1);
+        if (options.stateful()) {
+            carry(finals);
+        }
+        INDArray[] outMasks = new INDArray[outs.length];
+        outMasks[0] = options.returnSequences() ? mask : null;   // as the loop's
+        return new Forward(inputs, masks, outs, outMasks, new INDArray[0], training, new FusedCall(call, w, dropMask));
+    }
+
+    /** The backward of a fused forward, or null when its kernel has none (the caller runs the loop). */
+    private INDArray[] fusedBackward(FusedCall fused, INDArray[] outputGradients) {
+        INDArray dh = null;
+        INDArray dc = null;
+        if (options.returnState()) {
+            dh = outputGradients.length > 1 ? outputGradients[1] : null;
+            dc = outputGradients.length > 2 ? outputGradients[2] : null;
+        }
+        Parameter k = kernel();
+        Parameter r = recurrentKernel();
+        Parameter bias = biasParameter();
+        FusedRnn.Gradients g = FusedRnn.backward(fused.call(), fused.weights(), outputGradients[0], dh, dc,
+            k.trainable() ? k.grad() : null, r.trainable() ? r.grad() : null,
+            bias != null && bias.trainable() ? bias.grad() : null);
+        if (g == null) {
+            return null;
+        }
+        int extra = inputShapes().size() - 1;   // initial states given as inputs get their gradients
+        INDArray[] grads = new INDArray[1 + extra];
+        INDArray keep = fused.dropMask();
+        grads[0] = keep == null ? g.dx()
+            : g.dx().muli(keep.reshape(keep.size(0), 1, keep.size(1)).broadcast(g.dx().shape()));
+        for (int i = 0; i < extra; i++) {
+            grads[1 + i] = i == 0 ? g.dh0() : g.dc0();
+        }
+        return grads;
     }
 
     /** Forward on the loop, whatever fused path exists (the reference, and what backward needs). */
@@ -400,22 +460,29 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
         }
     }
 
-    // ---- the oneDNN path -----------------------------------------------------------------
+    // ---- which path ran (tests check the fast path really ran) ---------------------------------
 
-    /** Whether oneDNN computed this forward (tests check the fast path really ran). */
+    /** Whether oneDNN computed this forward. */
     static boolean ranOnOneDnn(Forward forward) {
-        return forward.cache() instanceof OneDnnPath.Call;
+        return forward.cache() instanceof FusedCall f && f.call().onOneDnn();
+    }
+
+    /** Whether a fused kernel (oneDNN's or ND4J's) computed this forward. */
+    static boolean ranFused(Forward forward) {
+        return forward.cache() instanceof FusedCall;
     }
 
     // ---- backward on the loop ---------------------------------------------------------------
 
     @Override
     public final INDArray[] backward(Forward forward, INDArray[] outputGradients) {
-        if (forward.cache() instanceof OneDnnPath.Call fast) {
-            return oneDnn.backward(fast, outputGradients);
-        }
-        if (forward.cache() instanceof FusedCall call) {
-            Forward plain = loop(call.inputs(), call.masks(), false);
+        if (forward.cache() instanceof FusedCall fused) {
+            INDArray[] grads = fusedBackward(fused, outputGradients);
+            if (grads != null) {
+                return grads;
+            }
+            // a kernel without a backward (ND4J's lstmLayer, inference only): the loop's, from the inputs
+            Forward plain = loop(forward.inputs(), forward.inputMasks(), forward.training());
             try {
                 return backward(plain, outputGradients);
             } finally {
@@ -494,7 +561,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
     /** The oneDNN path's outputs made for this call (the loop's live in the layer's pool). */
     @Override
     public INDArray[] stepArrays(Forward forward) {
-        return forward.cache() instanceof OneDnnPath.Call fast ? oneDnn.stepArrays(forward, fast) : new INDArray[0];
+        return forward.cache() instanceof FusedCall fused ? FusedRnn.stepArrays(fused.call()) : new INDArray[0];
     }
 
     /** Gives the call's arrays back to the pool: its Forward will not be used again. */
@@ -502,8 +569,8 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
     public final void release(Forward forward) {
         if (forward.cache() instanceof Run run) {
             pool.giveBack(run.lease());
-        } else if (forward.cache() instanceof OneDnnPath.Call fast) {
-            oneDnn.release(fast);
+        } else if (forward.cache() instanceof FusedCall fused) {
+            FusedRnn.release(fused.call());
         }
     }
 

@@ -89,6 +89,16 @@ public final class SimpleRNN extends RNN<SimpleRNN> {
     }
 
     @Override
+    public Parameter recurrentKernel() {
+        return recurrentKernel;
+    }
+
+    @Override
+    protected Parameter biasParameter() {
+        return bias;
+    }
+
+    @Override
     protected Parameter kernel() {
         return kernel;
     }

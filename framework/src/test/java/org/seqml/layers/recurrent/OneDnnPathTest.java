@@ -22,6 +22,12 @@ import org.seqml.testing.GradientCheck;
  * the loop.
  */
 class OneDnnPathTest {
+    @org.junit.jupiter.api.BeforeAll
+    static void needsOneDnn() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(org.seqml.backend.Switches.portable(),
+            "-Dseqml.portable=true turns oneDNN off");
+    }
+
     private static final INDArray X = Arrays.random(3, 7, 5);
 
     @Test

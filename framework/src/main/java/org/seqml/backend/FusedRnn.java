@@ -1,0 +1,219 @@
+package org.seqml.backend;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * The one fused entry for a whole recurrent sequence. A recurrent layer hands it its cell, its
+ * weights in Keras's layouts and the call's inputs; it runs the sequence on a native kernel, or
+ * declines (returns null) and the layer runs its own loop, the reference path. Keras's
+ * {@code LSTM.inner_loop} does the same with {@code backend.lstm}.
+ * <ul>
+ * <li>oneDNN's RNN primitives ({@link OneDnnRnn}), forward and backward, for float32: LSTM, GRU
+ * and GRU with {@code reset_after} (oneDNN's linear-before-reset GRU).</li>
+ * <li>ND4J's fused {@code lstmLayer} op ({@link FusedLstm}), LSTM inference only, forward in time,
+ * on batches up to {@code -Dseqml.fusedLstmMaxBatch} (64), where oneDNN declines (float64, oneDNN
+ * off, a non-CPU backend). Its calls have no backward here: the layer runs the loop for one.</li>
+ * </ul>
+ * The layouts are converted here, not in the layers: Keras's bias to oneDNN's rows (a GRU with
+ * {@code reset_after} has four: {@code [b_z, b_r, b_h(input), b_h(recurrent)]}, z and r summed over
+ * Keras's two rows) and the gradient back; a {@code goBackwards} call's sequence output in
+ * processing order, as Keras returns it. Kernels are shared by every layer of the same cell and
+ * size, and every call binds its own arrays, so calls on many threads run at once.
+ *
+ * <pre>{@code
+ * FusedRnn.Weights w = new FusedRnn.Weights(FusedRnn.Cell.LSTM, 128, kernel, recurrentKernel, bias);
+ * FusedRnn.Call call = FusedRnn.forward(w, x, mask, null, null, false, true, training);
+ * if (call == null) { ... the layer's own loop ... }
+ * }</pre>
+ */
+public final class FusedRnn {
+    /** Kernels by cell and size: each keeps its primitives per input shape. */
+    private static final Map<String, OneDnnRnn> KERNELS = OneDnn.lru(64);
+
+    /** The cells with a fused form: standard activations (tanh, sigmoid gates), no peepholes. */
+    public enum Cell {
+        LSTM(OneDnnRnn.Cell.LSTM), GRU(OneDnnRnn.Cell.GRU), GRU_RESET_AFTER(OneDnnRnn.Cell.LBR_GRU);
+
+        private final OneDnnRnn.Cell oneDnn;
+
+        Cell(OneDnnRnn.Cell oneDnn) {
+            this.oneDnn = oneDnn;
+        }
+    }
+
+    /**
+     * A layer's weights in Keras's layouts: kernel (in, G*U), recurrent kernel (U, G*U), bias (G*U)
+     * or (2, 3U) for {@link Cell#GRU_RESET_AFTER}, or null for none.
+     */
+    public record Weights(Cell cell, int units, INDArray kernel, INDArray recurrentKernel, INDArray bias) {
+    }
+
+    /** A forward a native kernel ran: the output (the sequence or the last h) and the final states. */
+    public static final class Call {
+        private final OneDnnRnn kernel;
+        private final OneDnnRnn.Call oneDnn;
+        private final INDArray output;
+        private final INDArray[] states;
+        private final boolean reverse;
+        private final boolean sequences;
+
+        private Call(OneDnnRnn kernel, OneDnnRnn.Call oneDnn, INDArray output, INDArray[] states, boolean reverse,
+                     boolean sequences) {
+            this.kernel = kernel;
+            this.oneDnn = oneDnn;
+            this.output = output;
+            this.states = states;
+            this.reverse = reverse;
+            this.sequences = sequences;
+        }
+
+        /** (batch, time, units) in processing order with returnSequences, else the last h (batch, units). */
+        public INDArray output() {
+            return output;
+        }
+
+        /** The final h (and c for LSTM), (batch, units) each. */
+        public INDArray[] states() {
+            return states.clone();
+        }
+
+        /** Whether oneDNN ran it (its backward runs on oneDNN too). */
+        public boolean onOneDnn() {
+            return oneDnn != null;
+        }
+    }
+
+    /** The gradients of the sequence input and of the initial states (dc0 null for a GRU). */
+    public record Gradients(INDArray dx, INDArray dh0, INDArray dc0) {
+    }
+
+    private FusedRnn() {
+    }
+
+    /**
+     * Runs the sequence {@code x} (batch, time, features) from {@code h0}, {@code c0} (null for
+     * zeros), right to left when {@code reverse}; null when no kernel takes this call. {@code mask}
+     * (batch, time) or null: a call with a masked step is declined (the loop's semantics).
+     */
+    public static Call forward(Weights w, INDArray x, INDArray mask, INDArray h0, INDArray c0, boolean reverse,
+                               boolean sequences, boolean training) {
+        if (OneDnn.declinedHere() || mask != null && mask.minNumber().doubleValue() == 0) {
+            return null;
+        }
+        if (x.dataType() == DataType.FLOAT && w.kernel().dataType() == DataType.FLOAT && OneDnnRnn.available()) {
+            OneDnnRnn kernel = kernel(w);
+            OneDnnRnn.Call call = kernel.forward(x, w.kernel(), w.recurrentKernel(), oneDnnBias(w),
+                h0 == null ? null : h0.castTo(DataType.FLOAT), c0 == null ? null : c0.castTo(DataType.FLOAT),
+                reverse, training, !sequences);
+            INDArray[] states = w.cell() == Cell.LSTM ? new INDArray[] {call.h(), call.c()} : new INDArray[] {call.h()};
+            // oneDNN keeps a reversed run's outputs aligned with the input steps; Keras returns them in
+            // processing order
+            INDArray output = !sequences ? call.h() : reverse ? ArrayOps.reverse(call.y(), 1) : call.y();
+            return new Call(kernel, call, output, states, reverse, sequences);
+        }
+        if (!training && w.cell() == Cell.LSTM && !reverse && x.size(0) <= Switches.FUSED_LSTM_MAX_BATCH) {
+            DataType type = w.kernel().dataType();
+            INDArray[] out = FusedLstm.forward(x.castTo(type), w.kernel(), w.recurrentKernel(), w.bias(),
+                h0 == null ? null : h0.castTo(type), c0 == null ? null : c0.castTo(type), sequences);
+            return new Call(null, null, sequences ? out[0] : out[1], new INDArray[] {out[1], out[2]}, false, sequences);
+        }
+        return null;
+    }
+
+    /**
+     * The backward of {@code call}: {@code dOutput} for its output (or null), {@code dh}, {@code dc}
+     * for its final states (null for none). Adds the weight gradients, in Keras's layouts, to
+     * {@code dKernel}, {@code dRecurrent} and {@code dBias} (null for a weight that is not
+     * trained). Null when the call's kernel has no backward (ND4J's op): run the loop.
+     */
+    public static Gradients backward(Call call, Weights w, INDArray dOutput, INDArray dh, INDArray dc, INDArray dKernel,
+                                     INDArray dRecurrent, INDArray dBias) {
+        if (call.oneDnn == null) {
+            return null;
+        }
+        INDArray g = dOutput == null ? null : dOutput.castTo(DataType.FLOAT);
+        INDArray dy = call.sequences ? (g == null || !call.reverse ? g : ArrayOps.reverse(g, 1)) : null;
+        INDArray dhAll = call.sequences ? dh : dh == null ? g : g == null ? dh : g.add(dh);
+        INDArray biasRows = w.bias() == null ? null
+            : Nd4j.zeros(DataType.FLOAT, w.cell().oneDnn.biasGates, w.units());
+        OneDnnRnn.Gradients grads = call.kernel.backward(call.oneDnn, w.kernel(), w.recurrentKernel(), oneDnnBias(w), dy,
+            dhAll == null ? null : dhAll.castTo(DataType.FLOAT), dc == null ? null : dc.castTo(DataType.FLOAT),
+            dKernel, dRecurrent, biasRows);
+        if (biasRows != null && dBias != null) {
+            addKerasBiasGradient(w, biasRows, dBias);
+        }
+        return new Gradients(grads.dx(), grads.dh0(), grads.dc0());
+    }
+
+    /**
+     * The arrays the call made that nothing reads once a training step is over (the caller gives
+     * them back to the step pool): oneDNN's per-step outputs unless borrowed, and the reversed copy.
+     */
+    public static INDArray[] stepArrays(Call call) {
+        List<INDArray> made = new ArrayList<>(2);
+        if (call.oneDnn != null) {
+            if (call.oneDnn.callerOwnsY()) {
+                made.add(call.oneDnn.y());
+            }
+            if (call.sequences && call.output != call.oneDnn.y()) {
+                made.add(call.output);
+            }
+        }
+        return made.toArray(new INDArray[0]);
+    }
+
+    /** Hands the call's pooled buffers back (oneDNN's workspace): it can no longer be differentiated. */
+    public static void release(Call call) {
+        if (call.oneDnn != null) {
+            call.kernel.release(call.oneDnn);
+        }
+    }
+
+    private static OneDnnRnn kernel(Weights w) {
+        String key = w.cell() + "/" + w.units();
+        synchronized (KERNELS) {
+            return KERNELS.computeIfAbsent(key, k -> new OneDnnRnn(w.cell().oneDnn, w.units()));
+        }
+    }
+
+    /**
+     * Keras's bias in oneDNN's (rows, units) layout, or null: LSTM and GRU (3U) as rows; a GRU with
+     * reset_after as [b_z, b_r, b_h(input), b_h(recurrent)], z and r summed over the two Keras rows.
+     */
+    static INDArray oneDnnBias(Weights w) {
+        INDArray b = w.bias();
+        if (b == null) {
+            return null;
+        }
+        long u = w.units();
+        if (w.cell() != Cell.GRU_RESET_AFTER) {
+            return b.reshape(w.cell().oneDnn.gates, u);
+        }
+        INDArray out = Nd4j.create(b.dataType(), 4, u);
+        out.get(NDArrayIndex.interval(0, 2), NDArrayIndex.all()).assign(
+            b.get(NDArrayIndex.point(0), NDArrayIndex.interval(0, 2 * u)).add(
+                b.get(NDArrayIndex.point(1), NDArrayIndex.interval(0, 2 * u))).reshape(2, u));
+        out.getRow(2).assign(b.get(NDArrayIndex.point(0), NDArrayIndex.interval(2 * u, 3 * u)));
+        out.getRow(3).assign(b.get(NDArrayIndex.point(1), NDArrayIndex.interval(2 * u, 3 * u)));
+        return out;
+    }
+
+    /** Adds oneDNN's bias gradient rows to Keras's bias gradient: z and r rows to both Keras rows (reset_after). */
+    static void addKerasBiasGradient(Weights w, INDArray rows, INDArray dBias) {
+        long u = w.units();
+        if (w.cell() != Cell.GRU_RESET_AFTER) {
+            dBias.addi(rows.reshape(dBias.shape()));
+            return;
+        }
+        INDArray zr = rows.get(NDArrayIndex.interval(0, 2), NDArrayIndex.all()).reshape(2 * u);
+        dBias.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 2 * u)).addiRowVector(zr);
+        dBias.get(NDArrayIndex.point(0), NDArrayIndex.interval(2 * u, 3 * u)).addi(rows.getRow(2));
+        dBias.get(NDArrayIndex.point(1), NDArrayIndex.interval(2 * u, 3 * u)).addi(rows.getRow(3));
+    }
+}
