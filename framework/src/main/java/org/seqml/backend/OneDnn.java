@@ -27,7 +27,7 @@ final class OneDnn {
     /** Threads inside {@link Backend#withoutFusedKernels}: every oneDNN path declines there. */
     private static final ThreadLocal<Boolean> DECLINED = ThreadLocal.withInitial(() -> false);
     private static final ThreadLocal<stream> STREAM = ThreadLocal.withInitial(() -> new stream(cpu));
-    private static final ThreadLocal<memory> SCRATCHPAD = new ThreadLocal<>();
+    private static final ThreadLocal<Scratchpad> SCRATCHPAD = ThreadLocal.withInitial(Scratchpad::new);
     private static final java.util.concurrent.Semaphore CORES = new java.util.concurrent.Semaphore(THREADS, true);
     private static final ThreadLocal<Boolean> IN_RUN = ThreadLocal.withInitial(() -> false);
 
@@ -128,31 +128,34 @@ final class OneDnn {
      */
     static void execute(primitive p, memory.desc scratchpad, IntMemoryMap args) {
         stream s = stream();
-        if (scratchpad.get_size() == 0) {
-            p.execute(s, args);
-        } else {
-            try (memory pad = new memory(scratchpad, cpu, scratchpadBuffer(scratchpad.get_size()))) {
-                args.put(org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SCRATCHPAD, pad);   // replaces an earlier call's
-                p.execute(s, args);
-            }
+        long bytes = scratchpad.get_size();
+        if (bytes > 0) {
+            args.put(org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SCRATCHPAD, SCRATCHPAD.get().of(scratchpad, bytes));
         }
+        p.execute(s, args);
         s._wait();
     }
 
     /**
-     * This thread's scratchpad of at least {@code bytes}: one buffer per thread, grown when a
-     * primitive needs more, freed with the thread (its memory object becomes garbage then).
+     * A thread's scratchpad: one buffer, grown when a primitive needs more, and a memory object
+     * over it per size asked for (made once: each new JavaCPP object reads the resident size).
+     * Freed with the thread (its objects become garbage then).
      */
-    private static org.bytedeco.javacpp.Pointer scratchpadBuffer(long bytes) {
-        memory buffer = SCRATCHPAD.get();
-        if (buffer == null || buffer.get_desc().get_size() < bytes) {
-            if (buffer != null) {
-                buffer.close();
+    private static final class Scratchpad {
+        private memory buffer;
+        private final java.util.Map<Long, memory> views = new java.util.HashMap<>();
+
+        memory of(memory.desc d, long bytes) {
+            if (buffer == null || buffer.get_desc().get_size() < bytes) {
+                views.values().forEach(memory::close);
+                views.clear();
+                if (buffer != null) {
+                    buffer.close();
+                }
+                buffer = new memory(desc(memory.format_tag.a, (bytes + 3) / 4), cpu);   // oneDNN aligns it
             }
-            buffer = new memory(desc(memory.format_tag.a, (bytes + 3) / 4), cpu);   // oneDNN aligns it
-            SCRATCHPAD.set(buffer);
+            return views.computeIfAbsent(bytes, k -> new memory(d, cpu, buffer.get_data_handle()));
         }
-        return buffer.get_data_handle();
     }
 
     /**

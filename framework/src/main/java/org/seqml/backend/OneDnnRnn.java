@@ -46,13 +46,18 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class OneDnnRnn {
     /**
-     * Shapes whose primitives (and their copies of the weights in oneDNN's layout) stay made. A
-     * layer fed bucketed data meets dozens (grapheme-to-phoneme: one per pair of lengths); 16 ran
-     * those as fast as 64 did, at a quarter of the memory.
+     * Shapes (with direction and mode) whose primitives stay made, for every layer of this cell and
+     * size together. A layer fed bucketed data meets dozens (grapheme-to-phoneme: one per pair of
+     * lengths); 16 per layer ran those as fast as 64 did, and a kernel serves several layers (the
+     * two directions of each of grapheme-to-phoneme's two bidirectional encoders).
      */
-    private static final int CACHED_SHAPES = 16;
-    /** Bytes of free workspaces and output buffers a layer keeps for reuse; past it they are freed. */
-    private static final long POOLED_BYTES = 256L << 20;
+    private static final int CACHED_SHAPES = 64;
+    /**
+     * Bytes of free workspaces and output buffers kept for reuse by every layer of this cell and
+     * size together (a bidirectional LSTM's two directions need two of W1's 126 MB workspaces);
+     * past it, the least recently used shapes' buffers are freed first.
+     */
+    private static final long POOLED_BYTES = 512L << 20;
 
     /** The cells oneDNN computes: gate count, bias rows, states (h, or h and c). */
     public enum Cell {
@@ -184,12 +189,15 @@ final class OneDnnRnn {
         INDArray c = cIn == null ? null : Nd4j.createUninitialized(DataType.FLOAT, b, units);
         Call call = new Call(key, in, hIn, cIn, y, h, c, training ? p.takeWorkspace() : null, lastStepOnly);
         OneDnn.run(() -> {
-            try (Args args = new Args()) {
+            Args args = p.args.get().use(false);
+            try {
                 bindCall(p, p.forwardWeights, args, call, kernel, recurrentKernel, bias);
                 if (call.workspace != null) {
                     args.map.put(dnnl.DNNL_ARG_WORKSPACE, call.workspace);
                 }
                 OneDnn.execute(p.forward, p.forwardScratchpad, args.map);
+            } finally {
+                args.done();
             }
         });
         return call;
@@ -204,8 +212,8 @@ final class OneDnnRnn {
         args.bind(dnnl.DNNL_ARG_SRC_LAYER, p.srcD, call.x);
         args.bind(dnnl.DNNL_ARG_SRC_ITER, p.stateD, call.h0);
         args.bind(dnnl.DNNL_ARG_SRC_ITER_C, p.stateD, call.c0);
-        args.map.put(dnnl.DNNL_ARG_WEIGHTS_LAYER, weights.layer().in(args, OneDnn.dense(kernel)));
-        args.map.put(dnnl.DNNL_ARG_WEIGHTS_ITER, weights.iter().in(args, OneDnn.dense(recurrentKernel)));
+        args.map.put(dnnl.DNNL_ARG_WEIGHTS_LAYER, weights.layer().in(args, USER_KERNEL, OneDnn.dense(kernel)));
+        args.map.put(dnnl.DNNL_ARG_WEIGHTS_ITER, weights.iter().in(args, USER_RECURRENT, OneDnn.dense(recurrentKernel)));
         args.bind(dnnl.DNNL_ARG_BIAS, p.biasD, bias == null ? zeroBias() : OneDnn.dense(bias));
         args.bind(dnnl.DNNL_ARG_DST_LAYER, p.dstD, call.y);
         args.bind(dnnl.DNNL_ARG_DST_ITER, p.stateD, call.h);
@@ -237,7 +245,8 @@ final class OneDnnRnn {
         OneDnn.run(() -> {
             // the weight gradients accumulate in buffers of this shape's own: one backward at a time
             synchronized (p.diffWeights) {
-                try (Args args = new Args()) {
+                Args args = p.args.get().use(true);
+                try {
                     bindCall(p, p.backwardWeights, args, fwd, kernel, recurrentKernel, bias);
                     args.map.put(dnnl.DNNL_ARG_WORKSPACE, fwd.workspace);
                     args.bind(dnnl.DNNL_ARG_DIFF_SRC_LAYER, p.srcD, dx);
@@ -251,6 +260,8 @@ final class OneDnnRnn {
                     p.diffWeights.bind(args, dKernel, dRecurrent);
                     OneDnn.execute(p.backward, p.backwardScratchpad, args.map);
                     p.diffWeights.addTo(args, dKernel, dRecurrent);
+                } finally {
+                    args.done();
                 }
             }
         });
@@ -291,29 +302,72 @@ final class OneDnnRnn {
         if (ws != null) {
             p.giveBack(ws);
         }
-        p.trimTo(POOLED_BYTES);
+        trim(p);
     }
 
+    /** Frees free buffers, least recently used shapes first and {@code current} last, down to the budget. */
+    private void trim(Primitives current) {
+        if (pooledBytes.get() <= POOLED_BYTES) {
+            return;
+        }
+        java.util.List<Primitives> leastRecentFirst;
+        synchronized (this) {
+            leastRecentFirst = new java.util.ArrayList<>(cache.values());
+        }
+        for (Primitives q : leastRecentFirst) {
+            if (q != current) {
+                q.trimTo(POOLED_BYTES);
+            }
+        }
+        current.trimTo(POOLED_BYTES);
+    }
+
+    /** Slots of {@link Args} for memory objects that are no primitive argument of their own. */
+    private static final int USER_KERNEL = -1;
+    private static final int USER_RECURRENT = -2;
+    private static final int GRADIENT_KERNEL = -3;
+    private static final int GRADIENT_RECURRENT = -4;
+    private static final int ACCUMULATE_KERNEL = -5;
+    private static final int ACCUMULATE_RECURRENT = -6;
+    private static final int REORDER = -7;
+
     /**
-     * The memory objects and argument map of one primitive call: made per call (microseconds),
-     * so calls on many threads share no mutable native state; closed when the call is done.
+     * One thread's memory objects and argument maps for one shape, reused from call to call: each
+     * call points them at its own arrays. Per thread, so that no call re-points another's memory
+     * mid-call; reused, since a new JavaCPP object per argument per call made batch-1 inference
+     * (W5) 10-25% slower (each new object reads the process's resident size).
      */
-    private static final class Args implements AutoCloseable {
-        final IntMemoryMap map = new IntMemoryMap();
-        private final java.util.List<memory> made = new java.util.ArrayList<>();
+    private static final class Args {
+        private final IntMemoryMap forward = new IntMemoryMap();
+        private final IntMemoryMap backward = new IntMemoryMap();
+        private final java.util.Map<Integer, memory> slots = new java.util.HashMap<>();
+        private final java.util.Map<Integer, IntMemoryMap> maps = new java.util.HashMap<>();
         private final java.util.List<Runnable> after = new java.util.ArrayList<>();
+        /** The arguments of the primitive this call runs: the forward's or the backward's. */
+        IntMemoryMap map;
+
+        Args use(boolean forBackward) {
+            map = forBackward ? backward : forward;
+            return this;
+        }
 
         /** Binds {@code arg} to the array's memory; nothing for a null array. */
         void bind(int arg, memory.desc d, INDArray a) {
             if (a != null) {
-                map.put(arg, wrap(d, a));
+                map.put(arg, wrap(arg, d, a));
             }
         }
 
-        memory wrap(memory.desc d, INDArray a) {
-            memory m = new memory(d, OneDnn.cpu(), a.data().addressPointer());
-            made.add(m);
+        /** The memory object of {@code slot} (made on first use with {@code d}) pointed at {@code a}. */
+        memory wrap(int slot, memory.desc d, INDArray a) {
+            memory m = slots.computeIfAbsent(slot, k -> new memory(d, OneDnn.cpu(), null));
+            m.set_data_handle(a.data().addressPointer());
             return m;
+        }
+
+        /** An argument map of its own for a helper primitive (a reorder), reused. */
+        IntMemoryMap map(int slot) {
+            return maps.computeIfAbsent(slot, k -> new IntMemoryMap());
         }
 
         /** Runs {@code r} when the call is done (a pooled buffer going back). */
@@ -321,11 +375,9 @@ final class OneDnnRnn {
             after.add(r);
         }
 
-        @Override
-        public void close() {
-            made.forEach(memory::close);
-            map.close();
+        void done() {
             after.forEach(Runnable::run);
+            after.clear();
         }
     }
 
@@ -368,19 +420,18 @@ final class OneDnnRnn {
             this.reorderScratchpad = same ? null : pd.scratchpad_desc();
         }
 
-        /** The weights {@code w} as the primitive reads them, valid until {@code args} closes. */
-        memory in(Args args, INDArray w) {
-            memory given = args.wrap(user, w);
+        /** The weights {@code w} as the primitive reads them, valid until the call is done. */
+        memory in(Args args, int slot, INDArray w) {
+            memory given = args.wrap(slot, user, w);
             if (reorder == null) {
                 return given;
             }
             memory buffer = take();
             args.whenDone(() -> giveBack(buffer));
-            IntMemoryMap copy = new IntMemoryMap();
+            IntMemoryMap copy = args.map(REORDER);
             copy.put(dnnl.DNNL_ARG_FROM, given);
             copy.put(dnnl.DNNL_ARG_TO, buffer);
             OneDnn.execute(reorder, reorderScratchpad, copy);
-            copy.close();
             return buffer;
         }
 
@@ -461,8 +512,10 @@ final class OneDnnRnn {
          */
         void bind(Args args, INDArray dKernel, INDArray dRecurrent) {
             if (direct) {
-                args.bind(dnnl.DNNL_ARG_DIFF_WEIGHTS_LAYER, userLayerDesc, gradientOrZeros(dKernel, layerShape));
-                args.bind(dnnl.DNNL_ARG_DIFF_WEIGHTS_ITER, userIterDesc, gradientOrZeros(dRecurrent, iterShape));
+                args.map.put(dnnl.DNNL_ARG_DIFF_WEIGHTS_LAYER,
+                    args.wrap(GRADIENT_KERNEL, userLayerDesc, gradientOrZeros(dKernel, layerShape)));
+                args.map.put(dnnl.DNNL_ARG_DIFF_WEIGHTS_ITER,
+                    args.wrap(GRADIENT_RECURRENT, userIterDesc, gradientOrZeros(dRecurrent, iterShape)));
             } else {
                 args.map.put(dnnl.DNNL_ARG_DIFF_WEIGHTS_LAYER, layer);
                 args.map.put(dnnl.DNNL_ARG_DIFF_WEIGHTS_ITER, iter);
@@ -472,17 +525,19 @@ final class OneDnnRnn {
         /** After the backward: adds oneDNN's gradients to the caller's arrays (direct: done already). */
         void addTo(Args args, INDArray dKernel, INDArray dRecurrent) {
             if (!direct) {
-                add(args, addLayer, addLayerScratchpad, layer, userLayerDesc, gradientOrZeros(dKernel, layerShape));
-                add(args, addIter, addIterScratchpad, iter, userIterDesc, gradientOrZeros(dRecurrent, iterShape));
+                add(args, ACCUMULATE_KERNEL, addLayer, addLayerScratchpad, layer, userLayerDesc,
+                    gradientOrZeros(dKernel, layerShape));
+                add(args, ACCUMULATE_RECURRENT, addIter, addIterScratchpad, iter, userIterDesc,
+                    gradientOrZeros(dRecurrent, iterShape));
             }
         }
 
-        private void add(Args args, reorder op, memory.desc scratchpad, memory from, memory.desc to, INDArray gradient) {
-            IntMemoryMap map = new IntMemoryMap();
+        private void add(Args args, int slot, reorder op, memory.desc scratchpad, memory from, memory.desc to,
+                         INDArray gradient) {
+            IntMemoryMap map = args.map(slot);
             map.put(dnnl.DNNL_ARG_FROM, from);
-            map.put(dnnl.DNNL_ARG_TO, args.wrap(to, gradient));
+            map.put(dnnl.DNNL_ARG_TO, args.wrap(slot, to, gradient));
             OneDnn.execute(op, scratchpad, map);
-            map.close();
         }
 
         private INDArray gradientOrZeros(INDArray gradient, long[] shape) {
@@ -508,6 +563,8 @@ final class OneDnnRnn {
         final Weights forwardWeights;
         final Weights backwardWeights;
         final DiffWeights diffWeights;
+        /** Each thread's memory objects for this shape (they go with the thread, or with this shape). */
+        final ThreadLocal<Args> args = ThreadLocal.withInitial(Args::new);
 
         Primitives(Key key) {
             this.key = key;

@@ -34,7 +34,19 @@ public final class OneDnnSoftmax {
     private record Key(long rows, long classes, boolean log) {
     }
 
-    private record Prim(primitive op, memory.desc data, memory.desc scratchpad) {
+    /** A shape's primitive, and each thread's memory objects and arguments for it (re-pointed per call). */
+    private record Prim(primitive op, memory.desc data, memory.desc scratchpad, ThreadLocal<Bound> bound) {
+        Prim(primitive op, memory.desc data, memory.desc scratchpad) {
+            this(op, data, scratchpad, ThreadLocal.withInitial(() -> new Bound(data)));
+        }
+    }
+
+    private record Bound(memory src, memory dst, IntMemoryMap args) {
+        Bound(memory.desc d) {
+            this(new memory(d, OneDnn.cpu(), null), new memory(d, OneDnn.cpu(), null), new IntMemoryMap());
+            args.put(dnnl.DNNL_ARG_SRC, src);
+            args.put(dnnl.DNNL_ARG_DST, dst);
+        }
     }
 
     private OneDnnSoftmax() {
@@ -51,14 +63,11 @@ public final class OneDnnSoftmax {
         long classes = x.size(x.rank() - 1);
         INDArray out = StepArrayPool.uninitialized(DataType.FLOAT, x.shape());
         Prim p = prim(new Key(x.length() / classes, classes, log));
-        // memory objects per call: calls on other threads share only the primitive
-        try (memory src = new memory(p.data(), OneDnn.cpu(), in.data().addressPointer());
-             memory dst = new memory(p.data(), OneDnn.cpu(), out.data().addressPointer());
-             IntMemoryMap args = new IntMemoryMap()) {
-            args.put(dnnl.DNNL_ARG_SRC, src);
-            args.put(dnnl.DNNL_ARG_DST, dst);
-            OneDnn.run(() -> OneDnn.execute(p.op(), p.scratchpad(), args));
-        }
+        // this thread's memory objects: calls on other threads share only the primitive
+        Bound b = p.bound().get();
+        OneDnn.bind(b.src(), in);
+        OneDnn.bind(b.dst(), out);
+        OneDnn.run(() -> OneDnn.execute(p.op(), p.scratchpad(), b.args()));
         return out;
     }
 
