@@ -176,6 +176,11 @@ public class Model {
      * in the total loss; the metrics are tracked for every output.
      */
     public void compile(Optimizer optimizer, List<Loss> losses, List<Double> lossWeights, String... metrics) {
+        Thread training = trainer == null ? null : trainer.trainingThread();
+        if (training != null) {
+            throw new IllegalStateException("Model '" + name + "': compile() called while the model is training on"
+                + " thread '" + training.getName() + "'. Compile before fit, or after it returns.");
+        }
         if (hasGraph() && losses.size() != graph.outputs().size()) {
             throw new IllegalArgumentException("Model '" + name + "' has " + graph.outputs().size() + " outputs but "
                 + losses.size() + " losses were given. Give one loss per output.");

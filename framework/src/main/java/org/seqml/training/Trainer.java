@@ -75,6 +75,11 @@ public final class Trainer {
         return lossWeights;
     }
 
+    /** The thread running fit or trainOnBatch on this model now, or null. */
+    public Thread trainingThread() {
+        return trainingThread.get();
+    }
+
     public List<String> metricNames() {
         return metricNames;
     }

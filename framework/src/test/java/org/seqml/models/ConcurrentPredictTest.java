@@ -102,6 +102,59 @@ class ConcurrentPredictTest {
         run(() -> Nd4j.scalar(model.evaluate(x, y).get("loss")), Nd4j.scalar(expected));
     }
 
+    @Test
+    void aSecondTrainingCallWhileFitRunsFailsClearlyAndFitCompletes() throws Exception {
+        INDArray x = Arrays.random(16, 12, 5);
+        INDArray y = Arrays.random(16, 3);
+        Model model = trained(new Sequential(Input.of(12, 5), new LSTM(8), new Dense(3)), x);
+        List<Throwable> refused = new java.util.concurrent.CopyOnWriteArrayList<>();
+        org.seqml.callbacks.Callback probe = new org.seqml.callbacks.Callback() {
+            @Override
+            public void onTrainBatchEnd(int batch, java.util.Map<String, Double> logs) {
+                if (batch != 0) {
+                    return;
+                }
+                ExecutorService other = Executors.newSingleThreadExecutor();
+                try {
+                    List<Callable<Object>> calls = List.of(
+                        () -> model.fit(x, y, new org.seqml.training.FitOptions().epochs(1).verbose(0)),
+                        () -> model.trainOnBatch(x, y),
+                        () -> {
+                            model.compile(new Adam(), "mse");
+                            return null;
+                        });
+                    for (Callable<Object> call : calls) {
+                        try {
+                            other.submit(call).get();
+                        } catch (java.util.concurrent.ExecutionException e) {
+                            refused.add(e.getCause());
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                } finally {
+                    other.shutdown();
+                }
+                try {
+                    model.trainOnBatch(x, y);   // from a callback, on the training thread itself
+                } catch (IllegalStateException e) {
+                    refused.add(e);
+                }
+            }
+        };
+        org.seqml.callbacks.History h = model.fit(x, y, new org.seqml.training.FitOptions().epochs(2).batchSize(8)
+            .verbose(0).callbacks(probe));
+        assertEquals(2, h.get("loss").size(), "the first fit ran its epochs");
+        assertEquals(8, refused.size(), "fit, trainOnBatch and compile from another thread, trainOnBatch from a callback,"
+            + " in each epoch");
+        String name = Thread.currentThread().getName();
+        for (Throwable t : refused) {
+            assertTrue(t instanceof IllegalStateException
+                && t.getMessage().contains("while the model is training on thread '" + name + "'"), String.valueOf(t));
+        }
+        model.fit(x, y, new org.seqml.training.FitOptions().epochs(1).verbose(0));   // free again afterwards
+    }
+
     /** Same shape and the same bits in every element (INDArray.equals allows a tolerance). */
     static boolean identical(INDArray a, INDArray b) {
         return java.util.Arrays.equals(a.shape(), b.shape())
