@@ -2,7 +2,6 @@ package org.seqml.layers.recurrent;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.seqml.activations.Activation;
 import org.seqml.activations.Activations;
