@@ -10,8 +10,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The one fused entry for a whole recurrent sequence. A recurrent layer hands it its cell, its
- * weights in Keras's layouts and the call's inputs; it runs the sequence on a native kernel, or
- * declines (returns null) and the layer runs its own loop, the reference path. Keras's
+ * weights in Keras's layouts and the call's inputs; it takes the call ({@link #takes}) and runs
+ * the sequence on a native kernel, or declines and the layer runs its own loop, the reference
+ * path. Keras's
  * {@code LSTM.inner_loop} does the same with {@code backend.lstm}.
  * <ul>
  * <li>oneDNN's RNN primitives ({@link OneDnnRnn}), forward and backward, for float32: LSTM, GRU
@@ -28,8 +29,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *
  * <pre>{@code
  * FusedRnn.Weights w = new FusedRnn.Weights(FusedRnn.Cell.LSTM, 128, kernel, recurrentKernel, bias);
- * FusedRnn.Call call = FusedRnn.forward(w, x, mask, null, null, false, true, training);
- * if (call == null) { ... the layer's own loop ... }
+ * if (!FusedRnn.takes(w, x, mask, false, training)) { ... the layer's own loop ... }
+ * FusedRnn.Call call = FusedRnn.forward(w, x, null, null, false, true, training);
  * }</pre>
  */
 public final class FusedRnn {
@@ -97,16 +98,33 @@ public final class FusedRnn {
     }
 
     /**
-     * Runs the sequence {@code x} (batch, time, features) from {@code h0}, {@code c0} (null for
-     * zeros), right to left when {@code reverse}; null when no kernel takes this call. {@code mask}
-     * (batch, time) or null: a call with a masked step is declined (the loop's semantics).
+     * Whether a kernel takes this call, asked before {@link #forward} and before the caller
+     * prepares the call's inputs (a layer draws its dropout mask only for a call that runs here;
+     * the loop draws its own). {@code mask} (batch, time) or null: a call with a
+     * masked step is declined (the loop's semantics).
      */
-    public static Call forward(Weights w, INDArray x, INDArray mask, INDArray h0, INDArray c0, boolean reverse,
-                               boolean sequences, boolean training) {
+    public static boolean takes(Weights w, INDArray x, INDArray mask, boolean reverse, boolean training) {
         if (OneDnn.declinedHere() || mask != null && mask.minNumber().doubleValue() == 0) {
-            return null;
+            return false;
         }
-        if (x.dataType() == DataType.FLOAT && w.kernel().dataType() == DataType.FLOAT && OneDnnRnn.available()) {
+        return onOneDnn(w, x) || onNd4jLstm(w, x, reverse, training);
+    }
+
+    private static boolean onOneDnn(Weights w, INDArray x) {
+        return x.dataType() == DataType.FLOAT && w.kernel().dataType() == DataType.FLOAT && OneDnnRnn.available();
+    }
+
+    private static boolean onNd4jLstm(Weights w, INDArray x, boolean reverse, boolean training) {
+        return !training && w.cell() == Cell.LSTM && !reverse && x.size(0) <= Switches.FUSED_LSTM_MAX_BATCH;
+    }
+
+    /**
+     * Runs the sequence {@code x} (batch, time, features) from {@code h0}, {@code c0} (null for
+     * zeros), right to left when {@code reverse}: a call {@link #takes} said yes to.
+     */
+    public static Call forward(Weights w, INDArray x, INDArray h0, INDArray c0, boolean reverse, boolean sequences,
+                               boolean training) {
+        if (onOneDnn(w, x)) {
             OneDnnRnn kernel = kernel(w);
             OneDnnRnn.Call call = kernel.forward(x, w.kernel(), w.recurrentKernel(), oneDnnBias(w),
                 h0 == null ? null : h0.castTo(DataType.FLOAT), c0 == null ? null : c0.castTo(DataType.FLOAT),
@@ -117,13 +135,13 @@ public final class FusedRnn {
             INDArray output = !sequences ? call.h() : reverse ? ArrayOps.reverse(call.y(), 1) : call.y();
             return new Call(kernel, call, output, states, reverse, sequences);
         }
-        if (!training && w.cell() == Cell.LSTM && !reverse && x.size(0) <= Switches.FUSED_LSTM_MAX_BATCH) {
-            DataType type = w.kernel().dataType();
-            INDArray[] out = FusedLstm.forward(x.castTo(type), w.kernel(), w.recurrentKernel(), w.bias(),
-                h0 == null ? null : h0.castTo(type), c0 == null ? null : c0.castTo(type), sequences);
-            return new Call(null, null, sequences ? out[0] : out[1], new INDArray[] {out[1], out[2]}, false, sequences);
+        if (!onNd4jLstm(w, x, reverse, training)) {
+            throw new IllegalStateException("FusedRnn: no kernel takes this call; ask takes(...) first");
         }
-        return null;
+        DataType type = w.kernel().dataType();
+        INDArray[] out = FusedLstm.forward(x.castTo(type), w.kernel(), w.recurrentKernel(), w.bias(),
+            h0 == null ? null : h0.castTo(type), c0 == null ? null : c0.castTo(type), sequences);
+        return new Call(null, null, sequences ? out[0] : out[1], new INDArray[] {out[1], out[2]}, false, sequences);
     }
 
     /**

@@ -32,7 +32,8 @@ import org.seqml.training.Trainer;
  * <p>Threads: {@link #predict} and {@link #evaluate} may be called from any thread and from many
  * threads at once, each call giving exactly what it gives alone (a model trained on one thread is
  * served from others). {@link #fit} and {@link #trainOnBatch} are exclusive: a second training
- * call while one runs fails with an {@link IllegalStateException} naming the training thread. A
+ * call while one runs, or a {@code compile}, fails with an {@link IllegalStateException} naming
+ * the training thread. A
  * model with a {@code stateful} recurrent layer carries states between calls and belongs to one
  * thread; {@link #setWeights} must not race with other calls.
  */

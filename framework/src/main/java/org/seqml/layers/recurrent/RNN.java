@@ -297,7 +297,13 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
     private Forward fused(FusedRnn.Cell cell, INDArray[] inputs, INDArray[] masks, boolean training) {
         INDArray x = inputs[0];
         long b = x.size(0);
-        long callsBefore = calls;
+        Parameter bias = biasParameter();
+        FusedRnn.Weights w = new FusedRnn.Weights(cell, units(), kernel().value(), recurrentKernel().value(),
+            bias == null ? null : bias.value());
+        INDArray mask = masks.length > 0 ? masks[0] : null;
+        if (!FusedRnn.takes(w, x, mask, options.goBackwards(), training)) {
+            return null;   // before any dropout draw: the loop draws this call's masks
+        }
         INDArray dropMask = null;
         if (training && options.dropout() > 0) {
             // the loop's draw, from the same per-call seed: both paths drop the same inputs
@@ -305,17 +311,9 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
             dropMask = keepMask(b, x.size(2), options.dropout(), x.dataType());
             x = x.mul(dropMask.reshape(b, 1, x.size(2)).broadcast(x.shape()));
         }
-        Parameter bias = biasParameter();
-        FusedRnn.Weights w = new FusedRnn.Weights(cell, units(), kernel().value(), recurrentKernel().value(),
-            bias == null ? null : bias.value());
-        INDArray mask = masks.length > 0 ? masks[0] : null;
-        FusedRnn.Call call = FusedRnn.forward(w, x, mask, initialState(inputs, 0, b),
+        FusedRnn.Call call = FusedRnn.forward(w, x, initialState(inputs, 0, b),
             stateCount() == 2 ? initialState(inputs, 1, b) : null, options.goBackwards(), options.returnSequences(),
             training);
-        if (call == null) {
-            calls = callsBefore;   // the loop draws this call's masks again, from the same seed
-            return null;
-        }
         INDArray[] finals = call.states();
         INDArray[] outs = new INDArray[1 + (options.returnState() ? finals.length : 0)];
         outs[0] = call.output();
