@@ -25,7 +25,7 @@ public final class ArrayOps {
         for (INDArray a : arrays) {
             shape[axis] += a.size(axis);
         }
-        INDArray out = Nd4j.createUninitialized(arrays[0].dataType(), shape);
+        INDArray out = CallScope.uninitialized(arrays[0].dataType(), shape);   // the caller's call owns it
         long offset = 0;
         for (INDArray a : arrays) {
             long width = a.size(axis);

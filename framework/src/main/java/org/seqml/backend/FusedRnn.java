@@ -128,7 +128,7 @@ public final class FusedRnn {
             OneDnnRnn kernel = kernel(w);
             OneDnnRnn.Call call = kernel.forward(x, w.kernel(), w.recurrentKernel(), oneDnnBias(w),
                 h0 == null ? null : h0.castTo(DataType.FLOAT), c0 == null ? null : c0.castTo(DataType.FLOAT),
-                reverse, training, !sequences);
+                reverse, training);
             INDArray[] states = w.cell() == Cell.LSTM ? new INDArray[] {call.h(), call.c()} : new INDArray[] {call.h()};
             // oneDNN keeps a reversed run's outputs aligned with the input steps; Keras returns them in
             // processing order
@@ -167,30 +167,6 @@ public final class FusedRnn {
             addKerasBiasGradient(w, biasRows, dBias);
         }
         return new Gradients(grads.dx(), grads.dh0(), grads.dc0());
-    }
-
-    /**
-     * The arrays the call made that nothing reads once a training step is over (the caller gives
-     * them back to the step pool): oneDNN's per-step outputs unless borrowed, and the reversed copy.
-     */
-    public static INDArray[] stepArrays(Call call) {
-        List<INDArray> made = new ArrayList<>(2);
-        if (call.oneDnn != null) {
-            if (call.oneDnn.callerOwnsY()) {
-                made.add(call.oneDnn.y());
-            }
-            if (call.sequences && call.output != call.oneDnn.y()) {
-                made.add(call.output);
-            }
-        }
-        return made.toArray(new INDArray[0]);
-    }
-
-    /** Hands the call's pooled buffers back (oneDNN's workspace): it can no longer be differentiated. */
-    public static void release(Call call) {
-        if (call.oneDnn != null) {
-            call.kernel.release(call.oneDnn);
-        }
     }
 
     private static OneDnnRnn kernel(Weights w) {

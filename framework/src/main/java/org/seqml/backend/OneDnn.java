@@ -196,6 +196,21 @@ final class OneDnn {
         return new memory.desc(dims, memory.data_type.f32, tag);
     }
 
+    /** Alignment of the buffers seqml hands oneDNN for its own use (workspaces, reordered weights), as its own allocator aligns. */
+    private static final int ALIGNMENT = 64;
+
+    /** The byte count of an array that holds a buffer of {@code d} at an aligned address (see {@link #aligned}). */
+    static long alignedBytes(memory.desc d) {
+        return d.get_size() + ALIGNMENT - 1;
+    }
+
+    /** The first {@value #ALIGNMENT}-byte boundary in a byte array of {@link #alignedBytes}. */
+    static org.bytedeco.javacpp.Pointer aligned(INDArray bytes) {
+        org.bytedeco.javacpp.Pointer p = bytes.data().addressPointer();
+        long pad = -p.address() & (ALIGNMENT - 1);
+        return new org.bytedeco.javacpp.BytePointer(p).position(pad);
+    }
+
     /** Whether the array's buffer starts at its first element and holds it densely, row-major. */
     static boolean bindable(INDArray a) {
         return a.dataType() == DataType.FLOAT && a.offset() == 0 && a.ordering() == 'c'

@@ -51,12 +51,6 @@ final class OneDnnRnn {
      * two directions of each of grapheme-to-phoneme's two bidirectional encoders).
      */
     private static final int CACHED_SHAPES = 64;
-    /**
-     * Bytes of free workspaces and output buffers kept for reuse by every layer of this cell and
-     * size together (a bidirectional LSTM's two directions need two of W1's 126 MB workspaces);
-     * past it, the least recently used shapes' buffers are freed first.
-     */
-    private static final long POOLED_BYTES = 512L << 20;
 
     /** The cells oneDNN computes: gate count, bias rows, states (h, or h and c). */
     public enum Cell {
@@ -75,7 +69,8 @@ final class OneDnnRnn {
 
     /**
      * A forward's outputs and what its backward needs: y (B, T, U), final h and c (B, U), and for
-     * training oneDNN's workspace (the gates of every step), which {@link #release} hands back.
+     * training oneDNN's workspace (the gates of every step). y and the workspace belong to the
+     * caller's {@link CallScope}: the backward must run before it ends.
      */
     public static final class Call {
         private final Key key;
@@ -85,12 +80,9 @@ final class OneDnnRnn {
         private final INDArray y;
         private final INDArray h;
         private final INDArray c;
-        private memory workspace;
-        private final boolean pooledY;
-        private boolean released;
+        private final INDArray workspace;
 
-        Call(Key key, INDArray x, INDArray h0, INDArray c0, INDArray y, INDArray h, INDArray c, memory workspace,
-             boolean pooledY) {
+        Call(Key key, INDArray x, INDArray h0, INDArray c0, INDArray y, INDArray h, INDArray c, INDArray workspace) {
             this.key = key;
             this.x = x;
             this.h0 = h0;
@@ -99,20 +91,11 @@ final class OneDnnRnn {
             this.h = h;
             this.c = c;
             this.workspace = workspace;
-            this.pooledY = pooledY;
         }
 
         /** The output at every step, (batch, time, units), aligned with the input steps. */
         public INDArray y() {
             return y;
-        }
-
-        /**
-         * Whether {@link #y} is the caller's to free once nothing reads it: a new array, not the
-         * buffer a last-step-only call borrows and {@link #release} takes back.
-         */
-        public boolean callerOwnsY() {
-            return !pooledY;
         }
 
         /** The final h, (batch, units). */
@@ -135,12 +118,10 @@ final class OneDnnRnn {
 
     private final Cell cell;
     private final int units;
-    private final java.util.concurrent.atomic.AtomicLong pooledBytes = new java.util.concurrent.atomic.AtomicLong();
     private final Map<Key, Primitives> cache = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Key, Primitives> eldest) {
             if (size() > CACHED_SHAPES) {
-                eldest.getValue().close();
                 return true;
             }
             return false;
@@ -164,17 +145,6 @@ final class OneDnnRnn {
      */
     public Call forward(INDArray x, INDArray kernel, INDArray recurrentKernel, INDArray bias, INDArray h0,
                         INDArray c0, boolean reverse, boolean training) {
-        return forward(x, kernel, recurrentKernel, bias, h0, c0, reverse, training, false);
-    }
-
-    /**
-     * As above; {@code lastStepOnly} says the caller uses only the final states, so the per-step
-     * outputs live in a buffer that {@link #release} hands back instead of a new array per call.
-     * Safe to call from many threads at once: the primitives are shared, everything a call binds
-     * is its own.
-     */
-    public Call forward(INDArray x, INDArray kernel, INDArray recurrentKernel, INDArray bias, INDArray h0,
-                        INDArray c0, boolean reverse, boolean training, boolean lastStepOnly) {
         long b = x.size(0);
         long t = x.size(1);
         Key key = new Key(t, b, x.size(2), training, reverse);
@@ -182,22 +152,20 @@ final class OneDnnRnn {
         INDArray in = OneDnn.dense(x);
         INDArray hIn = h0 == null ? Nd4j.zeros(DataType.FLOAT, b, units) : OneDnn.dense(h0);
         INDArray cIn = cell.states == 2 ? (c0 == null ? Nd4j.zeros(DataType.FLOAT, b, units) : OneDnn.dense(c0)) : null;
-        // written whole by oneDNN: a step's freed array of this size if there is one
-        INDArray y = lastStepOnly ? p.takeOutputs() : StepArrayPool.uninitialized(DataType.FLOAT, b, t, units);
+        // written whole by oneDNN; the workspace too (large: 126 MB for W1's shapes, and a fresh
+        // allocation each call cost more than the forward itself), so both come from the call's scope
+        INDArray y = CallScope.uninitialized(DataType.FLOAT, b, t, units);
         INDArray h = Nd4j.createUninitialized(DataType.FLOAT, b, units);
         INDArray c = cIn == null ? null : Nd4j.createUninitialized(DataType.FLOAT, b, units);
-        Call call = new Call(key, in, hIn, cIn, y, h, c, training ? p.takeWorkspace() : null, lastStepOnly);
+        Call call = new Call(key, in, hIn, cIn, y, h, c,
+            training ? CallScope.uninitialized(DataType.INT8, OneDnn.alignedBytes(p.workspaceDesc)) : null);
         OneDnn.run(() -> {
             Args args = p.args.get().use(false);
-            try {
-                bindCall(p, p.forwardWeights, args, call, kernel, recurrentKernel, bias);
-                if (call.workspace != null) {
-                    args.map.put(dnnl.DNNL_ARG_WORKSPACE, call.workspace);
-                }
-                OneDnn.execute(p.forward, p.forwardScratchpad, args.map);
-            } finally {
-                args.done();
+            bindCall(p, p.forwardWeights, args, call, kernel, recurrentKernel, bias);
+            if (call.workspace != null) {
+                args.map.put(dnnl.DNNL_ARG_WORKSPACE, args.wrapAligned(WORKSPACE, p.workspaceDesc, call.workspace));
             }
+            OneDnn.execute(p.forward, p.forwardScratchpad, args.map);
         });
         return call;
     }
@@ -226,15 +194,12 @@ final class OneDnnRnn {
      */
     public Gradients backward(Call call, INDArray kernel, INDArray recurrentKernel, INDArray bias, INDArray dy,
                               INDArray dh, INDArray dc, INDArray dKernel, INDArray dRecurrent, INDArray dBias) {
-        if (call.released) {
-            throw new IllegalStateException("backward after this call was released; call forward again.");
-        }
         Call fwd = call.key.training() ? call
             // an inference forward keeps no workspace: run the sequence again, for training
-            : forward(call.x, kernel, recurrentKernel, bias, call.h0, call.c0, call.key.reverse(), true, false);
+            : forward(call.x, kernel, recurrentKernel, bias, call.h0, call.c0, call.key.reverse(), true);
         Primitives p = primitives(fwd.key);
         long b = fwd.key.batch();
-        INDArray dx = StepArrayPool.uninitialized(DataType.FLOAT, b, fwd.key.time(), fwd.key.inputDim());
+        INDArray dx = CallScope.uninitialized(DataType.FLOAT, b, fwd.key.time(), fwd.key.inputDim());
         INDArray dh0 = Nd4j.createUninitialized(DataType.FLOAT, b, units);
         INDArray dc0 = cell.states == 2 ? Nd4j.createUninitialized(DataType.FLOAT, b, units) : null;
         INDArray biasGrad = dBias != null ? dBias : Nd4j.zeros(DataType.FLOAT, cell.biasGates, units);
@@ -245,80 +210,22 @@ final class OneDnnRnn {
             // the weight gradients accumulate in buffers of this shape's own: one backward at a time
             synchronized (p.diffWeights) {
                 Args args = p.args.get().use(true);
-                try {
-                    bindCall(p, p.backwardWeights, args, fwd, kernel, recurrentKernel, bias);
-                    args.map.put(dnnl.DNNL_ARG_WORKSPACE, fwd.workspace);
-                    args.bind(dnnl.DNNL_ARG_DIFF_SRC_LAYER, p.srcD, dx);
-                    args.bind(dnnl.DNNL_ARG_DIFF_SRC_ITER, p.stateD, dh0);
-                    args.bind(dnnl.DNNL_ARG_DIFF_SRC_ITER_C, p.stateD, dc0);
-                    args.bind(dnnl.DNNL_ARG_DIFF_DST_LAYER, p.dstD, dyIn);
-                    args.bind(dnnl.DNNL_ARG_DIFF_DST_ITER, p.stateD, dhIn);
-                    args.bind(dnnl.DNNL_ARG_DIFF_DST_ITER_C, p.stateD, dcIn);
-                    args.bind(dnnl.DNNL_ARG_DIFF_BIAS, p.biasD, checkedGradient(biasGrad));
-                    p.diffWeights.clear();
-                    p.diffWeights.bind(args, dKernel, dRecurrent);
-                    OneDnn.execute(p.backward, p.backwardScratchpad, args.map);
-                    p.diffWeights.addTo(args, dKernel, dRecurrent);
-                } finally {
-                    args.done();
-                }
+                bindCall(p, p.backwardWeights, args, fwd, kernel, recurrentKernel, bias);
+                args.map.put(dnnl.DNNL_ARG_WORKSPACE, args.wrapAligned(WORKSPACE, p.workspaceDesc, fwd.workspace));
+                args.bind(dnnl.DNNL_ARG_DIFF_SRC_LAYER, p.srcD, dx);
+                args.bind(dnnl.DNNL_ARG_DIFF_SRC_ITER, p.stateD, dh0);
+                args.bind(dnnl.DNNL_ARG_DIFF_SRC_ITER_C, p.stateD, dc0);
+                args.bind(dnnl.DNNL_ARG_DIFF_DST_LAYER, p.dstD, dyIn);
+                args.bind(dnnl.DNNL_ARG_DIFF_DST_ITER, p.stateD, dhIn);
+                args.bind(dnnl.DNNL_ARG_DIFF_DST_ITER_C, p.stateD, dcIn);
+                args.bind(dnnl.DNNL_ARG_DIFF_BIAS, p.biasD, checkedGradient(biasGrad));
+                p.diffWeights.clear();
+                p.diffWeights.bind(args, dKernel, dRecurrent);
+                OneDnn.execute(p.backward, p.backwardScratchpad, args.map);
+                p.diffWeights.addTo(args, dKernel, dRecurrent);
             }
         });
-        if (fwd != call) {
-            release(fwd);
-        }
         return new Gradients(dx, dh0, dc0);
-    }
-
-    /**
-     * Hands a training call's workspace back for the next forward of the same shape; the call can
-     * no longer be differentiated. Calls never released leave their workspace to the garbage
-     * collector.
-     */
-    public void release(Call call) {
-        memory ws;
-        synchronized (call) {
-            if (call.released) {
-                return;
-            }
-            call.released = true;
-            ws = call.workspace;
-            call.workspace = null;
-        }
-        Primitives p;
-        synchronized (this) {
-            p = cache.get(call.key);
-        }
-        if (p == null) {
-            if (ws != null) {
-                ws.close();   // its shape left the cache
-            }
-            return;
-        }
-        if (call.pooledY) {
-            p.giveBackOutputs(call.y);
-        }
-        if (ws != null) {
-            p.giveBack(ws);
-        }
-        trim(p);
-    }
-
-    /** Frees free buffers, least recently used shapes first and {@code current} last, down to the budget. */
-    private void trim(Primitives current) {
-        if (pooledBytes.get() <= POOLED_BYTES) {
-            return;
-        }
-        java.util.List<Primitives> leastRecentFirst;
-        synchronized (this) {
-            leastRecentFirst = new java.util.ArrayList<>(cache.values());
-        }
-        for (Primitives q : leastRecentFirst) {
-            if (q != current) {
-                q.trimTo(POOLED_BYTES);
-            }
-        }
-        current.trimTo(POOLED_BYTES);
     }
 
     /** Slots of {@link Args} for memory objects that are no primitive argument of their own. */
@@ -329,6 +236,11 @@ final class OneDnnRnn {
     private static final int ACCUMULATE_KERNEL = -5;
     private static final int ACCUMULATE_RECURRENT = -6;
     private static final int REORDER = -7;
+    private static final int WORKSPACE = -8;
+    private static final int FORWARD_KERNEL = -9;
+    private static final int FORWARD_RECURRENT = -10;
+    private static final int BACKWARD_KERNEL = -11;
+    private static final int BACKWARD_RECURRENT = -12;
 
     /**
      * One thread's memory objects and argument maps for one shape, reused from call to call: each
@@ -341,7 +253,6 @@ final class OneDnnRnn {
         private final IntMemoryMap backward = new IntMemoryMap();
         private final java.util.Map<Integer, memory> slots = new java.util.HashMap<>();
         private final java.util.Map<Integer, IntMemoryMap> maps = new java.util.HashMap<>();
-        private final java.util.List<Runnable> after = new java.util.ArrayList<>();
         /** The arguments of the primitive this call runs: the forward's or the backward's. */
         IntMemoryMap map;
 
@@ -364,19 +275,16 @@ final class OneDnnRnn {
             return m;
         }
 
+        /** As {@link #wrap}, for a byte array of {@link OneDnn#alignedBytes}: at its first 64-byte boundary. */
+        memory wrapAligned(int slot, memory.desc d, INDArray bytes) {
+            memory m = slots.computeIfAbsent(slot, k -> new memory(d, OneDnn.cpu(), null));
+            m.set_data_handle(OneDnn.aligned(bytes));
+            return m;
+        }
+
         /** An argument map of its own for a helper primitive (a reorder), reused. */
         IntMemoryMap map(int slot) {
             return maps.computeIfAbsent(slot, k -> new IntMemoryMap());
-        }
-
-        /** Runs {@code r} when the call is done (a pooled buffer going back). */
-        void whenDone(Runnable r) {
-            after.add(r);
-        }
-
-        void done() {
-            after.forEach(Runnable::run);
-            after.clear();
         }
     }
 
@@ -400,18 +308,19 @@ final class OneDnnRnn {
 
     /**
      * The user's weights in the primitive's own layout: bound as they are when the layouts agree,
-     * else reordered per call into a buffer of this shape's (a free one, or a new one).
+     * else reordered per call into a buffer of the call's scope.
      */
     private static final class WeightsIn {
         private final memory.desc user;
         private final memory.desc inner;
+        private final int innerSlot;
         private final reorder reorder;
         private final memory.desc reorderScratchpad;
-        private final java.util.ArrayDeque<memory> free = new java.util.ArrayDeque<>();
 
-        WeightsIn(memory.desc user, memory.desc wanted) {
+        WeightsIn(memory.desc user, memory.desc wanted, int innerSlot) {
             this.user = user;
             this.inner = wanted;
+            this.innerSlot = innerSlot;
             boolean same = wanted.equals(user);
             reorder.primitive_desc pd = same ? null
                 : new reorder.primitive_desc(OneDnn.cpu(), user, OneDnn.cpu(), wanted, OneDnn.attr(), false);
@@ -425,36 +334,18 @@ final class OneDnnRnn {
             if (reorder == null) {
                 return given;
             }
-            memory buffer = take();
-            args.whenDone(() -> giveBack(buffer));
+            memory buffer = args.wrapAligned(innerSlot, inner,
+                CallScope.uninitialized(DataType.INT8, OneDnn.alignedBytes(inner)));
             IntMemoryMap copy = args.map(REORDER);
             copy.put(dnnl.DNNL_ARG_FROM, given);
             copy.put(dnnl.DNNL_ARG_TO, buffer);
             OneDnn.execute(reorder, reorderScratchpad, copy);
             return buffer;
         }
-
-        private synchronized memory take() {
-            memory m = free.poll();
-            return m != null ? m : new memory(inner, OneDnn.cpu());
-        }
-
-        private synchronized void giveBack(memory m) {
-            free.push(m);
-        }
-
-        synchronized void close() {
-            free.forEach(memory::close);
-            free.clear();
-        }
     }
 
     /** Both weights going into a primitive. */
     private record Weights(WeightsIn layer, WeightsIn iter) {
-        void close() {
-            layer.close();
-            iter.close();
-        }
     }
 
     /**
@@ -556,8 +447,6 @@ final class OneDnnRnn {
         final memory.desc stateD;
         final memory.desc biasD;
         final memory.desc workspaceDesc;
-        final java.util.ArrayDeque<memory> freeWorkspaces = new java.util.ArrayDeque<>();
-        final java.util.ArrayDeque<INDArray> freeOutputs = new java.util.ArrayDeque<>();
         private INDArray zeroDst;
         final Weights forwardWeights;
         final Weights backwardWeights;
@@ -598,8 +487,8 @@ final class OneDnnRnn {
             };
             forwardScratchpad = fpd.scratchpad_desc();
             workspaceDesc = key.training() ? fpd.workspace_desc() : null;
-            forwardWeights = new Weights(new WeightsIn(wLayerD, fpd.weights_layer_desc()),
-                new WeightsIn(wIterD, fpd.weights_iter_desc()));
+            forwardWeights = new Weights(new WeightsIn(wLayerD, fpd.weights_layer_desc(), FORWARD_KERNEL),
+                new WeightsIn(wIterD, fpd.weights_iter_desc(), FORWARD_RECURRENT));
             if (!key.training()) {
                 backward = null;
                 backwardScratchpad = null;
@@ -627,23 +516,9 @@ final class OneDnnRnn {
                 case LBR_GRU -> new lbr_gru_backward((lbr_gru_backward.primitive_desc) bpd);
             };
             backwardScratchpad = bpd.scratchpad_desc();
-            backwardWeights = new Weights(new WeightsIn(wLayerD, bpd.weights_layer_desc()),
-                new WeightsIn(wIterD, bpd.weights_iter_desc()));
+            backwardWeights = new Weights(new WeightsIn(wLayerD, bpd.weights_layer_desc(), BACKWARD_KERNEL),
+                new WeightsIn(wIterD, bpd.weights_iter_desc(), BACKWARD_RECURRENT));
             diffWeights = new DiffWeights(bpd, wLayerD, wIterD, in);
-        }
-
-        /**
-         * A workspace for a training forward: a free one, or a new one. Reused rather than
-         * allocated per call, since it is large (126 MB for W1's shapes) and a fresh allocation
-         * cost more than the forward itself.
-         */
-        synchronized memory takeWorkspace() {
-            memory ws = freeWorkspaces.poll();
-            if (ws == null) {
-                return new memory(workspaceDesc, OneDnn.cpu());
-            }
-            pooledBytes.addAndGet(-workspaceDesc.get_size());
-            return ws;
         }
 
         /**
@@ -655,50 +530,6 @@ final class OneDnnRnn {
                 zeroDst = Nd4j.zeros(DataType.FLOAT, shape);
             }
             return zeroDst;
-        }
-
-        /** A (batch, time, units) buffer for outputs nobody outside reads (see lastStepOnly). */
-        synchronized INDArray takeOutputs() {
-            INDArray y = freeOutputs.poll();
-            if (y == null) {
-                return Nd4j.createUninitialized(DataType.FLOAT, key.batch(), key.time(), units);
-            }
-            pooledBytes.addAndGet(-outputBytes());
-            return y;
-        }
-
-        synchronized void giveBackOutputs(INDArray y) {
-            freeOutputs.push(y);
-            pooledBytes.addAndGet(outputBytes());
-        }
-
-        synchronized void giveBack(memory ws) {
-            freeWorkspaces.push(ws);
-            pooledBytes.addAndGet(workspaceDesc.get_size());
-        }
-
-        /** Frees this shape's free buffers while the layer keeps more than {@code limit} bytes of them. */
-        synchronized void trimTo(long limit) {
-            while (pooledBytes.get() > limit && !freeWorkspaces.isEmpty()) {
-                freeWorkspaces.poll().close();
-                pooledBytes.addAndGet(-workspaceDesc.get_size());
-            }
-            while (pooledBytes.get() > limit && !freeOutputs.isEmpty()) {
-                freeOutputs.poll().close();
-                pooledBytes.addAndGet(-outputBytes());
-            }
-        }
-
-        private long outputBytes() {
-            return key.batch() * key.time() * units * 4L;
-        }
-
-        synchronized void close() {
-            trimTo(-1);
-            forwardWeights.close();
-            if (backwardWeights != null) {
-                backwardWeights.close();
-            }
         }
     }
 }

@@ -59,7 +59,7 @@ public final class OneDnnSoftmax {
     public static INDArray softmax(INDArray x, boolean log) {
         INDArray in = OneDnn.dense(x);
         long classes = x.size(x.rank() - 1);
-        INDArray out = StepArrayPool.uninitialized(DataType.FLOAT, x.shape());
+        INDArray out = CallScope.uninitialized(DataType.FLOAT, x.shape());
         Prim p = prim(new Key(x.length() / classes, classes, log));
         // this thread's memory objects: calls on other threads share only the primitive
         Bound b = p.bound().get();

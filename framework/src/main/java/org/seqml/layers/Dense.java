@@ -5,7 +5,7 @@ import org.seqml.Shape;
 import org.seqml.activations.Activation;
 import org.seqml.activations.Activations;
 import org.seqml.backend.Blas;
-import org.seqml.backend.StepArrayPool;
+import org.seqml.backend.CallScope;
 import org.seqml.initializers.Constant;
 import org.seqml.initializers.GlorotUniform;
 import org.seqml.initializers.Initializer;
@@ -103,7 +103,7 @@ public final class Dense extends Layer implements SoftmaxOutput {
         INDArray x2 = flat(x, kernel.value().size(0));
         // written whole by the product (beta 0): no zero fill of W4's 25 MB logits first, and the
         // last step's memory when it freed an array of this size
-        INDArray z = StepArrayPool.uninitialized(kernel.value().dataType(), x2.size(0), config.units());
+        INDArray z = CallScope.uninitialized(kernel.value().dataType(), x2.size(0), config.units());
         Blas.gemm(x2, false, kernel.value(), false, 1.0, z, 0.0);
         if (bias != null) {
             z.addiRowVector(bias.value());
@@ -118,12 +118,6 @@ public final class Dense extends Layer implements SoftmaxOutput {
         INDArray y = forward.saved(2);
         INDArray dy = flat(outputGradient(forward, outputGradients), config.units());
         return backwardFromFlat(forward, config.activation().backward(z, y, dy));
-    }
-
-    /** z and its activation (the same array when linear), both made by this call. */
-    @Override
-    public INDArray[] stepArrays(Forward forward) {
-        return new INDArray[] {forward.saved(1), forward.saved(2)};
     }
 
     @Override
@@ -151,7 +145,7 @@ public final class Dense extends Layer implements SoftmaxOutput {
         if (bias != null && bias.trainable()) {
             Blas.addColumnSums(dz, bias.grad());
         }
-        INDArray dx = StepArrayPool.uninitialized(dz.dataType(), dz.size(0), kernel.value().size(0));
+        INDArray dx = CallScope.uninitialized(dz.dataType(), dz.size(0), kernel.value().size(0));
         Blas.gemm(dz, false, kernel.value(), true, 1.0, dx, 0.0);
         return new INDArray[] {unflat(dx, forward.input())};
     }
@@ -168,7 +162,7 @@ public final class Dense extends Layer implements SoftmaxOutput {
         }
         long[] shape = like.shape().clone();
         shape[shape.length - 1] = m.size(1);
-        // not a view: the input gradient handed back this way can serve the next step (StepArrayPool)
-        return StepArrayPool.reshape(m, shape);
+        // not a view: the input gradient handed back this way can serve the next step (CallScope)
+        return CallScope.reshape(m, shape);
     }
 }

@@ -1,6 +1,7 @@
 package org.seqml.layers;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.seqml.backend.CallScope;
 import org.seqml.backend.Ops;
 import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
@@ -75,17 +76,11 @@ public final class Dropout extends Layer implements Stochastic {
     /** {@code a * keep / (1 - rate)} with the keep mask that {@code seed} draws, c order. */
     private INDArray dropped(INDArray a, long seed) {
         INDArray in = a.ordering() == 'c' && !a.isView() ? a : a.dup('c');
-        INDArray out = Nd4j.createUninitialized(in.dataType(), in.shape());
+        INDArray out = CallScope.uninitialized(in.dataType(), in.shape());
         Random r = random();
         r.setSeed(seed);
         Ops.dropoutInverted(in, out, 1.0 - config.rate(), r);
         return out;
-    }
-
-    /** The seed of the keep mask and the output; none when nothing was dropped (the output is the input). */
-    @Override
-    public INDArray[] stepArrays(Forward forward) {
-        return forward.saved(0) == null ? new INDArray[0] : new INDArray[] {forward.saved(0), forward.saved(1)};
     }
 
     @Override

@@ -4,7 +4,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.seqml.Shape;
 import org.seqml.backend.Blas;
-import org.seqml.backend.StepArrayPool;
+import org.seqml.backend.CallScope;
 import org.seqml.initializers.Initializer;
 import org.seqml.initializers.RandomUniform;
 
@@ -80,19 +80,13 @@ public final class Embedding extends Layer {
         long[] ids = inputs[0].reshape(inputs[0].length()).castTo(DataType.INT64).toLongVector();
         checkIds(ids, inputs[0]);
         INDArray table = embeddings.value();
-        INDArray rows = StepArrayPool.uninitialized(table.dataType(), ids.length, config.outputDim());
+        INDArray rows = CallScope.uninitialized(table.dataType(), ids.length, config.outputDim());
         Blas.gatherRows(table, ids, rows);
         long[] shape = java.util.Arrays.copyOf(inputs[0].shape(), inputs[0].rank() + 1);
         shape[shape.length - 1] = config.outputDim();
         INDArray mask = config.maskZero() ? inputs[0].neq(0).castTo(embeddings.value().dataType()) : null;
         return new Forward(inputs, masks, new INDArray[] {rows.reshape('c', shape)}, new INDArray[] {mask},
             new INDArray[] {rows}, training, ids);
-    }
-
-    /** The gathered rows and the mask, both made by this call. */
-    @Override
-    public INDArray[] stepArrays(Forward forward) {
-        return new INDArray[] {forward.saved(0), forward.outputMask()};
     }
 
     @Override

@@ -445,24 +445,6 @@ public abstract class Layer {
      */
     public abstract INDArray[] backward(Forward forward, INDArray[] outputGradients);
 
-    /**
-     * Says that {@code forward} will not be used again (its backward is done, or none will come),
-     * so a layer that reuses buffers across calls may take them back. Does nothing by default.
-     */
-    public void release(Forward forward) {
-    }
-
-    /**
-     * The arrays this call allocated that nothing reads once its training step is over: outputs
-     * and intermediates, never weights, inputs or buffers the layer reuses. The trainer frees them
-     * when the step ends instead of leaving their native memory to the garbage collector, so the
-     * allocator hands the same memory to the next step rather than fresh pages (W4's 25 MB
-     * softmax output: 1.5-2x faster training). None by default.
-     */
-    public INDArray[] stepArrays(Forward forward) {
-        return new INDArray[0];
-    }
-
     /** A Forward for a single-input, single-output call. */
     protected static Forward single(INDArray[] inputs, INDArray[] masks, INDArray output, INDArray outputMask,
                                     boolean training, INDArray... saved) {

@@ -77,16 +77,6 @@ public final class TimeDistributed extends Layer {
     }
 
     @Override
-    public INDArray[] stepArrays(Forward forward) {
-        return config.layer().stepArrays(forward.cache(Forward.class));
-    }
-
-    @Override
-    public void release(Forward forward) {
-        config.layer().release(forward.cache(Forward.class));
-    }
-
-    @Override
     public INDArray[] backward(Forward forward, INDArray[] outputGradients) {
         Forward inner = forward.cache(Forward.class);
         INDArray dy = outputGradient(forward, outputGradients);

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.seqml.backend.StepArrayPool;
+import org.seqml.backend.CallScope;
 import org.seqml.layers.Forward;
 import org.seqml.layers.InputLayer;
 import org.seqml.layers.Layer;
@@ -37,8 +37,9 @@ public final class Graph {
         private final Map<SymbolicTensor, INDArray> values = new HashMap<>();
         private final Map<SymbolicTensor, INDArray> masks = new HashMap<>();
         private final Map<Node, Forward> forwards = new HashMap<>();
-        private final List<INDArray> gradients = new ArrayList<>();   // what backward made, for free()
         private final List<SymbolicTensor> outputTensors;
+        /** The call that owns this run's arrays (null outside one): backward needs it still open. */
+        private final CallScope scope = CallScope.current();
         private double activityPenalty;
 
         private Run(List<SymbolicTensor> outputTensors) {
@@ -192,9 +193,13 @@ public final class Graph {
      * gradient is with respect to its layer's pre-activation (a fused softmax and cross-entropy).
      */
     public INDArray[] backward(Run run, INDArray[] outputGradients, boolean[] preActivation) {
+        if (run.scope != null && !run.scope.isOpen()) {
+            throw new IllegalStateException("backward of a run whose call has ended (its arrays went back); run"
+                + " forward again inside the call.");
+        }
         Map<SymbolicTensor, INDArray> grads = new HashMap<>();
         Map<Node, INDArray> fused = new HashMap<>();
-        run.gradients.addAll(Arrays.asList(outputGradients));
+        owned(outputGradients);
         for (int i = 0; i < outputs.size(); i++) {
             if (preActivation[i]) {
                 fused.put(outputs.get(i).node(), outputGradients[i]);
@@ -207,8 +212,7 @@ public final class Graph {
             if (fused.containsKey(node)) {
                 Forward f = run.forwards.get(node);
                 INDArray[] inGrads = ((SoftmaxOutput) node.layer()).backwardFromPreActivation(f, fused.get(node));
-                node.layer().release(f);
-                run.gradients.addAll(Arrays.asList(inGrads));
+                owned(inGrads);
                 for (int i = 0; i < node.inputs().size(); i++) {
                     add(grads, node.inputs().get(i), inGrads[i]);
                 }
@@ -231,9 +235,8 @@ public final class Graph {
                 outGrads[0] = g;
             }
             INDArray[] inGrads = node.layer().backward(f, outGrads);
-            node.layer().release(f);
-            run.gradients.addAll(Arrays.asList(outGrads));   // sums and activity terms made here
-            run.gradients.addAll(Arrays.asList(inGrads));
+            owned(outGrads);   // sums and activity terms made here
+            owned(inGrads);
             for (int i = 0; i < node.inputs().size(); i++) {
                 add(grads, node.inputs().get(i), inGrads[i]);
             }
@@ -256,34 +259,13 @@ public final class Graph {
         return run.forwards.get(t.node());
     }
 
-    /** Ends a run that no backward will follow (evaluation, prediction): layers may reuse its buffers. */
-    public void release(Run run) {
-        run.forwards.forEach((node, f) -> node.layer().release(f));
-    }
-
     /**
-     * Ends a training step: gives back the arrays its layer calls made and nothing reads any more
-     * ({@link Layer#stepArrays}) and the gradients its backward was given and passed between
-     * layers, each once; the run's outputs and the input gradients backward returned go with them.
-     * The large ones serve the next step's requests of the same type and size
-     * ({@link StepArrayPool}), the rest are freed.
+     * Gradients passed between layers are read by nothing once the step ends: they go back with
+     * the step's arrays (the loss's gradient of W4's logits is 25.6 MB).
      */
-    public void free(Run run) {
-        Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());   // by memory: two arrays may share it
-        run.forwards.forEach((node, f) -> {
-            for (INDArray a : node.layer().stepArrays(f)) {
-                recycle(a, seen);
-            }
-        });
-        run.gradients.forEach(g -> recycle(g, seen));
-        run.gradients.clear();
-        StepArrayPool.endStep();
-    }
-
-    /** Gives {@code a} back unless null, its memory seen before, a view or already freed. */
-    private static void recycle(INDArray a, Set<Object> seen) {
-        if (a != null && a.closeable() && seen.add(a.data())) {
-            StepArrayPool.recycle(a);
+    private static void owned(INDArray[] gradients) {
+        for (INDArray g : gradients) {
+            CallScope.own(g);
         }
     }
 

@@ -7,8 +7,7 @@ import java.util.Map;
 import java.util.Iterator;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.seqml.backend.StepArrayPool;
-import org.seqml.backend.CpuTuning;
+import org.seqml.backend.CallScope;
 import org.seqml.callbacks.Callback;
 import org.seqml.callbacks.History;
 import org.seqml.callbacks.ProgbarLogger;
@@ -18,7 +17,6 @@ import org.seqml.data.Dataset;
 import org.seqml.layers.Stochastic;
 import org.seqml.layers.Parameter;
 import org.seqml.backend.ArrayOps;
-import org.seqml.backend.NativeMemory;
 import org.seqml.layers.SoftmaxOutput;
 import org.seqml.losses.CategoricalCrossentropy;
 import org.seqml.losses.Loss;
@@ -87,13 +85,13 @@ public final class Trainer {
     // ---- fit ------------------------------------------------------------------------------
 
     public History fit(INDArray[] xRaw, INDArray[] yRaw, FitOptions o) {
-        return exclusive("fit", () -> fitFlushed(xRaw, yRaw, o));
+        return exclusive("fit", () -> fitChecked(xRaw, yRaw, o));
     }
 
     /**
-     * Runs a training call with denormals flushed, refusing a second one on the same model while
-     * it runs (from another thread, or from a callback): two optimizer steps at once would
-     * corrupt the weights and the optimizer's state. predict and evaluate need no such guard.
+     * Runs a training call, refusing a second one on the same model while it runs (from another
+     * thread, or from a callback): two optimizer steps at once would corrupt the weights and the
+     * optimizer's state. predict and evaluate need no such guard.
      */
     private <T> T exclusive(String call, java.util.function.Supplier<T> work) {
         Thread me = Thread.currentThread();
@@ -104,23 +102,13 @@ public final class Trainer {
                 + " that call to return, or train a copy (save and Model.load).");
         }
         try {
-            return flushed(work);
+            return work.get();
         } finally {
             trainingThread.set(null);
         }
     }
 
-    /** Runs {@code work} with denormals flushed on this thread, restoring the mode after (see CpuTuning). */
-    private static <T> T flushed(java.util.function.Supplier<T> work) {
-        int mode = CpuTuning.flushDenormals();
-        try {
-            return work.get();
-        } finally {
-            CpuTuning.restore(mode);
-        }
-    }
-
-    private History fitFlushed(INDArray[] xRaw, INDArray[] yRaw, FitOptions o) {
+    private History fitChecked(INDArray[] xRaw, INDArray[] yRaw, FitOptions o) {
         Graph graph = model.graphFor(xRaw);
         INDArray[] x = DataCheck.inputs(graph, xRaw);
         INDArray[] y = DataCheck.labels(graph, yRaw);
@@ -207,8 +195,8 @@ public final class Trainer {
                 callbacks.forEach(c -> c.onEpochEnd(e, epochLogs));
             }
         } finally {
-            // the last step's arrays kept for a next step that will not come
-            StepArrayPool.clear();
+            // the last step's arrays, kept for a next step that will not come
+            CallScope.freeIdle();
         }
         callbacks.forEach(c -> c.onTrainEnd(Map.of()));
         return history;
@@ -252,6 +240,13 @@ public final class Trainer {
     /** One batch: forward, losses, and when {@code train} backward and an optimizer step; returns running logs. */
     private Map<String, Double> step(Graph graph, INDArray[] x, INDArray[] y, INDArray sw, boolean train,
                                      Trackers trackers) {
+        try (CallScope scope = CallScope.open()) {   // the step's arrays go back when it ends
+            return stepInScope(graph, x, y, sw, train, trackers);
+        }
+    }
+
+    private Map<String, Double> stepInScope(Graph graph, INDArray[] x, INDArray[] y, INDArray sw, boolean train,
+                                            Trackers trackers) {
         List<Parameter> parameters = graph.parameters();
         if (train) {
             parameters.forEach(Parameter::zeroGrad);
@@ -303,13 +298,6 @@ public final class Trainer {
                 m.update(y[k], outputs[k], sw, masks[k]);
             }
         }
-        if (train) {
-            // the step's own arrays go back to the allocator now, not when the collector runs
-            graph.free(run);
-        } else {
-            graph.release(run);
-        }
-        NativeMemory.collectIfGrown();
         return logs(graph, trackers);
     }
 
@@ -393,15 +381,13 @@ public final class Trainer {
 
     /** The loss and metrics over all samples (in order, batch by batch), by name. */
     public Map<String, Double> evaluate(INDArray[] xRaw, INDArray[] yRaw, int batchSize, INDArray sampleWeight) {
-        return flushed(() -> {
-            Checked c = checked(xRaw, yRaw);
-            return evaluateDataset(Dataset.fromArrays(c.x(), c.y(), sampleWeight).batch(batchSize).shuffle(false), true);
-        });
+        Checked c = checked(xRaw, yRaw);
+        return evaluateDataset(Dataset.fromArrays(c.x(), c.y(), sampleWeight).batch(batchSize).shuffle(false), true);
     }
 
     /** The loss and metrics over every batch of a Dataset (in order), by name. */
     public Map<String, Double> evaluate(Dataset data) {
-        return flushed(() -> evaluateDataset(data, false));
+        return evaluateDataset(data, false);
     }
 
     /** Inputs and labels checked against the graph. */
@@ -453,10 +439,6 @@ public final class Trainer {
 
     /** Runs the model in inference mode batch by batch and joins the outputs; needs no compile. */
     public static INDArray[] predict(Model model, INDArray[] xRaw, int batchSize) {
-        return flushed(() -> predictFlushed(model, xRaw, batchSize));
-    }
-
-    private static INDArray[] predictFlushed(Model model, INDArray[] xRaw, int batchSize) {
         Graph graph = model.graphFor(xRaw);
         INDArray[] x = DataCheck.inputs(graph, xRaw);
         Iterator<Batch> batches = Dataset.fromArrays(x, new INDArray[0], null).batch(batchSize).shuffle(false).batches(0);
@@ -465,13 +447,14 @@ public final class Trainer {
             parts.add(new ArrayList<>());
         }
         while (batches.hasNext()) {
-            Graph.Run run = graph.forward(batches.next().x(), false);
-            INDArray[] out = run.outputs();
-            for (int k = 0; k < out.length; k++) {
-                parts.get(k).add(out[k]);
+            INDArray[] batch = batches.next().x();
+            try (CallScope scope = CallScope.open()) {
+                INDArray[] out = graph.forward(batch, false).outputs();
+                scope.keep(out);   // handed to the caller; the batch's other arrays go back
+                for (int k = 0; k < out.length; k++) {
+                    parts.get(k).add(out[k]);
+                }
             }
-            graph.release(run);
-            NativeMemory.collectIfGrown();
         }
         INDArray[] joined = new INDArray[parts.size()];
         for (int k = 0; k < joined.length; k++) {

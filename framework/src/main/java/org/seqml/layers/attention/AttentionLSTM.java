@@ -364,19 +364,6 @@ public final class AttentionLSTM extends Layer {
         return dInputs;
     }
 
-    /** The outputs and everything the backward read: all made by this call, none read after its step. */
-    @Override
-    public INDArray[] stepArrays(Forward forward) {
-        Cache k = forward.cache(Cache.class);
-        List<INDArray> all = new ArrayList<>(List.of(forward.outputs()));
-        all.addAll(java.util.Arrays.asList(forward.saved(0), k.z(), k.gates(), k.cellTanh(), k.hContext(), k.h(),
-            k.c(), k.a(), k.x(), k.mask()));
-        for (Forward f : k.attended()) {
-            all.addAll(List.of(ATTEND.stepArrays(f)));
-        }
-        return all.toArray(INDArray[]::new);
-    }
-
     /** Rows of W that multiply x_t. */
     private INDArray inputKernel(long in) {
         return kernel.value().get(NDArrayIndex.interval(0, in), NDArrayIndex.all());

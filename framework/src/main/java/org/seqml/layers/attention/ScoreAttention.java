@@ -3,6 +3,7 @@ package org.seqml.layers.attention;
 import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.seqml.backend.CallScope;
 import org.seqml.backend.Ops;
 import org.nd4j.linalg.factory.Nd4j;
 import org.seqml.Shape;
@@ -86,12 +87,6 @@ public abstract class ScoreAttention extends Layer {
     private record Call(INDArray weights, ScoreCache cache) {
     }
 
-    /** The attended values and the weights (an output too, when returned), made by this call. */
-    @Override
-    public INDArray[] stepArrays(Forward forward) {
-        return new INDArray[] {forward.output(), forward.cache(Call.class).weights()};
-    }
-
     @Override
     public Forward forward(INDArray[] inputs, INDArray[] masks, boolean training) {
         INDArray q = inputs[0];
@@ -111,7 +106,7 @@ public abstract class ScoreAttention extends Layer {
             INDArray future = cols.gt(rows).castTo(s.dataType());
             s.addi(future.muli(MASKED).reshape(1, s.size(1), s.size(2)).broadcast(s.shape()));
         }
-        INDArray w = s.ulike();
+        INDArray w = CallScope.uninitialized(s.dataType(), s.shape());
         Ops.softmax(s, w, 2);
         INDArray out = Nd4j.matmul(w, v);
         INDArray[] outs = options.returnAttentionScores() ? new INDArray[] {out, w} : new INDArray[] {out};

@@ -77,12 +77,6 @@ public final class Concatenate extends Merge {
         return merged(inputs, masks, y, training);
     }
 
-    /** The concatenation, made by this call. */
-    @Override
-    public INDArray[] stepArrays(Forward forward) {
-        return forward.outputs();
-    }
-
     @Override
     public INDArray[] backward(Forward forward, INDArray[] outputGradients) {
         INDArray dy = outputGradient(forward, outputGradients);

@@ -229,13 +229,6 @@ public final class Bidirectional extends Layer {
         return dx;
     }
 
-    @Override
-    public void release(Forward forward) {
-        Both both = forward.cache(Both.class);
-        fwd().release(both.f());
-        bwd().release(both.b());
-    }
-
     private static org.nd4j.linalg.indexing.INDArrayIndex[] range(int rank, int axis, long from, long to) {
         org.nd4j.linalg.indexing.INDArrayIndex[] index = new org.nd4j.linalg.indexing.INDArrayIndex[rank];
         for (int i = 0; i < rank; i++) {

@@ -158,11 +158,11 @@ public final class GRU extends RNN<GRU> {
     }
 
     @Override
-    protected Object newCache(long time, long batch, DataType type, ArrayPool.Lease lease) {
+    protected Object newCache(long time, long batch, DataType type) {
         long u = config.units();
-        return new Cache(lease.take(type, time, 3 * u, batch), lease.take(type, time, u, batch),
-            lease.take(type, 3 * u, batch), lease.take(type, u, batch), lease.take(type, u, batch),
-            lease.take(type, u, batch));
+        return new Cache(array(type, time, 3 * u, batch), array(type, time, u, batch),
+            array(type, 3 * u, batch), array(type, u, batch), array(type, u, batch),
+            array(type, u, batch));
     }
 
     @Override

@@ -11,6 +11,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.seqml.Shape;
 import org.seqml.backend.ArrayOps;
 import org.seqml.backend.Blas;
+import org.seqml.backend.CallScope;
 import org.seqml.backend.FusedRnn;
 import org.seqml.backend.Ops;
 import org.seqml.layers.Forward;
@@ -61,7 +62,6 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
     }
 
     private final Options options;
-    private final ArrayPool pool = new ArrayPool();   // free buffers only; a call's own arrays live in its Forward
     private INDArray[] carried;   // stateful: the final states of the last batch
     private Random rng;
     private long calls;           // training calls that drew dropout masks
@@ -184,8 +184,13 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
     /** The bias added to the input projection {@code (gates * units)}, or null. */
     protected abstract INDArray inputBias();
 
-    /** Takes (from the call's lease) what the cell keeps per step for its backward, and its scratch buffers. */
-    protected abstract Object newCache(long time, long batch, DataType type, ArrayPool.Lease lease);
+    /** Makes what the cell keeps per step for its backward, and its scratch buffers (see {@link #array}). */
+    protected abstract Object newCache(long time, long batch, DataType type);
+
+    /** An array for this call whose contents are undefined: callers write before they read. */
+    protected static INDArray array(DataType type, long... shape) {
+        return CallScope.uninitialized(type, shape);
+    }
 
     /**
      * One step. {@code z} (gates*units, batch) holds the input projection of step {@code s}; the
@@ -255,8 +260,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
 
     /** What the loop keeps for backward; per-step arrays are (T, features, B). */
     private record Run(INDArray x2, INDArray dropMask, INDArray recMask, INDArray mask, INDArray z, INDArray[] states,
-                       INDArray[] fresh, INDArray hRec, INDArray out, long time, long batch, Object cache,
-                       ArrayPool.Lease lease) {
+                       INDArray[] fresh, INDArray hRec, INDArray out, long time, long batch, Object cache) {
     }
 
     /** A forward a fused kernel ran (the backend's); dropMask: the input dropout's keep mask (B, F), or null. */
@@ -362,8 +366,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
         long f = x.size(2);
         int u = units();
         DataType type = kernel().value().dataType();
-        ArrayPool.Lease lease = pool.lease();
-        INDArray xt = timeMajor(x.castTo(type), lease.take(type, t, b, f));
+        INDArray xt = timeMajor(x.castTo(type), array(type, t, b, f));
         if (training && (options.dropout() > 0 || options.recurrentDropout() > 0)) {
             startRandomCall();
         }
@@ -374,13 +377,13 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
         }
         INDArray x2 = xt.reshape('c', t * b, f);
         long width = (long) gateCount() * u;
-        INDArray xz = lease.take(type, t * b, width);
+        INDArray xz = array(type, t * b, width);
         Blas.gemm(x2, false, kernel().value(), false, 1.0, xz, 0.0);
         if (inputBias() != null) {
             xz.addiRowVector(inputBias());
         }
         // (T*B, G*U) -> (T, G*U, B): each step's projection becomes one contiguous block
-        INDArray z = lease.take(type, t, width, b).assign(xz.reshape('c', t, b, width).permute(0, 2, 1));
+        INDArray z = array(type, t, width, b).assign(xz.reshape('c', t, b, width).permute(0, 2, 1));
         INDArray mask = masks.length > 0 && masks[0] != null ? timeMajorMask(masks[0], type) : null;
         INDArray recMask = training && options.recurrentDropout() > 0
             ? keepMask(b, u, options.recurrentDropout(), type).transpose().dup('c') : null;
@@ -388,33 +391,33 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
         INDArray[] states = new INDArray[stateCount()];
         INDArray[] fresh = new INDArray[stateCount()];
         for (int k = 0; k < states.length; k++) {
-            states[k] = lease.take(type, t + 1, u, b);
+            states[k] = array(type, t + 1, u, b);
             INDArray initial = initialState(inputs, k, b);
             if (initial != null) {
                 states[k].slice(0).assign(initial.castTo(type).transpose());
             } else {
                 states[k].slice(0).assign(0);
             }
-            fresh[k] = mask == null ? null : lease.take(type, t, u, b);
+            fresh[k] = mask == null ? null : array(type, t, u, b);
         }
-        INDArray hRec = recMask == null ? null : lease.take(type, t, u, b);
-        INDArray out = mask == null ? null : lease.take(type, t, u, b);
-        Object cache = newCache(t, b, type, lease);
+        INDArray hRec = recMask == null ? null : array(type, t, u, b);
+        INDArray out = mask == null ? null : array(type, t, u, b);
+        Object cache = newCache(t, b, type);
         for (int s = 0; s < t; s++) {
             INDArray[] prev = slices(states, s);
             INDArray[] next = slices(states, s + 1);
             INDArray h = prev[0];
             if (recMask != null) {
-                h = pool.slice(hRec, s);
+                h = CallScope.step(hRec, s);
                 prev[0].mul(recMask, h);
             }
-            step(s, pool.slice(z, s), h, prev, next, cache);
+            step(s, CallScope.step(z, s), h, prev, next, cache);
             if (mask != null) {
                 applyMask(s, mask.getRow(s), prev, next, fresh, out);
             }
         }
         return finish(inputs, masks, training, new Run(x2, dropMask, recMask, mask, z, states, fresh,
-            hRec, out, t, b, cache, lease));
+            hRec, out, t, b, cache));
     }
 
     private Forward finish(INDArray[] inputs, INDArray[] masks, boolean training, Run run) {
@@ -445,15 +448,15 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
 
     /** Keeps the states at masked steps and sets the step's output (repeat, or zero); m is (B). */
     private void applyMask(int s, INDArray m, INDArray[] prev, INDArray[] next, INDArray[] fresh, INDArray out) {
-        INDArray o = pool.slice(out, s);
+        INDArray o = CallScope.step(out, s);
         if (options.zeroOutputForMask() || s == 0) {
             o.assign(next[0]).muliRowVector(m);
         } else {
-            INDArray before = pool.slice(out, s - 1);
+            INDArray before = CallScope.step(out, s - 1);
             next[0].sub(before, o).muliRowVector(m).addi(before);
         }
         for (int k = 0; k < next.length; k++) {
-            pool.slice(fresh[k], s).assign(next[k]);
+            CallScope.step(fresh[k], s).assign(next[k]);
             next[k].subi(prev[k]).muliRowVector(m).addi(prev[k]);
         }
     }
@@ -480,12 +483,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
                 return grads;
             }
             // a kernel without a backward (ND4J's lstmLayer, inference only): the loop's, from the inputs
-            Forward plain = loop(forward.inputs(), forward.inputMasks(), forward.training());
-            try {
-                return backward(plain, outputGradients);
-            } finally {
-                release(plain);
-            }
+            return backward(loop(forward.inputs(), forward.inputMasks(), forward.training()), outputGradients);
         }
         Run run = forward.cache(Run.class);
         long t = run.time();
@@ -507,10 +505,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
             INDArray g = options.returnState() && outputGradients.length > k + 1 ? outputGradients[k + 1] : null;
             dState[k] = g == null ? Nd4j.zeros(type, u, b) : g.castTo(type).transpose().dup('c');
         }
-        if (run.lease().returned()) {
-            throw new IllegalStateException(describe() + ": backward after this call was released; call forward again.");
-        }
-        INDArray dZ = run.lease().take(type, t, (long) gateCount() * u, b);
+        INDArray dZ = array(type, t, (long) gateCount() * u, b);
         INDArray[] dNew = new INDArray[stateCount()];
         INDArray[] dPrev = new INDArray[stateCount()];
         for (int k = 0; k < dPrev.length; k++) {
@@ -529,7 +524,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
                 if (dy != null) {
                     dState[0].addi(dy);
                 }
-                stepBackward(s, pool.slice(run.z(), s), dState, prev, fresh, pool.slice(dZ, s), dPrev, run.recMask(),
+                stepBackward(s, CallScope.step(run.z(), s), dState, prev, fresh, CallScope.step(dZ, s), dPrev, run.recMask(),
                     run.cache());
                 INDArray[] swap = dState;
                 dState = dPrev;
@@ -546,7 +541,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
                     carry = total.mulRowVector(m.rsub(1.0));
                 }
             }
-            stepBackward(s, pool.slice(run.z(), s), dNew, prev, fresh, pool.slice(dZ, s), dPrev, run.recMask(),
+            stepBackward(s, CallScope.step(run.z(), s), dNew, prev, fresh, CallScope.step(dZ, s), dPrev, run.recMask(),
                 run.cache());
             for (int k = 0; k < dState.length; k++) {
                 // a masked step passed its incoming state straight through
@@ -556,32 +551,16 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
         return inputGradients(run, dZ, dState);
     }
 
-    /** The oneDNN path's outputs made for this call (the loop's live in the layer's pool). */
-    @Override
-    public INDArray[] stepArrays(Forward forward) {
-        return forward.cache() instanceof FusedCall fused ? FusedRnn.stepArrays(fused.call()) : new INDArray[0];
-    }
-
-    /** Gives the call's arrays back to the pool: its Forward will not be used again. */
-    @Override
-    public final void release(Forward forward) {
-        if (forward.cache() instanceof Run run) {
-            pool.giveBack(run.lease());
-        } else if (forward.cache() instanceof FusedCall fused) {
-            FusedRnn.release(fused.call());
-        }
-    }
-
     private INDArray[] inputGradients(Run run, INDArray dZ, INDArray[] dInitial) {
         long t = run.time();
         long b = run.batch();
         int u = units();
         DataType type = run.x2().dataType();
-        INDArray dZ2 = run.lease().take(type, t, b, dZ.size(1)).assign(dZ.permute(0, 2, 1))
+        INDArray dZ2 = array(type, t, b, dZ.size(1)).assign(dZ.permute(0, 2, 1))
             .reshape('c', t * b, dZ.size(1));   // (T*B, G*U)
         INDArray hRec = run.hRec() != null ? run.hRec()
             : run.states()[0].get(NDArrayIndex.interval(0, t), NDArrayIndex.all(), NDArrayIndex.all());
-        INDArray hRec2 = run.lease().take(type, t, b, u).assign(hRec.permute(0, 2, 1)).reshape('c', t * b, u);
+        INDArray hRec2 = array(type, t, b, u).assign(hRec.permute(0, 2, 1)).reshape('c', t * b, u);
         weightGradients(hRec2, dZ2, run.cache());
         if (kernel().trainable()) {
             Blas.gemm(run.x2(), true, dZ2, false, 1.0, kernel().grad(), 1.0);
@@ -669,14 +648,14 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
     private INDArray[] slices(INDArray[] arrays, int s) {
         INDArray[] out = new INDArray[arrays.length];
         for (int k = 0; k < arrays.length; k++) {
-            out[k] = pool.slice(arrays[k], s);
+            out[k] = CallScope.step(arrays[k], s);
         }
         return out;
     }
 
     /** Step {@code s} of a (T, ...) array; reused across batches for the loop's own arrays. */
     protected final INDArray step(INDArray a, int s) {
-        return pool.slice(a, s);
+        return CallScope.step(a, s);
     }
 
     /**
@@ -699,7 +678,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
 
     /** Rows [from*units, to*units) of a (G*U, B) step array: gates from..to-1, contiguous. */
     protected final INDArray gates(INDArray a, int from, int to) {
-        return pool.rows(a, (long) from * units(), (long) to * units());
+        return CallScope.rows(a, (long) from * units(), (long) to * units());
     }
 
     /** Columns [from*units, to*units) of a (U, G*U) kernel: the weights of gates from..to-1. */

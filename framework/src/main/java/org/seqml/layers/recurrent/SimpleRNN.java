@@ -110,7 +110,7 @@ public final class SimpleRNN extends RNN<SimpleRNN> {
 
     /** Nothing beyond the pre-activations the loop keeps. */
     @Override
-    protected Object newCache(long time, long batch, DataType type, ArrayPool.Lease lease) {
+    protected Object newCache(long time, long batch, DataType type) {
         return null;
     }
 
