@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.RecordComponent;
-import java.util.List;
-import java.util.Map;
 import org.seqml.Shape;
 import org.seqml.activations.Activation;
 import org.seqml.activations.Activations;
@@ -26,25 +24,12 @@ import org.seqml.regularizers.Regularizer;
  */
 final class LayerCodec {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
-    private static final Map<String, String> PACKAGES = Map.ofEntries(
-        Map.entry("Dense", "org.seqml.layers"), Map.entry("Embedding", "org.seqml.layers"),
-        Map.entry("Dropout", "org.seqml.layers"), Map.entry("Activation", "org.seqml.layers"),
-        Map.entry("Flatten", "org.seqml.layers"), Map.entry("RepeatVector", "org.seqml.layers"),
-        Map.entry("Masking", "org.seqml.layers"), Map.entry("TimeDistributed", "org.seqml.layers"),
-        Map.entry("InputLayer", "org.seqml.layers"), Map.entry("Concatenate", "org.seqml.layers.merging"),
-        Map.entry("Add", "org.seqml.layers.merging"), Map.entry("GlobalAveragePooling1D", "org.seqml.layers.pooling"),
-        Map.entry("GlobalMaxPooling1D", "org.seqml.layers.pooling"), Map.entry("LSTM", "org.seqml.layers.recurrent"),
-        Map.entry("GRU", "org.seqml.layers.recurrent"), Map.entry("SimpleRNN", "org.seqml.layers.recurrent"),
-        Map.entry("Bidirectional", "org.seqml.layers.recurrent"), Map.entry("Attention", "org.seqml.layers.attention"),
-        Map.entry("AdditiveAttention", "org.seqml.layers.attention"),
-        Map.entry("AttentionLSTM", "org.seqml.layers.attention"));
-
     private LayerCodec() {
     }
 
     static ObjectNode encode(Layer layer) {
-        String cls = layer.getClass().getSimpleName();
-        if (!PACKAGES.containsKey(cls) || !layer.getClass().getPackageName().equals(PACKAGES.get(cls))) {
+        String cls = LayerRegistry.name(layer);
+        if (cls == null) {
             throw new IllegalArgumentException("cannot save " + layer.describe() + ": " + layer.getClass().getName()
                 + " is not one of seqml's layers");
         }
@@ -127,12 +112,11 @@ final class LayerCodec {
 
     static Layer decode(JsonNode node) throws ModelFileException {
         String cls = node.path("class").asText();
-        String pkg = PACKAGES.get(cls);
-        if (pkg == null) {
+        Class<?> type = LayerRegistry.type(cls);
+        if (type == null) {
             throw new ModelFileException("unknown layer class '" + cls + "'");
         }
         try {
-            Class<?> type = Class.forName(pkg + "." + cls);
             Layer layer;
             if (type == InputLayer.class) {
                 JsonNode shape = node.get("shape");
@@ -265,9 +249,5 @@ final class LayerCodec {
             return readRecord(type, v);
         }
         throw new ModelFileException("cannot read a config value of type " + type.getName());
-    }
-
-    static List<String> knownClasses() {
-        return List.copyOf(PACKAGES.keySet());
     }
 }

@@ -20,24 +20,9 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.seqml.activations.Activation;
 import org.seqml.activations.Activations;
-import org.seqml.layers.Dense;
-import org.seqml.layers.Dropout;
-import org.seqml.layers.Embedding;
-import org.seqml.layers.Flatten;
-import org.seqml.layers.InputLayer;
+import org.seqml.io.LayerRegistry;
 import org.seqml.layers.Layer;
-import org.seqml.layers.Masking;
-import org.seqml.layers.RepeatVector;
-import org.seqml.layers.TimeDistributed;
 import org.seqml.layers.attention.ScoreAttention;
-import org.seqml.layers.merging.Add;
-import org.seqml.layers.merging.Concatenate;
-import org.seqml.layers.pooling.GlobalPooling1D;
-import org.seqml.layers.recurrent.Bidirectional;
-import org.seqml.layers.recurrent.GRU;
-import org.seqml.layers.recurrent.LSTM;
-import org.seqml.layers.recurrent.RNN;
-import org.seqml.layers.recurrent.SimpleRNN;
 import org.seqml.models.Graph;
 import org.seqml.models.Model;
 import org.seqml.models.Node;
@@ -137,133 +122,43 @@ public final class KerasExport {
         }
     }
 
-    /** One layer's {class_name, config} as Keras 3 writes it. */
+    /** One layer's {class_name, config} as Keras 3 writes it (the keys: {@link LayerRegistry}). */
     private static ObjectNode layer(Layer layer) {
         ObjectNode spec = JSON.createObjectNode();
         spec.put("module", "keras.layers");
         ObjectNode c = JSON.createObjectNode();
         c.put("name", layer.name());
         c.put("trainable", true);
-        String cls;
-        if (layer instanceof InputLayer in) {
-            cls = "InputLayer";
-            ArrayNode shape = c.putArray("batch_shape");
-            for (long d : in.shape().dims()) {
-                if (d < 0) {
-                    shape.addNull();
-                } else {
-                    shape.add(d);
-                }
-            }
-        } else if (layer instanceof Dense d) {
-            cls = "Dense";
-            c.put("units", d.config().units());
-            c.put("activation", activation(layer, d.config().activation()));
-            c.put("use_bias", d.config().useBias());
-        } else if (layer instanceof Embedding e) {
-            cls = "Embedding";
-            c.put("input_dim", e.config().inputDim());
-            c.put("output_dim", e.config().outputDim());
-            c.put("mask_zero", e.config().maskZero());
-        } else if (layer instanceof Dropout d) {
-            cls = "Dropout";
-            c.put("rate", d.config().rate());
-        } else if (layer instanceof org.seqml.layers.Activation a) {
-            cls = "Activation";
-            c.put("activation", activation(layer, a.config().activation()));
-        } else if (layer instanceof Masking m) {
-            cls = "Masking";
-            c.put("mask_value", m.config().maskValue());
-        } else if (layer instanceof RepeatVector r) {
-            cls = "RepeatVector";
-            c.put("n", r.config().n());
-        } else if (layer instanceof Flatten) {
-            cls = "Flatten";
-        } else if (layer instanceof TimeDistributed t) {
-            cls = "TimeDistributed";
-            c.set("layer", layer(t.config().layer()));
-        } else if (layer instanceof Bidirectional b) {
-            cls = "Bidirectional";
-            c.set("layer", layer(b.config().forwardLayer()));
-            c.set("backward_layer", layer(b.config().backwardLayer()));
-            String mode = b.config().mergeMode().name().toLowerCase(java.util.Locale.ROOT);
-            if (mode.equals("none")) {
-                c.putNull("merge_mode");
-            } else {
-                c.put("merge_mode", mode);
-            }
-        } else if (layer instanceof RNN<?> r) {
-            cls = recurrent(r, c);
-        } else if (layer instanceof ScoreAttention a) {
-            cls = layer.getClass().getSimpleName();
-            c.put("use_scale", a.options().useScale());
-            if (layer instanceof org.seqml.layers.attention.Attention) {
-                c.put("score_mode", "dot");
-            }
-        } else if (layer instanceof Concatenate k) {
-            cls = "Concatenate";
-            c.put("axis", k.config().axis());
-        } else if (layer instanceof Add) {
-            cls = "Add";
-        } else if (layer instanceof GlobalPooling1D p) {
-            cls = layer.getClass().getSimpleName();
-            c.put("keepdims", p.config().keepdims());
-            c.put("data_format", "channels_last");
-        } else {
+        String cls = LayerRegistry.toKeras(layer, new Out(layer, c));
+        if (cls == null) {
             throw new KerasImportException("cannot export layer '" + layer.name() + "' ("
-                + layer.getClass().getSimpleName() + ") to Keras");
+                + layer.getClass().getSimpleName() + ") to Keras: Keras has no such layer");
         }
         spec.put("class_name", cls);
         spec.set("config", c);
         return spec;
     }
 
-    private static String recurrent(RNN<?> r, ObjectNode c) {
-        String cls;
-        if (r instanceof LSTM l) {
-            if (l.config().peephole()) {
-                throw new KerasImportException("cannot export layer '" + r.name() + "': Keras 3 has no peephole LSTM");
+    /** The config of one exported layer. */
+    private record Out(Layer layer, ObjectNode config) implements LayerRegistry.KerasOut {
+        /** A Keras 3 activation name; Keras 2's hard_sigmoid and custom activations have none. */
+        @Override
+        public String activation(Activation a) {
+            if (a == Activations.HARD_SIGMOID_KERAS2 || !(a instanceof Activations known)) {
+                throw inexpressible("activation " + a + ", which has no Keras 3 name");
             }
-            cls = "LSTM";
-            c.put("units", l.config().units());
-            c.put("activation", activation(r, l.config().activation()));
-            c.put("recurrent_activation", activation(r, l.config().recurrentActivation()));
-            c.put("use_bias", l.config().useBias());
-            c.put("unit_forget_bias", l.config().unitForgetBias());
-        } else if (r instanceof GRU g) {
-            cls = "GRU";
-            c.put("units", g.config().units());
-            c.put("activation", activation(r, g.config().activation()));
-            c.put("recurrent_activation", activation(r, g.config().recurrentActivation()));
-            c.put("use_bias", g.config().useBias());
-            c.put("reset_after", g.config().resetAfter());
-        } else if (r instanceof SimpleRNN s) {
-            cls = "SimpleRNN";
-            c.put("units", s.config().units());
-            c.put("activation", activation(r, s.config().activation()));
-            c.put("use_bias", s.config().useBias());
-        } else {
-            throw new KerasImportException("cannot export layer '" + r.name() + "' (" + r.getClass().getSimpleName()
-                + ") to Keras");
+            return known.name().toLowerCase(java.util.Locale.ROOT);
         }
-        RNN.Options o = r.options();
-        c.put("return_sequences", o.returnSequences());
-        c.put("return_state", o.returnState());
-        c.put("go_backwards", o.goBackwards());
-        c.put("stateful", o.stateful());
-        c.put("dropout", o.dropout());
-        c.put("recurrent_dropout", o.recurrentDropout());
-        c.put("zero_output_for_mask", o.zeroOutputForMask());
-        return cls;
-    }
 
-    /** A Keras 3 activation name; Keras 2's hard_sigmoid and custom activations have none. */
-    private static String activation(Layer layer, Activation a) {
-        if (a == Activations.HARD_SIGMOID_KERAS2 || !(a instanceof Activations known)) {
-            throw new KerasImportException("cannot export layer '" + layer.name() + "': activation " + a
-                + " has no Keras 3 name");
+        @Override
+        public ObjectNode layer(Layer inner) {
+            return KerasExport.layer(inner);
         }
-        return known.name().toLowerCase(java.util.Locale.ROOT);
+
+        @Override
+        public RuntimeException inexpressible(String what) {
+            return new KerasImportException("cannot export layer '" + layer.name() + "': it has " + what);
+        }
     }
 
     /** Each layer's weights under layers/[snake_case class]/.../vars/i, as KerasArchive reads them. */
