@@ -1,12 +1,10 @@
 package org.seqml.optimizers;
 
-import static org.seqml.backend.OneDnnPasses.In.array;
-import static org.seqml.backend.OneDnnPasses.In.scalar;
+import static org.seqml.backend.Elementwise.array;
+import static org.seqml.backend.Elementwise.scalar;
 
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
-import org.seqml.backend.OneDnnPasses;
-import org.seqml.backend.OneDnnPasses.Op;
+import org.seqml.backend.Elementwise;
+import org.seqml.backend.Elementwise.Term;
 
 /**
  * Adagrad, Keras's {@code Adagrad} (defaults: learning rate 0.001, initial accumulator 0.1,
@@ -14,7 +12,10 @@ import org.seqml.backend.OneDnnPasses.Op;
  * <pre>
  * s = s + g^2;   w = w - lr g / sqrt(s + epsilon)
  * </pre>
- * On the CPU a float32 weight takes two fused oneDNN passes, each reading its arrays once.
+ * written for the backend as
+ * <pre>
+ * s = g g + s;   w = 1 / sqrt(s + epsilon) g (-lr) + w
+ * </pre>
  *
  * <pre>{@code
  * new Adagrad(0.01)
@@ -38,13 +39,11 @@ public final class Adagrad extends Optimizer {
     }
 
     public Adagrad initialAccumulatorValue(double value) {
-        this.initialAccumulatorValue = value;
-        return this;
+        return with((Adagrad o) -> o.initialAccumulatorValue = value);
     }
 
     public Adagrad epsilon(double value) {
-        this.epsilon = value;
-        return this;
+        return with((Adagrad o) -> o.epsilon = value);
     }
 
     @Override
@@ -62,22 +61,19 @@ public final class Adagrad extends Optimizer {
         return initialAccumulatorValue;
     }
 
+    /** Arrays w, g, s; scalars epsilon, -lr. */
     @Override
-    protected void update(INDArray w, INDArray g, INDArray[] state, long t, double lr) {
-        if (fused("adagrad", Adagrad::passes, new INDArray[] {w, g, state[0]}, epsilon, -lr)) {
-            return;
-        }
-        INDArray s = state[0];
-        s.addi(g.mul(g));
-        w.subi(g.mul(lr).divi(Transforms.sqrt(s.add(epsilon), false)));
+    protected Elementwise rule() {
+        Term w = array(0);
+        Term g = array(1);
+        Term acc = array(2);
+        return Elementwise.over(3, 2)
+            .set(acc, g.times(g).plus(1, acc))
+            .set(w, acc.plus(scalar(0)).sqrt().reciprocal().times(g).times(scalar(1)).plus(1, w));
     }
 
-    /** Arrays w, g, s; scalars epsilon, -lr:  s = (g * g) + s;  w = ((1 / sqrt(s + epsilon)) * g) * -lr + w. */
-    private static OneDnnPasses passes() {
-        return OneDnnPasses.with(3, 2)
-            .pass(Op.MUL, array(1), array(1)).plusOld(1).into(2)
-            .pass(Op.ADD, array(2), scalar(0)).sqrt().reciprocal().then(Op.MUL, array(1)).then(Op.MUL, scalar(1))
-            .plusOld(1).into(0)
-            .build();
+    @Override
+    protected double[] scalars(long t, double lr) {
+        return new double[] {epsilon, -lr};
     }
 }

@@ -1,10 +1,17 @@
 package org.seqml.optimizers;
 
-import org.nd4j.linalg.api.ndarray.INDArray;
+import static org.seqml.backend.Elementwise.array;
+import static org.seqml.backend.Elementwise.scalar;
+
+import org.seqml.backend.Elementwise;
+
 
 /**
  * Adam with decoupled weight decay, Keras's {@code AdamW} (defaults: learning rate 0.001, weight
- * decay 0.004): before each Adam step {@code w = w - lr * weightDecay * w}.
+ * decay 0.004): before each Adam step
+ * <pre>
+ * w = w (1 - lr weightDecay)
+ * </pre>
  *
  * <pre>{@code
  * new AdamW(1e-3).weightDecay(0.01)
@@ -30,8 +37,7 @@ public final class AdamW extends Adam {
         if (value < 0) {
             throw new IllegalArgumentException("AdamW: weightDecay must be >= 0, got " + value);
         }
-        this.weightDecay = value;
-        return this;
+        return with((AdamW o) -> o.weightDecay = value);
     }
 
     @Override
@@ -39,9 +45,19 @@ public final class AdamW extends Adam {
         return "adamw";
     }
 
+    /** The decay, then Adam's lines (scalars: the decay factor, then Adam's). */
     @Override
-    protected void update(INDArray w, INDArray g, INDArray[] state, long t, double lr) {
-        w.muli(1 - lr * weightDecay);
-        super.update(w, g, state, t, lr);
+    protected Elementwise rule() {
+        Elementwise rule = Elementwise.over(slotCount() + 2, 5).set(array(0), array(0).times(scalar(0)));
+        return adam(rule, 1);
+    }
+
+    @Override
+    protected double[] scalars(long t, double lr) {
+        double[] adam = super.scalars(t, lr);
+        double[] all = new double[adam.length + 1];
+        all[0] = 1 - lr * weightDecay;
+        System.arraycopy(adam, 0, all, 1, adam.length);
+        return all;
     }
 }

@@ -6,7 +6,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
-import org.seqml.backend.OneDnnPasses;
+import org.seqml.backend.Elementwise;
 import org.seqml.layers.Parameter;
 import org.seqml.optimizers.schedules.LearningRateSchedule;
 
@@ -20,28 +20,31 @@ import org.seqml.optimizers.schedules.LearningRateSchedule;
  * globalClipnorm c:  g = g * c / max(sqrt(sum_w ||g_w||^2), c)    (all weights together)
  * clipvalue c:       g = clip(g, -c, c)
  * </pre>
- * On the CPU, Adam's, RMSprop's and Adagrad's rules run on float32 weights as a few fused oneDNN
- * passes ({@link OneDnnPasses}), each reading its arrays once; their plain ND4J passes serve
- * everything else and are the reference the tests compare the fused ones with
- * ({@code -Dseqml.fusedUpdates=false} forces them).
+ * Each optimizer states its rule once, as equations over the weight, its gradient and its slots
+ * ({@link Elementwise}); the backend runs them on float32 CPU weights as fused oneDNN passes, each
+ * reading its arrays once, and otherwise as plain ND4J operations, the reference the tests compare
+ * the fused ones with ({@code -Dseqml.fusedUpdates=false} forces them).
+ *
+ * <p>Its options are its config: each fluent option returns a new optimizer with no state, as a
+ * layer's options return a new layer, so an optimizer that trains never changes its rule. Its state
+ * is the step count and each weight's slots, made at the first step, saved with the model; only the
+ * learning rate may change while it trains ({@link #setLearningRate}, for callbacks).
  *
  * <pre>{@code
  * Optimizer opt = new Adam(1e-3).clipnorm(1.0);
  * }</pre>
  */
-public abstract class Optimizer {
+public abstract class Optimizer implements Cloneable {
     private double learningRate;
     private LearningRateSchedule schedule;
     private Double clipnorm;
     private Double clipvalue;
     private Double globalClipnorm;
     private long iterations;
-    private final Map<Parameter, INDArray[]> slots = new IdentityHashMap<>();
-    private static final boolean FUSED_UPDATES = org.seqml.backend.Switches.fusedUpdates();
-    // how this process runs the rule, not part of the optimizer's settings: not saved
+    private Map<Parameter, INDArray[]> slots = new IdentityHashMap<>();
+    // made from the config, and how this process runs it: not saved
+    private transient Elementwise rule;
     private transient boolean plainOnly;
-    private transient OneDnnPasses passes;
-    private transient Object passesFor;
     private transient long fusedRuns;
 
     protected Optimizer(double learningRate) {
@@ -59,22 +62,24 @@ public abstract class Optimizer {
     }
 
     /**
-     * Runs the update as the fused passes that {@code recipe} builds, on these arrays and scalars;
-     * false when the plain path must run instead (fused updates off, other types or backends).
-     * {@code config} holds what the recipe builds in: the passes are made again when it changes.
+     * A copy of this optimizer's config with no state, changed by {@code option}: what every fluent
+     * option returns.
      */
-    protected final boolean fused(Object config, java.util.function.Supplier<OneDnnPasses> recipe, INDArray[] arrays,
-                                  double... scalars) {
-        if (plainOnly || !FUSED_UPDATES) {
-            return false;
+    @SuppressWarnings("unchecked")
+    protected final <T extends Optimizer> T with(java.util.function.Consumer<T> option) {
+        T copy;
+        try {
+            copy = (T) clone();
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException(e);
         }
-        if (passes == null || !passesFor.equals(config)) {
-            passes = recipe.get();
-            passesFor = config;
-        }
-        boolean ran = passes.run(arrays, scalars);
-        fusedRuns += ran ? 1 : 0;
-        return ran;
+        Optimizer fresh = copy;
+        fresh.iterations = 0;
+        fresh.slots = new IdentityHashMap<>();
+        fresh.rule = null;
+        fresh.fusedRuns = 0;
+        option.accept(copy);
+        return copy;
     }
 
     /** This optimizer with its plain ND4J passes only: the reference the fused ones are tested against. */
@@ -95,30 +100,30 @@ public abstract class Optimizer {
     protected abstract int slotCount();
 
     /**
-     * Updates {@code w} in place from gradient {@code g} at step {@code t} (1-based) with learning
-     * rate {@code lr}; {@code state} holds this weight's slots, zero at the start.
+     * The rule, from the config: lines over the arrays {@code w, g} and then the slots, in the
+     * order of {@link #slotCount}, and the scalars that {@link #scalars} gives per step.
      */
-    protected abstract void update(INDArray w, INDArray g, INDArray[] state, long t, double lr);
+    protected abstract Elementwise rule();
+
+    /** The rule's scalars at step {@code t} (1-based) with learning rate {@code lr}. */
+    protected abstract double[] scalars(long t, double lr);
 
     /** Clips each weight's gradient to norm at most {@code value}. */
     public Optimizer clipnorm(double value) {
         requireOneClip(value);
-        this.clipnorm = value;
-        return this;
+        return with(o -> o.clipnorm = value);
     }
 
     /** Clips every gradient element to [-value, value]. */
     public Optimizer clipvalue(double value) {
         requireOneClip(value);
-        this.clipvalue = value;
-        return this;
+        return with(o -> o.clipvalue = value);
     }
 
     /** Clips all gradients together to a global norm of at most {@code value}. */
     public Optimizer globalClipnorm(double value) {
         requireOneClip(value);
-        this.globalClipnorm = value;
-        return this;
+        return with(o -> o.globalClipnorm = value);
     }
 
     private void requireOneClip(double value) {
@@ -178,7 +183,14 @@ public abstract class Optimizer {
                 Transforms.min(Transforms.max(g, -clipvalue, false), clipvalue, false);
             }
             INDArray[] state = slots.computeIfAbsent(p, k -> newSlots(k.value()));
-            update(p.value(), g, state, iterations, lr);
+            INDArray[] arrays = new INDArray[2 + state.length];
+            arrays[0] = p.value();
+            arrays[1] = g;
+            System.arraycopy(state, 0, arrays, 2, state.length);
+            if (rule == null) {
+                rule = rule();
+            }
+            fusedRuns += rule.run(arrays, scalars(iterations, lr), plainOnly) ? 1 : 0;
         }
     }
 
@@ -216,7 +228,12 @@ public abstract class Optimizer {
     public void restoreState(long steps, Map<Parameter, INDArray[]> saved) {
         this.iterations = steps;
         slots.clear();
-        slots.putAll(saved);
+        saved.forEach((p, s) -> slots.put(p, savedSlots(s)));
+    }
+
+    /** A weight's slots as a file saved them, in this version's layout (files of older versions differ). */
+    protected INDArray[] savedSlots(INDArray[] saved) {
+        return saved;
     }
 
     /** The optimizer with this Keras name and Keras's defaults. */

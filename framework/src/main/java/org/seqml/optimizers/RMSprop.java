@@ -1,12 +1,10 @@
 package org.seqml.optimizers;
 
-import static org.seqml.backend.OneDnnPasses.In.array;
-import static org.seqml.backend.OneDnnPasses.In.scalar;
+import static org.seqml.backend.Elementwise.array;
+import static org.seqml.backend.Elementwise.scalar;
 
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
-import org.seqml.backend.OneDnnPasses;
-import org.seqml.backend.OneDnnPasses.Op;
+import org.seqml.backend.Elementwise;
+import org.seqml.backend.Elementwise.Term;
 
 /**
  * RMSprop, Keras's {@code RMSprop} (defaults: learning rate 0.001, rho 0.9, momentum 0, epsilon
@@ -17,8 +15,13 @@ import org.seqml.backend.OneDnnPasses.Op;
  * step = lr g / sqrt(d)
  * w = w - step                         (momentum: m = momentum m + step;  w = w - m)
  * </pre>
- * On the CPU a float32 weight takes two fused oneDNN passes (three centered or with momentum), each
- * reading its arrays once; ND4J's square root computes one element at a time.
+ * written for the backend as
+ * <pre>
+ * v = g g (1 - rho) + rho v
+ * a = g (1 - rho) + rho a                                      (centered)
+ * w = 1 / sqrt(v + epsilon) g (-lr) + w                        (centered: sqrt(a a (-1) + v + epsilon))
+ * momentum: m = 1 / sqrt(...) g lr + momentum m;   w = w - m
+ * </pre>
  *
  * <pre>{@code
  * new RMSprop(1e-3).centered(true)
@@ -44,23 +47,19 @@ public final class RMSprop extends Optimizer {
     }
 
     public RMSprop rho(double value) {
-        this.rho = value;
-        return this;
+        return with((RMSprop o) -> o.rho = value);
     }
 
     public RMSprop momentum(double value) {
-        this.momentum = value;
-        return this;
+        return with((RMSprop o) -> o.momentum = value);
     }
 
     public RMSprop epsilon(double value) {
-        this.epsilon = value;
-        return this;
+        return with((RMSprop o) -> o.epsilon = value);
     }
 
     public RMSprop centered(boolean value) {
-        this.centered = value;
-        return this;
+        return with((RMSprop o) -> o.centered = value);
     }
 
     @Override
@@ -74,59 +73,34 @@ public final class RMSprop extends Optimizer {
         return 3;
     }
 
+    /** Arrays w, g, v, m, a; scalars 1 - rho, epsilon, the signed rate (+lr into m, -lr into w), -1. */
     @Override
-    protected void update(INDArray w, INDArray g, INDArray[] state, long t, double lr) {
-        if (fused(java.util.List.of(rho, momentum, centered), this::passes,
-            new INDArray[] {w, g, state[0], state[1], state[2]}, 1 - rho, epsilon, momentum > 0 ? lr : -lr, -1.0)) {
-            return;
-        }
-        INDArray v = state[0];
-        v.muli(rho).addi(g.mul(g).muli(1 - rho));
-        INDArray denominator = v.add(epsilon);
+    protected Elementwise rule() {
+        Term w = array(0);
+        Term g = array(1);
+        Term v = array(2);
+        Term m = array(3);
+        Term a = array(4);
+        Term oneMinusRho = scalar(0);
+        Term eps = scalar(1);
+        Term signedLr = scalar(2);
+        Elementwise rule = Elementwise.over(5, 4).set(v, g.times(g).times(oneMinusRho).plus(rho, v));
+        Term denominator;
         if (centered) {
-            INDArray a = state[2];
-            a.muli(rho).addi(g.mul(1 - rho));
-            denominator.subi(a.mul(a));
-        }
-        INDArray step = g.mul(lr).divi(Transforms.sqrt(denominator, false));
-        if (momentum > 0) {
-            state[1].muli(momentum).addi(step);
-            w.subi(state[1]);
+            rule.set(a, g.times(oneMinusRho).plus(rho, a));
+            denominator = a.times(a).times(scalar(3)).plus(v).plus(eps);
         } else {
-            w.subi(step);
+            denominator = v.plus(eps);
         }
+        Term step = denominator.sqrt().reciprocal().times(g).times(signedLr);
+        if (momentum > 0) {
+            return rule.set(m, step.plus(momentum, m)).set(w, w.minus(m));
+        }
+        return rule.set(w, step.plus(1, w));
     }
 
-    /**
-     * Arrays w, g, v, the momentum m, the mean gradient a; scalars 1 - rho, epsilon, the signed
-     * rate (+lr into m with momentum, -lr into w without), -1:
-     * <pre>
-     * v = ((g * g) * (1 - rho)) + rho v
-     * a = (g * (1 - rho)) + rho a                                            (centered)
-     * d = v + epsilon,  centered: ((a * a) * -1 + v) + epsilon
-     * w = ((1 / sqrt(d)) * g) * -lr + w,  momentum: m = ((1 / sqrt(d)) * g) * lr + momentum m;  w = w - m
-     * </pre>
-     */
-    private OneDnnPasses passes() {
-        int w = 0;
-        int g = 1;
-        int v = 2;
-        int m = 3;
-        int a = 4;
-        OneDnnPasses.Builder b = OneDnnPasses.with(5, 4)
-            .pass(Op.MUL, array(g), array(g)).then(Op.MUL, scalar(0)).plusOld(rho).into(v);
-        if (centered) {
-            b.pass(Op.MUL, array(g), scalar(0)).plusOld(rho).into(a)
-                .pass(Op.MUL, array(a), array(a)).then(Op.MUL, scalar(3)).then(Op.ADD, array(v)).then(Op.ADD, scalar(1));
-        } else {
-            b.pass(Op.ADD, array(v), scalar(1));
-        }
-        b.sqrt().reciprocal().then(Op.MUL, array(g)).then(Op.MUL, scalar(2));
-        if (momentum > 0) {
-            b.plusOld(momentum).into(m).pass(Op.SUB, array(w), array(m)).into(w);
-        } else {
-            b.plusOld(1).into(w);
-        }
-        return b.build();
+    @Override
+    protected double[] scalars(long t, double lr) {
+        return new double[] {1 - rho, epsilon, momentum > 0 ? lr : -lr, -1.0};
     }
 }

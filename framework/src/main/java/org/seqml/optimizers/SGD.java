@@ -1,6 +1,10 @@
 package org.seqml.optimizers;
 
-import org.nd4j.linalg.api.ndarray.INDArray;
+import static org.seqml.backend.Elementwise.array;
+import static org.seqml.backend.Elementwise.scalar;
+
+import org.seqml.backend.Elementwise;
+import org.seqml.backend.Elementwise.Term;
 
 /**
  * Stochastic gradient descent with optional (Nesterov) momentum, Keras's {@code SGD}
@@ -36,13 +40,11 @@ public final class SGD extends Optimizer {
         if (value < 0 || value > 1) {
             throw new IllegalArgumentException("SGD: momentum must be in [0, 1], got " + value);
         }
-        this.momentum = value;
-        return this;
+        return with((SGD o) -> o.momentum = value);
     }
 
     public SGD nesterov(boolean value) {
-        this.nesterov = value;
-        return this;
+        return with((SGD o) -> o.nesterov = value);
     }
 
     @Override
@@ -55,18 +57,26 @@ public final class SGD extends Optimizer {
         return momentum > 0 ? 1 : 0;
     }
 
+    /** Arrays w, g (, m); scalars -lr, momentum. */
     @Override
-    protected void update(INDArray w, INDArray g, INDArray[] state, long t, double lr) {
+    protected Elementwise rule() {
+        Term w = array(0);
+        Term g = array(1);
+        Term m = array(2);
+        Term minusLr = scalar(0);
+        Term mom = scalar(1);
         if (momentum == 0) {
-            w.subi(g.mul(lr));
-            return;
+            return Elementwise.over(2, 2).set(w, g.times(minusLr).plus(1, w));
         }
-        INDArray m = state[0];
-        m.muli(momentum).subi(g.mul(lr));
+        Elementwise rule = Elementwise.over(3, 2).set(m, g.times(minusLr).plus(momentum, m));
         if (nesterov) {
-            w.addi(m.mul(momentum)).subi(g.mul(lr));
-        } else {
-            w.addi(m);
+            return rule.set(w, m.times(mom).plus(1, w)).set(w, g.times(minusLr).plus(1, w));
         }
+        return rule.set(w, w.plus(m));
+    }
+
+    @Override
+    protected double[] scalars(long t, double lr) {
+        return new double[] {-lr, momentum};
     }
 }

@@ -64,10 +64,12 @@ class OptimizersTest {
 
     @Test
     void fusedUpdatesFollowTheEquationsInFloat64() {
-        // the plain passes on float64 weights are the equations in float64; slot 2 of Adam is the
-        // plain path's scratch, which the fused passes do not use
+        // the plain passes on float64 weights are the equations in float64
         assertFusedMatchesFloat64(() -> new Adam(0.01), 0, 1);
-        assertFusedMatchesFloat64(() -> new Adam(0.01).amsgrad(true), 0, 1, 3);
+        assertFusedMatchesFloat64(() -> new Adam(0.01).amsgrad(true), 0, 1, 2);
+        assertFusedMatchesFloat64(() -> new SGD(0.1));
+        assertFusedMatchesFloat64(() -> new SGD(0.1).momentum(0.9), 0);
+        assertFusedMatchesFloat64(() -> new SGD(0.1).momentum(0.9).nesterov(true), 0);
         assertFusedMatchesFloat64(() -> new AdamW(0.01).weightDecay(0.1), 0, 1);
         assertFusedMatchesFloat64(() -> new RMSprop(0.01), 0, 1, 2);
         assertFusedMatchesFloat64(() -> new RMSprop(0.01).centered(true), 0, 1, 2);
@@ -111,6 +113,28 @@ class OptimizersTest {
         double scale = expected.amaxNumber().doubleValue();
         double diff = expected.sub(got.castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
         assertTrue(diff <= 4 * Math.ulp((float) scale), what + ": largest difference " + diff + " at scale " + scale);
+    }
+
+    @Test
+    void anOptionGivesANewOptimizerWithoutStateAndLeavesTheOriginalAsItWas() {
+        Parameter p = new Parameter("w", Nd4j.ones(DataType.FLOAT, 4));
+        Adam adam = new Adam(0.1);
+        p.accumulate(Nd4j.ones(DataType.FLOAT, 4));
+        adam.apply(List.of(p));
+        Adam changed = adam.beta1(0.5);
+        assertTrue(changed != adam);
+        assertEquals(1, adam.iterations());
+        assertTrue(adam.slots(p) != null);
+        assertEquals(0, changed.iterations());
+        assertTrue(changed.slots(p) == null, "a new optimizer starts without state");
+        Optimizer clipped = changed.clipnorm(1.0);
+        p.zeroGrad();
+        p.accumulate(Nd4j.ones(DataType.FLOAT, 4).muli(100));
+        INDArray before = p.value().dup();
+        clipped.apply(List.of(p));
+        // first Adam step: each weight moves by the rate whatever the gradient's size
+        assertEquals(0.1, before.sub(p.value()).getDouble(0), 1e-5);
+        assertTrue(clipped instanceof Adam);
     }
 
     @Test
