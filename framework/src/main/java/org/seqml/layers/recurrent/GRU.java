@@ -158,7 +158,7 @@ public final class GRU extends RNN<GRU> {
     }
 
     @Override
-    protected Object newCache(long time, long batch, DataType type) {
+    protected Object newCache(long time, long batch, DataType type, INDArray[] inputs, INDArray[] masks) {
         long u = config.units();
         return new Cache(array(type, time, 3 * u, batch), array(type, time, u, batch),
             array(type, 3 * u, batch), array(type, u, batch), array(type, u, batch),

@@ -173,7 +173,7 @@ public final class LSTM extends RNN<LSTM> {
     }
 
     @Override
-    protected Object newCache(long time, long batch, DataType type) {
+    protected Object newCache(long time, long batch, DataType type, INDArray[] inputs, INDArray[] masks) {
         long u = config.units();
         return new Cache(array(type, time, 4 * u, batch), array(type, time, u, batch),
             array(type, u, batch), array(type, u, batch));

@@ -21,8 +21,12 @@ import org.seqml.layers.Parameter;
 /**
  * The one time loop under every recurrent layer, Keras's {@code RNN}: masks, {@code goBackwards},
  * {@code returnSequences}, {@code returnState}, {@code stateful}, initial states, and input and
- * recurrent dropout live here once; {@link LSTM}, {@link GRU} and {@link SimpleRNN} supply the
- * step (the cell).
+ * recurrent dropout live here once; {@link LSTM}, {@link GRU}, {@link SimpleRNN} and
+ * {@code AttentionLSTM} supply the step (the cell). A cell may read constants at every step (an
+ * attention cell's memory, Keras's {@code constants}), carry states of other sizes, output a
+ * state other than h and add outputs of its own: see the hooks under "what a cell may add". The
+ * loop itself is {@link TimeLoop}; a fused kernel ({@link FusedRnn}) runs whole sequences where
+ * it can.
  *
  * <p>The loop is arranged for speed: the input projection of all time steps is one GEMM
  * ({@code (T*B, F) x (F, G*U)}), only the recurrent product stays inside the loop (straight to
@@ -38,8 +42,8 @@ import org.seqml.layers.Parameter;
  * Dropout draws one mask per sequence and reuses it at every step, as Keras does: {@code dropout}
  * on the inputs, {@code recurrentDropout} on the state that enters the recurrent product.
  *
- * <p>Inputs: {@code (batch, time, features)}, then optionally one initial state per state
- * ({@code (batch, units)} each: h, or h and c for LSTM). Outputs: {@code (batch, units)} or
+ * <p>Inputs: {@code (batch, time, features)}, then the cell's constants if any, then optionally
+ * one initial state per state ({@code (batch, units)} each: h, or h and c for LSTM). Outputs: {@code (batch, units)} or
  * {@code (batch, time, units)}, then the final states with {@code returnState}.
  *
  * @param <L> the concrete layer, so fluent options keep its type
@@ -62,6 +66,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
     }
 
     private final Options options;
+    private final TimeLoop loop = new TimeLoop(this);
     private INDArray[] carried;   // stateful: the final states of the last batch
     private Random rng;
     private long calls;           // training calls that drew dropout masks
@@ -184,8 +189,11 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
     /** The bias added to the input projection {@code (gates * units)}, or null. */
     protected abstract INDArray inputBias();
 
-    /** Makes what the cell keeps per step for its backward, and its scratch buffers (see {@link #array}). */
-    protected abstract Object newCache(long time, long batch, DataType type);
+    /**
+     * Makes what the cell keeps per step for its backward, and its scratch buffers (see
+     * {@link #array}); {@code inputs} and {@code masks} are the call's (a cell reads its constants there).
+     */
+    protected abstract Object newCache(long time, long batch, DataType type, INDArray[] inputs, INDArray[] masks);
 
     /** An array for this call whose contents are undefined: callers write before they read. */
     protected static INDArray array(DataType type, long... shape) {
@@ -215,6 +223,56 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
      */
     protected abstract void weightGradients(INDArray hRec, INDArray dZ, Object cache);
 
+    // ---- what a cell may add (an attention cell: Keras's RNN constants) ------------------------
+
+    /** The size of state {@code k}: {@link #units} unless the cell says otherwise. */
+    protected long stateSize(int k) {
+        return units();
+    }
+
+    /** The state the layer outputs at each step: h, state 0, unless the cell says otherwise. */
+    protected int outputState() {
+        return 0;
+    }
+
+    /** How many inputs after the sequence every step reads whole (before any initial states); none by default. */
+    protected int constantCount() {
+        return 0;
+    }
+
+    /** Checks the constants' shapes (the inputs after the sequence). */
+    protected void checkConstantShapes(List<Shape> constants) {
+    }
+
+    /** Whether {@code n} initial states may follow the inputs: none or all unless the cell says otherwise. */
+    protected boolean takesInitialStates(int n) {
+        return n == 0 || n == stateCount();
+    }
+
+    /** The rows of the kernel, or of its gradient, that multiply x_t: all unless the cell feeds more in. */
+    protected INDArray inputKernel(INDArray kernel) {
+        return kernel;
+    }
+
+    /** Outputs the cell adds after the layer's, each time-major (T, B, n) in processing order; none by default. */
+    protected INDArray[] extraSequences(Object cache) {
+        return new INDArray[0];
+    }
+
+    /** The shapes of {@link #extraSequences}. */
+    protected List<Shape> extraOutputShapes(List<Shape> inputs) {
+        return List.of();
+    }
+
+    /** Hands the cell the gradients of its extra outputs (time-major, null where none) before the backward loop. */
+    protected void extraGradients(Object cache, INDArray[] gradients) {
+    }
+
+    /** After the backward loop: dLoss/d(constants), one per constant. */
+    protected INDArray[] constantGradients(Object cache) {
+        return new INDArray[0];
+    }
+
     // ---- shapes and building -------------------------------------------------------------
 
     @Override
@@ -223,17 +281,23 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
         requireRank(x, 3, "(batch, time, features)", "Add an Embedding for token ids, or reshape the input to"
             + " (batch, time, features).");
         requireKnownLast(x);
-        int extra = shapes.size() - 1;
-        if (extra != 0 && extra != stateCount()) {
+        int constants = constantCount();
+        if (shapes.size() < 1 + constants) {
+            throw new IllegalArgumentException(describe() + ": expected the sequence and " + constants
+                + " more input(s), got " + shapes.size() + " input(s).");
+        }
+        checkConstantShapes(shapes.subList(1, 1 + constants));
+        int extra = shapes.size() - 1 - constants;
+        if (!takesInitialStates(extra)) {
             throw new IllegalArgumentException(describe() + ": expected " + stateCount() + " initial state(s) after the"
                 + " input, got " + extra + ". Pass " + (stateCount() == 2 ? "[h, c]" : "[h]") + " of shape (batch, "
                 + units() + ").");
         }
-        for (int k = 1; k < shapes.size(); k++) {
-            Shape st = shapes.get(k);
-            if (st.rank() != 2 || (st.isKnown(1) && st.get(1) != units())) {
-                throw new IllegalArgumentException(describe() + ": initial state " + (k - 1) + " must have shape (None, "
-                    + units() + "), got " + st + ".");
+        for (int k = 0; k < extra; k++) {
+            Shape st = shapes.get(1 + constants + k);
+            if (st.rank() != 2 || (st.isKnown(1) && st.get(1) != stateSize(k))) {
+                throw new IllegalArgumentException(describe() + ": initial state " + k + " must have shape (None, "
+                    + stateSize(k) + "), got " + st + ".");
             }
         }
     }
@@ -247,21 +311,18 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
     public final List<Shape> outputShapes(List<Shape> in) {
         Shape x = in.get(0);
         List<Shape> out = new ArrayList<>();
-        out.add(options.returnSequences() ? Shape.of(x.get(0), x.get(1), units()) : Shape.of(x.get(0), units()));
+        long size = stateSize(outputState());
+        out.add(options.returnSequences() ? Shape.of(x.get(0), x.get(1), size) : Shape.of(x.get(0), size));
         if (options.returnState()) {
             for (int k = 0; k < stateCount(); k++) {
-                out.add(Shape.of(x.get(0), units()));
+                out.add(Shape.of(x.get(0), stateSize(k)));
             }
         }
+        out.addAll(extraOutputShapes(in));
         return out;
     }
 
-    // ---- the loop ------------------------------------------------------------------------
-
-    /** What the loop keeps for backward; per-step arrays are (T, features, B). */
-    private record Run(INDArray x2, INDArray dropMask, INDArray recMask, INDArray mask, INDArray z, INDArray[] states,
-                       INDArray[] fresh, INDArray hRec, INDArray out, long time, long batch, Object cache) {
-    }
+    // ---- fused or loop ----------------------------------------------------------------
 
     /** A forward a fused kernel ran (the backend's); dropMask: the input dropout's keep mask (B, F), or null. */
     private record FusedCall(FusedRnn.Call call, FusedRnn.Weights weights, INDArray dropMask) {
@@ -360,105 +421,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
 
     /** Forward on the loop, whatever fused path exists (the reference, and what backward needs). */
     final Forward loop(INDArray[] inputs, INDArray[] masks, boolean training) {
-        INDArray x = inputs[0];
-        long b = x.size(0);
-        long t = x.size(1);
-        long f = x.size(2);
-        int u = units();
-        DataType type = kernel().value().dataType();
-        INDArray xt = timeMajor(x.castTo(type), array(type, t, b, f));
-        if (training && (options.dropout() > 0 || options.recurrentDropout() > 0)) {
-            startRandomCall();
-        }
-        INDArray dropMask = null;
-        if (training && options.dropout() > 0) {
-            dropMask = keepMask(b, f, options.dropout(), type);
-            xt.muli(dropMask.reshape(1, b, f).broadcast(t, b, f));
-        }
-        INDArray x2 = xt.reshape('c', t * b, f);
-        long width = (long) gateCount() * u;
-        INDArray xz = array(type, t * b, width);
-        Blas.gemm(x2, false, kernel().value(), false, 1.0, xz, 0.0);
-        if (inputBias() != null) {
-            xz.addiRowVector(inputBias());
-        }
-        // (T*B, G*U) -> (T, G*U, B): each step's projection becomes one contiguous block
-        INDArray z = array(type, t, width, b).assign(xz.reshape('c', t, b, width).permute(0, 2, 1));
-        INDArray mask = masks.length > 0 && masks[0] != null ? timeMajorMask(masks[0], type) : null;
-        INDArray recMask = training && options.recurrentDropout() > 0
-            ? keepMask(b, u, options.recurrentDropout(), type).transpose().dup('c') : null;
-
-        INDArray[] states = new INDArray[stateCount()];
-        INDArray[] fresh = new INDArray[stateCount()];
-        for (int k = 0; k < states.length; k++) {
-            states[k] = array(type, t + 1, u, b);
-            INDArray initial = initialState(inputs, k, b);
-            if (initial != null) {
-                states[k].slice(0).assign(initial.castTo(type).transpose());
-            } else {
-                states[k].slice(0).assign(0);
-            }
-            fresh[k] = mask == null ? null : array(type, t, u, b);
-        }
-        INDArray hRec = recMask == null ? null : array(type, t, u, b);
-        INDArray out = mask == null ? null : array(type, t, u, b);
-        Object cache = newCache(t, b, type);
-        for (int s = 0; s < t; s++) {
-            INDArray[] prev = slices(states, s);
-            INDArray[] next = slices(states, s + 1);
-            INDArray h = prev[0];
-            if (recMask != null) {
-                h = CallScope.step(hRec, s);
-                prev[0].mul(recMask, h);
-            }
-            step(s, CallScope.step(z, s), h, prev, next, cache);
-            if (mask != null) {
-                applyMask(s, mask.getRow(s), prev, next, fresh, out);
-            }
-        }
-        return finish(inputs, masks, training, new Run(x2, dropMask, recMask, mask, z, states, fresh,
-            hRec, out, t, b, cache));
-    }
-
-    private Forward finish(INDArray[] inputs, INDArray[] masks, boolean training, Run run) {
-        long t = run.time();
-        INDArray y;
-        if (options.returnSequences()) {
-            INDArray outputs = run.out() != null ? run.out()
-                : run.states()[0].get(NDArrayIndex.interval(1, t + 1), NDArrayIndex.all(), NDArrayIndex.all());
-            y = outputs.permute(2, 0, 1).dup('c');   // (T, U, B) -> (B, T, U)
-        } else {
-            y = (run.out() != null ? run.out().slice(t - 1) : run.states()[0].slice(t)).transpose().dup('c');
-        }
-        INDArray[] outs = new INDArray[1 + (options.returnState() ? stateCount() : 0)];
-        INDArray[] outMasks = new INDArray[outs.length];
-        outs[0] = y;
-        outMasks[0] = options.returnSequences() && masks.length > 0 ? masks[0] : null;
-        for (int k = 1; k < outs.length; k++) {
-            outs[k] = run.states()[k - 1].slice(t).transpose().dup('c');
-        }
-        if (options.stateful()) {
-            carried = new INDArray[stateCount()];
-            for (int k = 0; k < carried.length; k++) {
-                carried[k] = run.states()[k].slice(t).transpose().dup('c');
-            }
-        }
-        return new Forward(inputs, masks, outs, outMasks, new INDArray[0], training, run);
-    }
-
-    /** Keeps the states at masked steps and sets the step's output (repeat, or zero); m is (B). */
-    private void applyMask(int s, INDArray m, INDArray[] prev, INDArray[] next, INDArray[] fresh, INDArray out) {
-        INDArray o = CallScope.step(out, s);
-        if (options.zeroOutputForMask() || s == 0) {
-            o.assign(next[0]).muliRowVector(m);
-        } else {
-            INDArray before = CallScope.step(out, s - 1);
-            next[0].sub(before, o).muliRowVector(m).addi(before);
-        }
-        for (int k = 0; k < next.length; k++) {
-            CallScope.step(fresh[k], s).assign(next[k]);
-            next[k].subi(prev[k]).muliRowVector(m).addi(prev[k]);
-        }
+        return loop.forward(inputs, masks, training);
     }
 
     // ---- which path ran (tests check the fast path really ran) ---------------------------------
@@ -485,99 +448,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
             // a kernel without a backward (ND4J's lstmLayer, inference only): the loop's, from the inputs
             return backward(loop(forward.inputs(), forward.inputMasks(), forward.training()), outputGradients);
         }
-        Run run = forward.cache(Run.class);
-        long t = run.time();
-        long b = run.batch();
-        int u = units();
-        DataType type = kernel().value().dataType();
-        INDArray dOut = null;
-        INDArray dLast = null;
-        if (outputGradients[0] != null) {
-            if (options.returnSequences()) {
-                // already in processing order: (B, T, U) -> (T, U, B)
-                dOut = outputGradients[0].castTo(type).permute(1, 2, 0).dup('c');
-            } else {
-                dLast = outputGradients[0].castTo(type).transpose().dup('c');
-            }
-        }
-        INDArray[] dState = new INDArray[stateCount()];
-        for (int k = 0; k < dState.length; k++) {
-            INDArray g = options.returnState() && outputGradients.length > k + 1 ? outputGradients[k + 1] : null;
-            dState[k] = g == null ? Nd4j.zeros(type, u, b) : g.castTo(type).transpose().dup('c');
-        }
-        INDArray dZ = array(type, t, (long) gateCount() * u, b);
-        INDArray[] dNew = new INDArray[stateCount()];
-        INDArray[] dPrev = new INDArray[stateCount()];
-        for (int k = 0; k < dPrev.length; k++) {
-            dPrev[k] = Nd4j.zeros(type, u, b);
-            dNew[k] = Nd4j.zeros(type, u, b);
-        }
-        INDArray carry = run.mask() != null && !options.zeroOutputForMask() ? Nd4j.zeros(type, u, b) : null;
-        for (int s = (int) t - 1; s >= 0; s--) {
-            INDArray dy = dOut != null ? dOut.slice(s) : s == t - 1 ? dLast : null;
-            INDArray[] prev = slices(run.states(), s);
-            INDArray[] fresh = run.mask() == null ? slices(run.states(), s + 1) : slices(run.fresh(), s);
-            INDArray m = run.mask() == null ? null : run.mask().getRow(s);
-            if (m == null) {
-                // no mask: the incoming state gradient is the step's, so no copies; the two
-                // buffers swap roles after the step
-                if (dy != null) {
-                    dState[0].addi(dy);
-                }
-                stepBackward(s, CallScope.step(run.z(), s), dState, prev, fresh, CallScope.step(dZ, s), dPrev, run.recMask(),
-                    run.cache());
-                INDArray[] swap = dState;
-                dState = dPrev;
-                dPrev = swap;
-                continue;
-            }
-            for (int k = 0; k < dNew.length; k++) {
-                dNew[k].assign(dState[k]).muliRowVector(m);
-            }
-            INDArray total = dy == null ? carry : carry == null ? dy : dy.add(carry);
-            if (total != null) {
-                dNew[0].addi(total.mulRowVector(m));
-                if (carry != null) {
-                    carry = total.mulRowVector(m.rsub(1.0));
-                }
-            }
-            stepBackward(s, CallScope.step(run.z(), s), dNew, prev, fresh, CallScope.step(dZ, s), dPrev, run.recMask(),
-                run.cache());
-            for (int k = 0; k < dState.length; k++) {
-                // a masked step passed its incoming state straight through
-                dState[k].muliRowVector(m.rsub(1.0)).addi(dPrev[k]);
-            }
-        }
-        return inputGradients(run, dZ, dState);
-    }
-
-    private INDArray[] inputGradients(Run run, INDArray dZ, INDArray[] dInitial) {
-        long t = run.time();
-        long b = run.batch();
-        int u = units();
-        DataType type = run.x2().dataType();
-        INDArray dZ2 = array(type, t, b, dZ.size(1)).assign(dZ.permute(0, 2, 1))
-            .reshape('c', t * b, dZ.size(1));   // (T*B, G*U)
-        INDArray hRec = run.hRec() != null ? run.hRec()
-            : run.states()[0].get(NDArrayIndex.interval(0, t), NDArrayIndex.all(), NDArrayIndex.all());
-        INDArray hRec2 = array(type, t, b, u).assign(hRec.permute(0, 2, 1)).reshape('c', t * b, u);
-        weightGradients(hRec2, dZ2, run.cache());
-        if (kernel().trainable()) {
-            Blas.gemm(run.x2(), true, dZ2, false, 1.0, kernel().grad(), 1.0);
-        }
-        INDArray dx = Nd4j.create(type, t * b, run.x2().size(1));
-        Blas.gemm(dZ2, false, kernel().value(), true, 1.0, dx, 0.0);
-        dx = dx.reshape('c', t, b, run.x2().size(1));
-        if (run.dropMask() != null) {
-            dx.muli(run.dropMask().reshape(1, b, run.x2().size(1)).broadcast(dx.shape()));
-        }
-        int extra = inputShapes().size() - 1;   // initial states given as inputs get their gradients
-        INDArray[] grads = new INDArray[1 + extra];
-        grads[0] = batchMajor(dx);
-        for (int k = 0; k < extra; k++) {
-            grads[1 + k] = dInitial[k].transpose().dup('c');
-        }
-        return grads;
+        return loop.backward(forward, outputGradients);
     }
 
     // ---- helpers ---------------------------------------------------------------------------
@@ -592,8 +463,9 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
 
     /** The k-th initial state: given as an input, carried by a stateful layer, or null for zeros. */
     INDArray initialState(INDArray[] inputs, int k, long batch) {
-        if (inputs.length > 1) {
-            return inputs[1 + k];
+        int first = 1 + constantCount();
+        if (inputs.length > first) {
+            return first + k < inputs.length ? inputs[first + k] : null;
         }
         if (options.stateful() && carried != null) {
             if (carried[k].size(0) != batch) {
@@ -604,30 +476,6 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
             return carried[k];
         }
         return null;
-    }
-
-    /** (B, T, F) into {@code target} (T, B, F) time-major, reversed in time when goBackwards. */
-    private INDArray timeMajor(INDArray x, INDArray target) {
-        if (options.goBackwards()) {
-            return target.assign(ArrayOps.reverse(x, 1).permute(1, 0, 2));
-        }
-        return target.assign(x.permute(1, 0, 2));
-    }
-
-    /** Time-major (T, B, F) in processing order back to (B, T, F) in input order. */
-    private INDArray batchMajor(INDArray tm) {
-        INDArray ordered = options.goBackwards() ? reverseTime(tm) : tm;
-        return ordered.permute(1, 0, 2).dup('c');
-    }
-
-    /** A (B, T) mask as (T, B) in processing order: row s is step s's mask over the batch. */
-    private INDArray timeMajorMask(INDArray mask, DataType type) {
-        INDArray m = mask.castTo(type).transpose().dup('c');
-        return options.goBackwards() ? reverseTime(m) : m;
-    }
-
-    private static INDArray reverseTime(INDArray a) {
-        return ArrayOps.reverse(a, 0);
     }
 
     /** Seeds the random stream for this training call's masks: per call, so a resumed run repeats them. */
@@ -643,14 +491,6 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
         INDArray keep = Nd4j.create(type, rows, cols);
         Ops.bernoulli(keep, 1.0 - rate, rng);
         return keep.divi(1.0 - rate);
-    }
-
-    private INDArray[] slices(INDArray[] arrays, int s) {
-        INDArray[] out = new INDArray[arrays.length];
-        for (int k = 0; k < arrays.length; k++) {
-            out[k] = CallScope.step(arrays[k], s);
-        }
-        return out;
     }
 
     /** Step {@code s} of a (T, ...) array; reused across batches for the loop's own arrays. */

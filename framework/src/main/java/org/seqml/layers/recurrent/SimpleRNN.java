@@ -110,7 +110,7 @@ public final class SimpleRNN extends RNN<SimpleRNN> {
 
     /** Nothing beyond the pre-activations the loop keeps. */
     @Override
-    protected Object newCache(long time, long batch, DataType type) {
+    protected Object newCache(long time, long batch, DataType type, INDArray[] inputs, INDArray[] masks) {
         return null;
     }
 

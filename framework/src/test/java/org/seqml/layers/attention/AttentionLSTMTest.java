@@ -70,7 +70,7 @@ class AttentionLSTMTest {
 
     /** A layer with {@code layer}'s config and weights, built for these inputs (a built layer keeps its shapes). */
     private static AttentionLSTM sameWeights(AttentionLSTM layer, INDArray[] inputs) {
-        AttentionLSTM copy = new AttentionLSTM(layer.config());
+        AttentionLSTM copy = new AttentionLSTM(layer.config(), layer.options());
         copy.call(inputs, new INDArray[inputs.length], false);
         copy.setWeights(layer.getWeights());
         return copy;
