@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,23 +33,41 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * <p>Why reuse at all: a step's big arrays (W4's 25.6 MB logits, W1's 126 MB oneDNN workspace)
  * are too large for glibc's free lists, so a fresh allocation maps fresh pages and faults each
  * one in on first write, every step; a recurrent loop's small per-step views cost microseconds
- * each to build. So when a call ends, its arrays go to this thread's free list, the next call's
- * requests of the same type and size take them (with the views already made of them), and what
- * the next call did not take is freed when it ends: a thread keeps at most one call's arrays,
- * and follows a change of shapes (sequence buckets) at once. The list goes with its thread.
+ * each to build. So when a call ends, its arrays go to this thread's free list, and later calls'
+ * requests of the same type and size take them (with the views already made of them). An array
+ * no call took for {@value #MAX_IDLE_CALLS} calls in a row is freed, and so are the longest idle
+ * ones while the list holds more than {@value #MAX_FREE_MB} MB: calls of a few kinds in turn (a
+ * served model's padded and unpadded requests, which take the loop and the fused kernel) keep
+ * theirs, and a change of shapes (sequence buckets) is followed within a few calls. The list goes
+ * with its thread.
  * Off: {@code -Dseqml.arrayPool=false} (every request allocates, every ending frees).
  *
  * <p>Outside any scope (a layer called by hand) requests get new arrays the collector frees.
  * A scope belongs to the thread that opened it; scopes nest (the inner one ends first).
  */
 public final class CallScope implements AutoCloseable {
+    /** Calls in a row that may leave a free array untaken before it is freed. */
+    static final int MAX_IDLE_CALLS = 4;
+    /** The most a thread's free list holds; past it the longest idle arrays are freed first. */
+    static final long MAX_FREE_MB = 1024;
     private static final ThreadLocal<Local> LOCAL = ThreadLocal.withInitial(Local::new);
     private static volatile boolean reuse = Switches.ARRAY_POOL;
 
-    /** A thread's open scope and the arrays its last ended call gave back. */
+    /** A free array and the calls that ended since it was given back. */
+    private static final class Idle {
+        final INDArray array;
+        int calls;
+
+        Idle(INDArray array) {
+            this.array = array;
+        }
+    }
+
+    /** A thread's open scope and the arrays its ended calls gave back. */
     private static final class Local {
         CallScope current;
-        final Map<Key, ArrayDeque<INDArray>> free = new HashMap<>();
+        final Map<Key, ArrayDeque<Idle>> free = new HashMap<>();
+        long freeBytes;
         /** The steps and rows of this thread's reusable arrays made so far, by array. */
         final Map<INDArray, Map<Long, INDArray>> views = new IdentityHashMap<>();
         int freeCount;
@@ -182,8 +201,8 @@ public final class CallScope implements AutoCloseable {
     }
 
     /**
-     * Ends the call: its arrays that nothing keeps go to this thread's free list, those an
-     * earlier call gave back and this one did not take are freed, the denormal mode is restored.
+     * Ends the call: its arrays that nothing keeps go to this thread's free list, free arrays no
+     * call took for {@value #MAX_IDLE_CALLS} calls are freed, the denormal mode is restored.
      */
     @Override
     public void close() {
@@ -196,22 +215,76 @@ public final class CallScope implements AutoCloseable {
         }
         open = false;
         local.current = parent;
-        List<INDArray> untaken = new ArrayList<>();
-        local.free.values().forEach(untaken::addAll);
-        local.free.clear();
-        local.freeCount = 0;
+        age(local);
         Set<DataBuffer> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         seen.addAll(kept);
+        Set<INDArray> pushed = Collections.newSetFromMap(new IdentityHashMap<>());
         for (INDArray a : owned) {
-            giveBack(a, seen);
+            if (giveBack(a, seen)) {
+                pushed.add(a);
+            }
+        }
+        for (INDArray a : owned) {
+            if (!pushed.contains(a)) {
+                forget(local, a);   // kept, freed or sharing memory with a given-back array
+            }
         }
         owned.clear();
-        untaken.forEach(INDArray::close);
-        keepViewsOfFreeArrays();
+        trim(local);
         CpuTuning.restore(savedMode);
         if (parent == null) {
             NativeMemory.collectIfGrown();
         }
+    }
+
+    /** One more call left the free arrays untaken: those idle too long are freed. */
+    private static void age(Local local) {
+        for (ArrayDeque<Idle> q : local.free.values()) {
+            for (Iterator<Idle> it = q.iterator(); it.hasNext(); ) {
+                Idle idle = it.next();
+                if (++idle.calls >= MAX_IDLE_CALLS) {
+                    it.remove();
+                    release(local, idle.array);
+                }
+            }
+        }
+    }
+
+    /** Frees the longest idle arrays while the free list holds more than its bound. */
+    private static void trim(Local local) {
+        if (local.freeBytes <= MAX_FREE_MB << 20) {
+            return;
+        }
+        List<Idle> all = new ArrayList<>();
+        local.free.values().forEach(all::addAll);
+        all.sort((x, y) -> Integer.compare(y.calls, x.calls));
+        for (Idle idle : all) {
+            if (local.freeBytes <= MAX_FREE_MB << 20) {
+                break;
+            }
+            local.free.get(new Key(idle.array.dataType(), idle.array.length())).remove(idle);
+            release(local, idle.array);
+        }
+    }
+
+    /** Takes a free array off the books and frees it. */
+    private static void release(Local local, INDArray a) {
+        local.freeCount--;
+        local.freeBytes -= bytes(a);
+        forget(local, a);
+        a.close();
+    }
+
+    /** Drops the views made of {@code a}, and of them. */
+    private static void forget(Local local, INDArray a) {
+        Map<Long, INDArray> made = local.views.remove(a);
+        if (made != null) {
+            made.values().forEach(v -> forget(local, v));
+        }
+    }
+
+    private static long bytes(INDArray a) {
+        return a.length() * a.dataType().width();
     }
 
     /**
@@ -223,37 +296,27 @@ public final class CallScope implements AutoCloseable {
         if (local.current != null) {
             return;
         }
-        local.free.values().forEach(q -> q.forEach(INDArray::close));
+        local.free.values().forEach(q -> q.forEach(idle -> idle.array.close()));
         local.free.clear();
         local.freeCount = 0;
+        local.freeBytes = 0;
         local.views.clear();
     }
 
-    /** Puts {@code a} on the free list, or frees it; skips what is kept, seen, closed or not reusable. */
-    private void giveBack(INDArray a, Set<DataBuffer> seen) {
+    /** Puts {@code a} on the free list (true), or frees it; skips what is kept, seen, closed or not reusable. */
+    private boolean giveBack(INDArray a, Set<DataBuffer> seen) {
         if (a.wasClosed() || !a.closeable() || !seen.add(root(a))) {
-            return;
+            return false;
         }
         if (reuse && a.ordering() == 'c' && a.offset() == 0 && a.data().length() == a.length()) {
-            local.free.computeIfAbsent(new Key(a.dataType(), a.length()), k -> new ArrayDeque<>()).push(a);
+            local.free.computeIfAbsent(new Key(a.dataType(), a.length()), k -> new ArrayDeque<>()).push(new Idle(a));
             local.freeCount++;
-        } else {
-            a.close();
+            local.freeBytes += bytes(a);
+            local.views.putIfAbsent(a, new HashMap<>());
+            return true;
         }
-    }
-
-    /** Keeps the views made of free arrays (and of those views), drops all others. */
-    private void keepViewsOfFreeArrays() {
-        Map<INDArray, Map<Long, INDArray>> before = new IdentityHashMap<>(local.views);
-        local.views.clear();
-        ArrayDeque<INDArray> reach = new ArrayDeque<>();
-        local.free.values().forEach(reach::addAll);
-        while (!reach.isEmpty()) {
-            INDArray a = reach.pop();
-            Map<Long, INDArray> made = before.getOrDefault(a, new HashMap<>());
-            local.views.put(a, made);
-            reach.addAll(made.values());
-        }
+        a.close();
+        return false;
     }
 
     /** A free array of this type and length, in this shape (the same object when the shape is its own); null if none. */
@@ -262,19 +325,35 @@ public final class CallScope implements AutoCloseable {
         for (long d : shape) {
             length *= d;
         }
-        ArrayDeque<INDArray> q = local.free.get(new Key(type, length));
+        ArrayDeque<Idle> q = local.free.get(new Key(type, length));
         if (q == null || q.isEmpty()) {
             return null;
         }
-        for (INDArray a : q) {
+        for (Iterator<Idle> it = q.iterator(); it.hasNext(); ) {
+            INDArray a = it.next().array;
             if (Arrays.equals(a.shape(), shape)) {
-                q.remove(a);
+                it.remove();
                 local.freeCount--;
+                local.freeBytes -= bytes(a);
                 return a;
             }
         }
-        INDArray a = q.pop();
+        // another shape of the same size: only an array the last call left untaken, so that calls
+        // of two kinds in turn (a loop call and a fused one) do not take each other's arrays
+        INDArray a = null;
+        for (Iterator<Idle> it = q.iterator(); it.hasNext() && a == null; ) {
+            Idle idle = it.next();
+            if (idle.calls >= 1) {
+                it.remove();
+                a = idle.array;
+            }
+        }
+        if (a == null) {
+            return null;
+        }
         local.freeCount--;
+        local.freeBytes -= bytes(a);
+        forget(local, a);
         // W1's (64, 200, 128) gradient serves as the next step's (12800, 128) embedded rows
         INDArray reshaped = reshape(a, shape);
         local.views.put(reshaped, new HashMap<>());

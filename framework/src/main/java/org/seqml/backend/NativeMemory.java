@@ -126,6 +126,11 @@ public final class NativeMemory {
     }
 
     /** Collections asked for so far. */
+    /** The process's resident memory in bytes, as this class measures it (for reports). */
+    public static long residentBytes() {
+        return Pointer.physicalBytes();
+    }
+
     public static synchronized long collections() {
         return collections;
     }

@@ -50,10 +50,13 @@ class CallScopeTest {
     }
 
     @Test
-    void anotherShapeOfTheSameSizeGetsTheMemoryAsAnArrayThatGoesBackInTurn() {
+    void anotherShapeOfTheSameSizeGetsTheMemoryOfAnArrayLeftIdleAsAnArrayThatGoesBackInTurn() {
         INDArray a;
         try (CallScope s = CallScope.open()) {
             a = CallScope.uninitialized(DataType.FLOAT, 40, 8);
+        }
+        try (CallScope s = CallScope.open()) {
+            CallScope.uninitialized(DataType.FLOAT, 3, 3);   // a call that leaves it idle
         }
         INDArray b;
         try (CallScope s = CallScope.open()) {
@@ -62,20 +65,47 @@ class CallScopeTest {
             assertEquals(a.data().addressPointer().address(), b.data().addressPointer().address());
             assertTrue(CallScope.uninitialized(DataType.DOUBLE, 4, 10, 8).dataType() == DataType.DOUBLE);
         }
-        assertEquals(2, CallScope.freeCount(), "the reshaped float array and the new double one");
+        assertEquals(3, CallScope.freeCount(), "the reshaped float array, the new double one and the (3, 3)");
     }
 
     @Test
-    void whatTheNextCallDoesNotTakeIsFreedWhenItEnds() {
+    void anArrayNoCallTakesForSeveralCallsIsFreed() {
         INDArray a;
         try (CallScope s = CallScope.open()) {
             a = CallScope.uninitialized(DataType.FLOAT, 40, 8);
         }
+        for (int call = 1; call < CallScope.MAX_IDLE_CALLS; call++) {
+            try (CallScope s = CallScope.open()) {
+                CallScope.uninitialized(DataType.FLOAT, 3, 3);   // another size: a is not taken
+            }
+            assertFalse(a.wasClosed(), "kept through call " + call);
+        }
         try (CallScope s = CallScope.open()) {
-            CallScope.uninitialized(DataType.FLOAT, 3, 3);   // another size: a is not taken
+            CallScope.uninitialized(DataType.FLOAT, 3, 3);
         }
         assertTrue(a.wasClosed());
-        assertEquals(1, CallScope.freeCount(), "at most one call's arrays");
+        assertEquals(1, CallScope.freeCount(), "the (3, 3) array, taken by every call");
+    }
+
+    @Test
+    void callsOfTwoKindsInTurnKeepTheArraysOfBoth() {
+        INDArray loopArray;
+        INDArray fusedArray;
+        try (CallScope s = CallScope.open()) {
+            loopArray = CallScope.uninitialized(DataType.FLOAT, 200, 32, 1);
+        }
+        try (CallScope s = CallScope.open()) {
+            fusedArray = CallScope.uninitialized(DataType.FLOAT, 1, 200, 32);   // the same size, its own array
+            assertNotSame(loopArray.data(), fusedArray.data());
+        }
+        for (int i = 0; i < 3; i++) {
+            try (CallScope s = CallScope.open()) {
+                assertSame(loopArray, CallScope.uninitialized(DataType.FLOAT, 200, 32, 1));
+            }
+            try (CallScope s = CallScope.open()) {
+                assertSame(fusedArray, CallScope.uninitialized(DataType.FLOAT, 1, 200, 32));
+            }
+        }
     }
 
     @Test

@@ -3,7 +3,6 @@ package org.seqml.examples.benchmark;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
-import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -73,10 +72,10 @@ public final class MemoryCheck {
         model.fit(x, y, new FitOptions().epochs(epochs).batchSize(64).verbose(0).callbacks(
             new LambdaCallback().onEpochEnd((epoch, logs) -> {
                 Runtime rt = Runtime.getRuntime();
-                double resident = Pointer.physicalBytes() / 1e6;
+                double resident = NativeMemory.residentBytes() / 1e6;
                 double heap = (rt.totalMemory() - rt.freeMemory()) / 1e6;
                 collectAndTrim();
-                Reading r = new Reading(epoch + 1, resident, heap, Pointer.physicalBytes() / 1e6,
+                Reading r = new Reading(epoch + 1, resident, heap, NativeMemory.residentBytes() / 1e6,
                     (rt.totalMemory() - rt.freeMemory()) / 1e6,
                     ManagementFactory.getMemoryMXBean().getNonHeapMemoryUsage().getCommitted() / 1e6);
                 readings.add(r);
