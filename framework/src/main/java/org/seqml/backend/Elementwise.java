@@ -19,9 +19,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * reading its arrays once ({@link OneDnnPasses}), and otherwise as plain ND4J operations, the
  * reference the tests compare the fused run with.
  * <pre>{@code
- * Term w = array(0), g = array(1), lr = scalar(0);
- * Elementwise sgd = Elementwise.over(2, 1).set(w, g.times(lr).plus(-1... // see SGD
- * sgd.run(new INDArray[] {w, g}, new double[] {lr}, false);
+ * Term w = array(0), g = array(1), minusLr = scalar(0);
+ * Elementwise sgd = Elementwise.over(2, 1).set(w, g.times(minusLr).plus(1, w));   // w = g (-lr) + w
+ * sgd.run(new INDArray[] {weights, gradient}, new double[] {-0.01}, false);
  * }</pre>
  */
 public final class Elementwise {
