@@ -128,15 +128,22 @@ public final class ModelFile {
         void write(ZipOutputStream zip) throws IOException;
     }
 
-    /** Writes beside the target, forces it to disk, then moves it over the target in one step. */
+    /**
+     * Writes beside the target, forces it to disk, then moves it over the target in one step. The
+     * temporary file is locked while it is written, so that a later save can tell the leftovers of
+     * a killed process (unlocked: removed) from another save in progress (locked: left alone).
+     */
     private static void atomically(Path path, long failAfter, Writer writer) throws IOException {
         Path dir = path.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + path.getFileName() + ".", ".tmp");
+        String prefix = "." + path.getFileName() + ".";
+        removeAbandoned(dir, prefix);
+        Path tmp = Files.createTempFile(dir, prefix, ".tmp");
         try {
             try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
                  OutputStream raw = java.nio.channels.Channels.newOutputStream(channel);
                  ZipOutputStream zip = new ZipOutputStream(new Limited(raw, failAfter))) {
+                channel.lock();   // released when the channel closes
                 writer.write(zip);
                 zip.finish();
                 zip.flush();
@@ -146,6 +153,26 @@ public final class ModelFile {
             Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Deletes the temporary files of saves of this name whose writer is gone (a JVM killed mid-save). */
+    private static void removeAbandoned(Path dir, String prefix) {
+        try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(dir,
+            p -> p.getFileName().toString().startsWith(prefix) && p.getFileName().toString().endsWith(".tmp"))) {
+            for (Path p : files) {
+                try (FileChannel channel = FileChannel.open(p, StandardOpenOption.WRITE)) {
+                    java.nio.channels.FileLock lock = channel.tryLock();
+                    if (lock != null) {
+                        Files.deleteIfExists(p);
+                        lock.release();
+                    }
+                } catch (java.nio.channels.OverlappingFileLockException | IOException e) {
+                    // written by a save in progress in this JVM, or gone already
+                }
+            }
+        } catch (IOException e) {
+            // the directory cannot be listed: the save itself will say so
         }
     }
 
@@ -340,6 +367,10 @@ public final class ModelFile {
     /** model.json of a file of the expected format and version. */
     private static JsonNode parse(Path path, Map<String, byte[]> entries, String format) throws ModelFileException {
         byte[] json = entries.get("model.json");
+        if (json == null && entries.containsKey("config.json") && entries.containsKey("model.weights.h5")) {
+            throw new ModelFileException(path + " is a Keras 3 .keras file, not a seqml model: load it with"
+                + " KerasArchive.load(path)");
+        }
         if (json == null) {
             throw new ModelFileException(path + " is not a seqml model: it has no model.json");
         }
@@ -361,8 +392,15 @@ public final class ModelFile {
     }
 
     private static Map<String, byte[]> entries(Path path) throws IOException {
+        if (Files.isDirectory(path)) {
+            throw new ModelFileException(path + " is a directory: give the path of the file model.save wrote");
+        }
         if (!Files.isRegularFile(path)) {
             throw new java.io.FileNotFoundException(path + " does not exist");
+        }
+        if (isHdf5(path)) {
+            throw new ModelFileException(path + " is an HDF5 file (a Keras .h5 model?), not a seqml model: load it"
+                + " with KerasH5.load(path)");
         }
         Map<String, byte[]> entries = new HashMap<>();
         try (InputStream in = Files.newInputStream(path); ZipInputStream zip = new ZipInputStream(in)) {
@@ -382,6 +420,14 @@ public final class ModelFile {
             throw new ModelFileException(path + " is not a seqml model file (no zip entries: empty, truncated or foreign)");
         }
         return entries;
+    }
+
+    /** Whether the file starts with HDF5's signature. */
+    private static boolean isHdf5(Path path) throws IOException {
+        byte[] signature = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+        try (InputStream in = Files.newInputStream(path)) {
+            return java.util.Arrays.equals(in.readNBytes(signature.length), signature);
+        }
     }
 
     private static Model restore(JsonNode root, Map<String, byte[]> entries) throws ModelFileException {

@@ -111,7 +111,12 @@ public final class Embedding extends Layer {
             max = Math.max(max, id);
             min = Math.min(min, id);
         }
-        if (max >= config.inputDim() || min < 0) {
+        if (min < 0) {
+            throw new IllegalArgumentException(describe() + ": token ids must not be negative (0 is padding), got ids"
+                + " from " + min + " to " + max + " in input of shape " + java.util.Arrays.toString(raw.shape())
+                + ". Map tokens to ids in [0, " + config.inputDim() + ").");
+        }
+        if (max >= config.inputDim()) {
             throw new IllegalArgumentException(describe() + ": token ids must be in [0, " + config.inputDim()
                 + "), got ids from " + min + " to " + max + " in input of shape "
                 + java.util.Arrays.toString(raw.shape()) + ". Raise inputDim to the vocabulary size (largest id + 1).");

@@ -31,10 +31,14 @@ final class DataCheck {
             SymbolicTensor input = graph.inputs().get(i);
             String who = "Input '" + input.node().layer().name() + "'" + reader(graph, input);
             Shape expected = input.shape();
+            if (x[i] == null) {
+                throw new IllegalArgumentException(who + ": the array is null. Pass one array per input.");
+            }
             if (!expected.matches(x[i].shape())) {
                 throw new IllegalArgumentException(who + ": expected data of shape " + expected + ", got "
                     + Arrays.toString(x[i].shape()) + ". " + fix(expected, x[i].shape()));
             }
+            notEmpty(x[i], who);
             out[i] = prepare(x[i], who);
         }
         return out;
@@ -48,9 +52,47 @@ final class DataCheck {
         }
         INDArray[] out = new INDArray[y.length];
         for (int i = 0; i < y.length; i++) {
-            out[i] = prepare(y[i], "Labels for output '" + graph.outputs().get(i).node().layer().name() + "'");
+            String who = "Labels for output '" + graph.outputs().get(i).node().layer().name() + "'";
+            if (y[i] == null) {
+                throw new IllegalArgumentException(who + ": the array is null. Pass one label array per output.");
+            }
+            notEmpty(y[i], who);
+            out[i] = prepare(y[i], who);
         }
         return out;
+    }
+
+    /** Sample weights: one finite, non-negative weight per sample (null for none). */
+    static INDArray weights(INDArray w, long n, String who) {
+        if (w == null) {
+            return null;
+        }
+        sameSamples(n, new INDArray[] {w}, who);
+        INDArray checked = prepare(w, who);
+        if (checked.minNumber().doubleValue() < 0) {
+            throw new IllegalArgumentException(who + " has negative weights (first in sample " + first(checked, v -> v < 0)
+                + "). Weights scale each sample's loss: give values >= 0.");
+        }
+        return checked;
+    }
+
+    /**
+     * Throws for an array with no samples or a zero-length axis: a loop over it would compute
+     * nothing and report it as a result.
+     */
+    private static void notEmpty(INDArray a, String who) {
+        if (a.rank() == 0 || a.size(0) == 0) {
+            throw new IllegalArgumentException(who + ": the data has no samples (shape " + Arrays.toString(a.shape())
+                + "). Pass at least one sample.");
+        }
+        for (int d = 1; d < a.rank(); d++) {
+            if (a.size(d) == 0) {
+                throw new IllegalArgumentException(who + ": axis " + d + " of the data has length 0 (shape "
+                    + Arrays.toString(a.shape()) + ")" + (d == 1 && a.rank() <= 3 ? ": sequences of 0 time steps" : "")
+                    + ". Every sample needs at least one step and one feature: drop empty sequences, or pad them"
+                    + " to length 1 with the mask value.");
+            }
+        }
     }
 
     /** Throws unless every array has {@code n} samples. */
@@ -75,11 +117,26 @@ final class DataCheck {
     }
 
     private static long firstBadSample(INDArray a) {
-        INDArray rows = a.rank() == 1 ? a.reshape(a.length(), 1) : a.reshape('c', a.size(0), a.length() / a.size(0));
-        return org.seqml.backend.Ops.nonFiniteCounts(rows).gt(0).castTo(org.nd4j.linalg.api.buffer.DataType.INT32).argMax().getLong(0);
+        return first(a, v -> !Double.isFinite(v));
+    }
+
+    /** The sample (index along axis 0) of the first value that {@code bad} accepts, in c order; -1 if none. */
+    private static long first(INDArray a, java.util.function.DoublePredicate bad) {
+        double[] values = a.dup('c').reshape(a.length()).toDoubleVector();   // the error path only
+        long perSample = a.rank() == 0 ? 1 : a.length() / Math.max(1, a.size(0));
+        for (int i = 0; i < values.length; i++) {
+            if (bad.test(values[i])) {
+                return i / perSample;
+            }
+        }
+        return -1;
     }
 
     private static String fix(Shape expected, long[] actual) {
+        if (actual.length == expected.rank() - 1 && expected.sample().matches(actual)) {
+            return "This looks like one sample without its batch axis: add one, e.g. x.reshape(1, "
+                + Arrays.toString(actual).replaceAll("[\\[\\]]", "") + ").";
+        }
         if (expected.rank() != actual.length) {
             if (expected.rank() == 3 && actual.length == 2) {
                 return "The model reads sequences (batch, time, features): add a feature axis, reshape the data, or"

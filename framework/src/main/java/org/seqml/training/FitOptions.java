@@ -68,7 +68,7 @@ public final class FitOptions {
 
     /** Holds out the last fraction of the samples (before shuffling) for validation, as Keras does. */
     public FitOptions validationSplit(double value) {
-        if (value < 0 || value >= 1) {
+        if (!(value >= 0 && value < 1)) {   // NaN too
             throw new IllegalArgumentException("fit: validationSplit must be in [0, 1), got " + value);
         }
         this.validationSplit = value;

@@ -112,8 +112,8 @@ public final class Trainer {
         Graph graph = model.graphFor(xRaw);
         INDArray[] x = DataCheck.inputs(graph, xRaw);
         INDArray[] y = DataCheck.labels(graph, yRaw);
-        INDArray sw = o.sampleWeight;
         long n = x[0].size(0);
+        INDArray sw = DataCheck.weights(o.sampleWeight, n, "fit: sampleWeight");
         if (o.classWeight != null) {
             INDArray cw = classWeights(y, o.classWeight);
             sw = sw == null ? cw : sw.castTo(cw.dataType()).mul(cw);
@@ -125,8 +125,11 @@ public final class Trainer {
         }
         Dataset validation = null;
         if (o.validationX != null) {
-            validation = Dataset.fromArrays(DataCheck.inputs(graph, o.validationX), DataCheck.labels(graph, o.validationY),
-                null).batch(o.batchSize).shuffle(false);
+            INDArray[] vx = DataCheck.inputs(graph, o.validationX);
+            DataCheck.sameSamples(vx[0].size(0), vx, "fit: a validationData input");
+            INDArray[] vy = DataCheck.labels(graph, o.validationY);
+            DataCheck.sameSamples(vx[0].size(0), vy, "fit: a validationData label array");
+            validation = Dataset.fromArrays(vx, vy, null).batch(o.batchSize).shuffle(false);
         } else if (o.validationSplit > 0) {
             long split = (long) Math.floor(n * (1 - o.validationSplit));
             if (split <= 0 || split >= n) {
@@ -381,13 +384,21 @@ public final class Trainer {
 
     /** The loss and metrics over all samples (in order, batch by batch), by name. */
     public Map<String, Double> evaluate(INDArray[] xRaw, INDArray[] yRaw, int batchSize, INDArray sampleWeight) {
+        positiveBatchSize("evaluate", batchSize);
         Checked c = checked(xRaw, yRaw);
-        return evaluateDataset(Dataset.fromArrays(c.x(), c.y(), sampleWeight).batch(batchSize).shuffle(false), true);
+        INDArray sw = DataCheck.weights(sampleWeight, c.x()[0].size(0), "evaluate: sampleWeight");
+        return evaluateDataset(Dataset.fromArrays(c.x(), c.y(), sw).batch(batchSize).shuffle(false), true);
     }
 
     /** The loss and metrics over every batch of a Dataset (in order), by name. */
     public Map<String, Double> evaluate(Dataset data) {
         return evaluateDataset(data, false);
+    }
+
+    private static void positiveBatchSize(String call, int batchSize) {
+        if (batchSize <= 0) {
+            throw new IllegalArgumentException(call + ": batchSize must be positive, got " + batchSize);
+        }
     }
 
     /** Inputs and labels checked against the graph. */
@@ -433,12 +444,14 @@ public final class Trainer {
     public Map<String, Double> trainOnBatch(INDArray[] xRaw, INDArray[] yRaw, INDArray sampleWeight) {
         return exclusive("trainOnBatch", () -> {
             Checked c = checked(xRaw, yRaw);
-            return step(c.graph(), c.x(), c.y(), sampleWeight, true, trackers());
+            INDArray sw = DataCheck.weights(sampleWeight, c.x()[0].size(0), "trainOnBatch: sampleWeight");
+            return step(c.graph(), c.x(), c.y(), sw, true, trackers());
         });
     }
 
     /** Runs the model in inference mode batch by batch and joins the outputs; needs no compile. */
     public static INDArray[] predict(Model model, INDArray[] xRaw, int batchSize) {
+        positiveBatchSize("predict", batchSize);
         Graph graph = model.graphFor(xRaw);
         INDArray[] x = DataCheck.inputs(graph, xRaw);
         Iterator<Batch> batches = Dataset.fromArrays(x, new INDArray[0], null).batch(batchSize).shuffle(false).batches(0);

@@ -1,6 +1,7 @@
 package org.seqml.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -117,6 +118,26 @@ class ModelFileTest {
         try (var listing = Files.list(dir)) {
             assertEquals(List.of(file), listing.toList(), "no partial file left behind");
         }
+    }
+
+    @Test
+    void theNextSaveRemovesWhatAKilledSaveLeftButNotASaveInProgress(@TempDir Path dir) throws IOException {
+        RandomSeed.set(4);
+        Sequential model = classifier();
+        Path file = dir.resolve("model.seqml");
+        model.save(file);
+        // a JVM killed mid-save leaves its unlocked temporary file; one writing now holds its lock
+        Path abandoned = Files.write(dir.resolve(".model.seqml.123.tmp"), new byte[1000]);
+        Path inProgress = Files.write(dir.resolve(".model.seqml.456.tmp"), new byte[10]);
+        Path otherModel = Files.write(dir.resolve(".other.seqml.789.tmp"), new byte[10]);
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(inProgress,
+            java.nio.file.StandardOpenOption.WRITE); java.nio.channels.FileLock lock = channel.lock()) {
+            model.save(file);
+            assertFalse(Files.exists(abandoned), "the killed save's file is removed");
+            assertTrue(Files.exists(inProgress), "a save in progress keeps its file");
+            assertTrue(Files.exists(otherModel), "another model's files are left alone");
+        }
+        Model.load(file);
     }
 
     @Test

@@ -44,26 +44,47 @@ public final class KerasH5 {
     /** A whole model saved by {@code model.save} in HDF5. */
     public static Model load(Path file) {
         Backend.init();
-        try (HdfFile h5 = new HdfFile(file)) {
+        try (HdfFile h5 = open(file)) {
             String config = text(h5.getAttribute("model_config"), file, "model_config");
             Model model = build(JSON.readTree(config), file, version(h5));
             loadWeights(h5, "model_weights/", model, file);
             return model;
         } catch (IOException e) {
             throw new KerasImportException(file + ": not a readable Keras file: " + e.getMessage(), e);
+        } catch (io.jhdf.exceptions.HdfException e) {
+            throw unreadable(file, e);
         }
     }
 
     /** Weights saved by {@code model.save_weights} in HDF5, with the model's JSON config. */
     public static Model load(Path weightsFile, Path configJson) {
         Backend.init();
-        try (HdfFile h5 = new HdfFile(weightsFile)) {
+        try (HdfFile h5 = open(weightsFile)) {
             Model model = build(JSON.readTree(Files.readString(configJson)), configJson, version(h5));
             loadWeights(h5, "", model, weightsFile);
             return model;
         } catch (IOException e) {
             throw new KerasImportException(weightsFile + ": not a readable Keras file: " + e.getMessage(), e);
+        } catch (io.jhdf.exceptions.HdfException e) {
+            throw unreadable(weightsFile, e);
         }
+    }
+
+    /** The HDF5 file, or an error naming it when it is missing, a directory or not HDF5 at all. */
+    private static HdfFile open(Path file) {
+        if (Files.isDirectory(file)) {
+            throw new KerasImportException(file + " is a directory: give the path of the .h5 file Keras saved");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new KerasImportException(file + " does not exist");
+        }
+        return new HdfFile(file);
+    }
+
+    /** HDF5's own errors, as what they mean here. */
+    private static KerasImportException unreadable(Path file, RuntimeException e) {
+        return new KerasImportException(file + " cannot be read as HDF5: it is empty, truncated or not an HDF5 file."
+            + " Save the model again from Keras (model.save(\"name.h5\")).", e);
     }
 
     private static String version(HdfFile h5) {
