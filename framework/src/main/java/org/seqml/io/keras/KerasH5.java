@@ -138,11 +138,9 @@ public final class KerasH5 {
         }
         long[] sample = new long[shape.size() - 1];
         for (int i = 1; i < shape.size(); i++) {
-            if (shape.get(i).isNull()) {
-                throw new KerasImportException(file + ": input dimension " + i + " is unknown (None); seqml needs"
-                    + " the time and feature sizes of the input");
-            }
-            sample[i - 1] = shape.get(i).asLong();
+            // None: sequences of any length (tf.keras's usual way to save a variable-length model); a
+            // layer that needs the size (a recurrent layer's features) says so when it is built
+            sample[i - 1] = shape.get(i).isNull() ? org.seqml.Shape.UNKNOWN : shape.get(i).asLong();
         }
         return Input.of(sample);
     }

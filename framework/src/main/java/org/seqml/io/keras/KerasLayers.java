@@ -39,6 +39,12 @@ final class KerasLayers {
             : Integer.parseInt(kerasVersion.replaceAll("^(\\d+).*", "$1"));
     }
 
+    /** Whether an option's value is the "off" of its kind: false, zero, null, an empty text, list or object. */
+    static boolean off(JsonNode v) {
+        return v == null || v.isNull() || v.isBoolean() && !v.asBoolean() || v.isNumber() && v.asDouble() == 0
+            || v.isTextual() && v.asText().isEmpty() || v.isContainerNode() && v.isEmpty();
+    }
+
     /** The seqml layer for one Keras layer config, named as in the file. */
     Layer layer(String cls, JsonNode c) {
         Layer layer = LayerRegistry.fromKeras(cls, new In(cls, c));
@@ -68,7 +74,15 @@ final class KerasLayers {
             Set<String> mine = Set.of(keys);
             for (Iterator<String> it = c.fieldNames(); it.hasNext(); ) {
                 String key = it.next();
-                if (!mine.contains(key) && !PASSIVE.contains(key)) {
+                if (mine.contains(key) || PASSIVE.contains(key)) {
+                    continue;
+                }
+                if (off(c.get(key))) {
+                    // false, 0, null or empty: Keras's default of an option that is off (time_major) leaves
+                    // the model as seqml builds it
+                    LOG.debug("{}: {} '{}': option '{}' = {} is off and not read", file, cls, c.path("name").asText(),
+                        key, c.get(key));
+                } else {
                     LOG.warn("{}: {} '{}': option '{}' = {} is not read by seqml and was ignored", file, cls,
                         c.path("name").asText(), key, c.get(key));
                 }

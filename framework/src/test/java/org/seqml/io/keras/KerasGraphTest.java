@@ -56,6 +56,17 @@ class KerasGraphTest {
     }
 
     @Test
+    void onlyOptionsThatChangeTheModelAreWarnedAbout() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        for (String off : new String[] {"false", "0", "0.0", "null", "\"\"", "[]", "{}"}) {
+            assertTrue(KerasLayers.off(json.readTree(off)), off + " is an option left off: no warning");
+        }
+        for (String on : new String[] {"true", "2", "\"tanh\"", "[1]", "{\"a\": 1}"}) {
+            assertTrue(!KerasLayers.off(json.readTree(on)), on + " changes the model: a warning");
+        }
+    }
+
+    @Test
     void anUnsupportedLayerNamesItselfAndTheFile() {
         KerasLayers mapping = new KerasLayers("m.h5", "2.2.4");
         KerasImportException e = assertThrows(KerasImportException.class, () -> mapping.layer("Conv1D",

@@ -53,6 +53,48 @@ class KerasH5Test {
         check(model, "lstm_th_keras_2_inputs_and_predictions.h5", "inputs/lstm_1_input", "predictions/dense_1");
     }
 
+    /**
+     * A copy of a tf.keras 2 file whose input leaves the time open ({@code [null, null, F]}, as
+     * tf.keras saves variable-length models), patched byte for byte in the model_config (the same
+     * length: the spaces make room for the nulls).
+     */
+    private static Path openTime(Path tmp, String file, String fixed, String open) throws java.io.IOException {
+        byte[] bytes = Files.readAllBytes(dir().resolve(file));
+        String latin = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertEquals(fixed.length(), open.length());
+        assertTrue(latin.contains(fixed), file + " holds " + fixed);
+        Path copy = tmp.resolve("open_" + file);
+        Files.write(copy, latin.replace(fixed, open).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        return copy;
+    }
+
+    @Test
+    void aTfKeras2ModelWithAnOpenTimeDimensionLoadsAndTakesSequencesOfAnyLength(@org.junit.jupiter.api.io.TempDir
+                                                                               Path tmp) throws java.io.IOException {
+        Model fixed = KerasH5.load(dir().resolve("masking_zero_lstm.h5"));
+        Model open = KerasH5.load(openTime(tmp, "masking_zero_lstm.h5", "\"batch_input_shape\": [null, 10, 42]",
+            "\"batch_input_shape\":[null,null, 42]"));
+        assertEquals(org.seqml.Shape.UNKNOWN, open.graph().inputs().get(0).shape().get(1));
+        org.seqml.RandomSeed.set(8);
+        INDArray x = org.nd4j.linalg.factory.Nd4j.rand(DataType.FLOAT, 6, 10, 42).addi(0.1);
+        assertTrue(fixed.predict(x).equalsWithEps(open.predict(x), 1e-6), "the same model at the saved length");
+        // 7 steps: what the saved model gives for the same steps padded with the mask value to 10
+        INDArray seven = x.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 7), NDArrayIndex.all()).dup();
+        INDArray padded = org.nd4j.linalg.factory.Nd4j.zeros(DataType.FLOAT, 6, 10, 42);
+        padded.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 7), NDArrayIndex.all()).assign(seven);
+        assertTrue(fixed.predict(padded).equalsWithEps(open.predict(seven), 1e-6), "7 steps");
+
+        Model tokensFixed = KerasH5.load(dir().resolve("embedding_lstm_tensorflow_2.h5"));
+        Model tokensOpen = KerasH5.load(openTime(tmp, "embedding_lstm_tensorflow_2.h5",
+            "\"batch_input_shape\": [null, 10]", "\"batch_input_shape\":[null,null]"));
+        INDArray ids = org.nd4j.linalg.factory.Nd4j.rand(DataType.FLOAT, 5, 10).muli(2.99).addi(1);   // ids 1..3 of a vocabulary of 4
+        ids = org.nd4j.linalg.ops.transforms.Transforms.floor(ids, false);
+        assertTrue(tokensFixed.predict(ids).equalsWithEps(tokensOpen.predict(ids), 1e-6), "token ids, 10 steps");
+        INDArray four = tokensOpen.predict(ids.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 4)).dup());
+        assertEquals(5, four.size(0), "4 steps run");
+        assertTrue(!four.isNaN().any(), "4 steps run");
+    }
+
     @Test
     void theOtherModelFilesSequentialAndFunctionalLoadWithTheirWeights() {
         for (String f : new String[] {"simple_lstm_tf_keras_2_model.h5", "masking_zero_lstm.h5", "bidirectional_lstm_tensorflow_2.h5", "bidirectional_lstm_no_return_sequences_tensorflow_2.h5", "embedding_lstm_tensorflow_2.h5", "rnn_5.h5", "rnn_29.h5"}) {
