@@ -24,6 +24,7 @@ public final class ProgbarLogger extends Callback {
     private int verbose;
     private long epochStart;
     private int seen;
+    private int lastWidth;   // of the line drawn last, so that a shorter redraw blanks its tail
 
     public ProgbarLogger(PrintStream out) {
         this.out = out;
@@ -51,7 +52,7 @@ public final class ProgbarLogger extends Callback {
         if (verbose == 1) {
             double elapsed = seconds();
             String eta = steps > 0 ? " - ETA: " + Math.round(elapsed / seen * (steps - seen)) + "s" : "";
-            out.print("\r" + bar(seen) + eta + values(logs));
+            out.print("\r" + padded(bar(seen) + eta + values(logs)));
             out.flush();
         }
     }
@@ -61,12 +62,20 @@ public final class ProgbarLogger extends Callback {
         double elapsed = seconds();
         String timing = " - " + Math.round(elapsed) + "s " + Math.round(1000 * elapsed / Math.max(seen, 1)) + "ms/step";
         if (verbose == 1) {
-            out.println("\r" + bar(seen) + timing + values(logs));
+            out.println("\r" + padded(bar(seen) + timing + values(logs)));
+            lastWidth = 0;
         } else if (verbose == 2) {
             out.println("Epoch " + (epoch + 1) + "/" + epochs + " - " + seen + "/" + (steps > 0 ? steps : seen) + timing
                 + values(logs));
         }
         out.flush();
+    }
+
+    /** The line, with spaces over what a longer line before it left on the screen (as Keras's Progbar). */
+    private String padded(String line) {
+        String out = line.length() < lastWidth ? line + " ".repeat(lastWidth - line.length()) : line;
+        lastWidth = line.length();
+        return out;
     }
 
     private double seconds() {

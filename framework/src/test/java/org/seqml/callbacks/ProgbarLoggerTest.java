@@ -56,4 +56,19 @@ class ProgbarLoggerTest {
         assertTrue(s.contains("\r1/4 [======>.......................] - ETA: "), s);
         assertTrue(s.contains("\r4/4 [==============================] - "), s);
     }
+
+    @Test
+    void aShorterRedrawBlanksWhatTheLongerLineBeforeItLeft() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ProgbarLogger p = new ProgbarLogger(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        p.setParams(1, 2, 1);
+        p.onEpochBegin(0, java.util.Map.of());
+        p.onTrainBatchEnd(0, java.util.Map.of("loss", 12.5));
+        p.onTrainBatchEnd(1, java.util.Map.of("loss", 1.5));
+        String[] draws = bytes.toString(StandardCharsets.UTF_8).split("\r");
+        String longer = draws[draws.length - 2];
+        String shorter = draws[draws.length - 1];
+        assertTrue(shorter.length() >= longer.length(), "the redraw covers the longer line:\n" + longer + "\n" + shorter);
+        assertTrue(shorter.stripTrailing().endsWith("loss: 1.5000"), shorter);
+    }
 }
