@@ -32,6 +32,11 @@ public final class EarlyStopping extends Callback {
     private int stoppedEpoch;
     private List<INDArray> bestWeights;
 
+    /** Keras's defaults: watches "val_loss", stops after the first epoch without improvement (patience 0). */
+    public EarlyStopping() {
+        this("val_loss");
+    }
+
     /** Watches {@code monitor} (e.g. "val_loss"), direction chosen as Keras's mode "auto". */
     public EarlyStopping(String monitor) {
         this(monitor, "auto");

@@ -222,6 +222,11 @@ public class Model {
     }
 
     /** Trains on one array per input and one label array per output. */
+    /** Trains on the inputs by name (those of {@code Input.of(name, ...)}). */
+    public History fit(Map<String, INDArray> x, INDArray[] y, FitOptions options) {
+        return fit(byName(x), y, options);
+    }
+
     public History fit(INDArray[] x, INDArray[] y, FitOptions options) {
         return trainer("fit").fit(x, y, options);
     }
@@ -238,6 +243,16 @@ public class Model {
 
     public Map<String, Double> evaluate(INDArray x, INDArray y) {
         return evaluate(new INDArray[] {x}, new INDArray[] {y}, 32);
+    }
+
+    /** As {@link #evaluate(INDArray[], INDArray[], int)}, in batches of 32 as Keras. */
+    public Map<String, Double> evaluate(INDArray[] x, INDArray[] y) {
+        return evaluate(x, y, 32);
+    }
+
+    /** The inputs by name (those of {@code Input.of(name, ...)}), in batches of 32. */
+    public Map<String, Double> evaluate(Map<String, INDArray> x, INDArray[] y) {
+        return evaluate(byName(x), y, 32);
     }
 
     /** The loss and metrics over all samples, by name ("loss", "accuracy", ...). */
@@ -271,6 +286,31 @@ public class Model {
     /** Every output, for one array per input, computed in batches. */
     public INDArray[] predict(INDArray[] x, int batchSize) {
         return Trainer.predict(this, x, batchSize);
+    }
+
+    /** Every output, for one array per input, in batches of 32 as Keras. */
+    public INDArray[] predict(INDArray[] x) {
+        return predict(x, 32);
+    }
+
+    /** Every output, for the inputs by name (those of {@code Input.of(name, ...)}), in batches. */
+    public INDArray[] predict(Map<String, INDArray> x, int batchSize) {
+        return predict(byName(x), batchSize);
+    }
+
+    /** The arrays of a map by input name, in the model's input order; every input once, no other name. */
+    private INDArray[] byName(Map<String, INDArray> x) {
+        Graph g = graph();
+        List<String> names = g.inputs().stream().map(t -> t.node().layer().name()).toList();
+        java.util.Set<String> unknown = new java.util.TreeSet<>(x.keySet());
+        names.forEach(unknown::remove);
+        java.util.List<String> missing = names.stream().filter(n -> !x.containsKey(n)).toList();
+        if (!unknown.isEmpty() || !missing.isEmpty()) {
+            throw new IllegalArgumentException("Model '" + name + "': inputs by name must name each input " + names
+                + " once" + (missing.isEmpty() ? "" : "; missing " + missing) + (unknown.isEmpty() ? ""
+                : "; no input is called " + unknown) + ".");
+        }
+        return names.stream().map(x::get).toArray(INDArray[]::new);
     }
 
     // ---- training state that a saved model carries ------------------------------------------

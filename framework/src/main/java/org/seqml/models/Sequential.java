@@ -113,4 +113,10 @@ public final class Sequential extends Model {
         }
         return graph();
     }
+
+    /** The layers in order, without the input layer, as Keras's {@code Sequential.layers}. */
+    @Override
+    public List<Layer> layers() {
+        return super.layers().stream().filter(l -> !(l instanceof org.seqml.layers.InputLayer)).toList();
+    }
 }
