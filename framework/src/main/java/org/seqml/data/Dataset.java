@@ -19,6 +19,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * shuffles as an unbroken one.
  */
 public abstract class Dataset {
+    static {
+        org.seqml.backend.Backend.init();   // CPU tuning before ND4J loads its natives, whichever class comes first
+    }
+
 
     /** The batches of one epoch; {@code epochSeed} seeds any shuffling. */
     public abstract Iterator<Batch> batches(long epochSeed);

@@ -29,6 +29,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * }</pre>
  */
 public final class BeamSearch {
+    static {
+        org.seqml.backend.Backend.init();   // CPU tuning before ND4J loads its natives, whichever class comes first
+    }
+
 
     /** A finished output: its tokens (without start and end) and its normalized score. */
     public record Hypothesis(int[] tokens, double logProbability, double score) {

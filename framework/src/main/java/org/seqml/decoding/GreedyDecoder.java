@@ -15,6 +15,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * }</pre>
  */
 public final class GreedyDecoder {
+    static {
+        org.seqml.backend.Backend.init();   // CPU tuning before ND4J loads its natives, whichever class comes first
+    }
+
     private GreedyDecoder() {
     }
 

@@ -59,6 +59,10 @@ import org.seqml.training.Trainer;
  * shuffle order, dropout masks and optimizer state all come from the file.
  */
 public final class ModelFile {
+    static {
+        org.seqml.backend.Backend.init();   // CPU tuning before ND4J loads its natives, whichever class comes first
+    }
+
     static final String FORMAT = "seqml-model";
     static final int VERSION = 1;
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -26,6 +26,10 @@ import org.seqml.backend.OneDnnPasses.Op;
  * }</pre>
  */
 public abstract class Loss {
+    static {
+        org.seqml.backend.Backend.init();   // CPU tuning before ND4J loads its natives, whichever class comes first
+    }
+
 
     /** The loss and, when asked, dLoss/dyPred. */
     public record Result(double value, INDArray gradient) {

@@ -14,6 +14,10 @@ import org.seqml.losses.Loss;
  * }</pre>
  */
 public abstract class Metric {
+    static {
+        org.seqml.backend.Backend.init();   // CPU tuning before ND4J loads its natives, whichever class comes first
+    }
+
     private final String name;
 
     protected Metric(String name) {

@@ -35,6 +35,10 @@ import org.seqml.optimizers.schedules.LearningRateSchedule;
  * }</pre>
  */
 public abstract class Optimizer implements Cloneable {
+    static {
+        org.seqml.backend.Backend.init();   // CPU tuning before ND4J loads its natives, whichever class comes first
+    }
+
     private double learningRate;
     private LearningRateSchedule schedule;
     private Double clipnorm;

@@ -16,6 +16,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * }</pre>
  */
 public final class PadSequences {
+    static {
+        org.seqml.backend.Backend.init();   // CPU tuning before ND4J loads its natives, whichever class comes first
+    }
+
 
     /** Which end gets padded or cut. */
     public enum Side { PRE, POST }

@@ -35,6 +35,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * }</pre>
  */
 public final class TextVectorization {
+    static {
+        org.seqml.backend.Backend.init();   // CPU tuning before ND4J loads its natives, whichever class comes first
+    }
+
     /** Keras's punctuation set for strip_punctuation. */
     private static final Pattern PUNCTUATION = Pattern.compile("[!\"#$%&()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~']");
     private static final Pattern WHITESPACE = Pattern.compile("\\s+");
