@@ -15,7 +15,19 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class Backend {
     static {
+        noBindingNotice();
         CpuTuning.apply();
+    }
+
+    /**
+     * Without an SLF4J binding SLF4J drops every message, seqml's warnings too (CPU tuning not
+     * applied, Keras options ignored); say so once on stderr, with the fix.
+     */
+    private static void noBindingNotice() {
+        if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof org.slf4j.helpers.NOPLoggerFactory) {
+            System.err.println("seqml: no SLF4J binding on the classpath, so seqml's warnings are not shown. Add one,"
+                + " e.g. org.slf4j:slf4j-simple:1.7.36 (README, \"Logging\").");
+        }
     }
 
     private Backend() {
