@@ -1,5 +1,8 @@
 package org.seqml.data;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.SplittableRandom;
@@ -25,6 +28,19 @@ public final class ArrayDataset extends Dataset {
     private boolean shuffle = true;
 
     ArrayDataset(INDArray[] x, INDArray[] y, INDArray sampleWeight) {
+        if (x.length == 0 || x[0] == null) {
+            throw new IllegalArgumentException("Dataset.fromArrays: give one input array at least");
+        }
+        long n = x[0].size(0);
+        List<INDArray> all = new ArrayList<>(java.util.Arrays.asList(x));
+        all.addAll(java.util.Arrays.asList(y));
+        all.add(sampleWeight);
+        for (INDArray a : all) {
+            if (a != null && a.rank() > 0 && a.size(0) != n) {
+                throw new IllegalArgumentException("Dataset.fromArrays: an array has " + a.size(0) + " samples but the"
+                    + " first input has " + n + ". Every array needs one row per sample.");
+            }
+        }
         this.x = x;
         this.y = y;
         this.sampleWeight = sampleWeight;
@@ -32,7 +48,7 @@ public final class ArrayDataset extends Dataset {
 
     public ArrayDataset batch(int size) {
         if (size <= 0) {
-            throw new IllegalArgumentException("batch size must be positive, got " + size);
+            throw new IllegalArgumentException("Dataset.batch: the batch size must be positive, got " + size);
         }
         this.batchSize = size;
         return this;

@@ -37,6 +37,10 @@ public final class PadSequences {
      * {@code padding}, cutting long ones at {@code truncating}, filling with {@code value}.
      */
     public static INDArray pad(List<int[]> sequences, int maxlen, Side padding, Side truncating, int value) {
+        if (maxlen == 0 || maxlen < -1) {
+            throw new IllegalArgumentException("PadSequences: the length must be positive, or -1 for the longest"
+                + " sequence; got " + maxlen);
+        }
         int len = maxlen;
         if (len < 0) {
             len = sequences.stream().mapToInt(s -> s.length).max().orElse(0);

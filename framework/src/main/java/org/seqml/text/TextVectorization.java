@@ -80,6 +80,10 @@ public final class TextVectorization {
 
     /** Pads or cuts every output to this many ids. */
     public TextVectorization outputSequenceLength(int value) {
+        if (value <= 0 && value != -1) {
+            throw new IllegalArgumentException("TextVectorization: outputSequenceLength must be positive, or -1 for the"
+                + " longest text of each call; got " + value);
+        }
         this.outputSequenceLength = value;
         return this;
     }
@@ -161,6 +165,10 @@ public final class TextVectorization {
 
     /** The ids of each text, padded with 0 at the end (or cut) to outputSequenceLength or the longest. */
     public INDArray apply(List<String> texts) {
+        if (vocabulary.size() <= 2) {
+            throw new IllegalArgumentException("TextVectorization has no vocabulary yet, so every token would be [UNK]:"
+                + " call adapt(texts) or setVocabulary(tokens) (or loadVocabulary(path)) first.");
+        }
         List<int[]> ids = new ArrayList<>();
         for (String t : texts) {
             ids.add(ids(t));

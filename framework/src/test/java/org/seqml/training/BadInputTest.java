@@ -118,7 +118,43 @@ class BadInputTest {
         IAE(c, "predict: wrong feature size", "expected data of shape", () -> sequences().predict(Nd4j.rand(DataType.FLOAT, 2, 5, 4)));
         IAE(c, "fit: labels of the wrong rank", "labels have shape", () -> sequences().fit(x(8), y(8, 1, 1), quiet()));
         IAE(c, "predict: batch size 0", "batchSize", () -> sequences().predict(x(4), 0));
+        // text
+        IAE(c, "TextVectorization.apply before adapt", "adapt(texts)", () -> new org.seqml.text.TextVectorization()
+            .apply(List.of("hello")));
+        IAE(c, "TextVectorization: sequence length 0", "outputSequenceLength", () -> new org.seqml.text.TextVectorization()
+            .outputSequenceLength(0));
+        IAE(c, "PadSequences: negative length", "length", () -> org.seqml.text.PadSequences.pad(List.of(new int[] {1}),
+            -2, org.seqml.text.PadSequences.Side.POST, org.seqml.text.PadSequences.Side.POST, 0));
+        // datasets
+        IAE(c, "Dataset.fromArrays: x 8 samples, y 6", "samples", () -> org.seqml.data.Dataset.fromArrays(
+            new INDArray[] {x(8)}, new INDArray[] {y(6, 1)}, null));
+        IAE(c, "Dataset.batch(0)", "batch", () -> org.seqml.data.Dataset.fromArrays(new INDArray[] {x(8)},
+            new INDArray[] {y(8, 1)}, null).batch(0));
+        IAE(c, "fit(Dataset): NaN in a batch's labels", "NaN", () -> sequences().fit(org.seqml.data.Dataset.fromArrays(
+            new INDArray[] {x(8)}, new INDArray[] {withNaN(y(8, 1), Double.NaN)}, null).batch(4), quiet()));
+        IAE(c, "evaluate(Dataset): NaN in a batch's inputs", "NaN", () -> sequences().evaluate(
+            org.seqml.data.Dataset.fromArrays(new INDArray[] {withNaN(x(8), Double.NaN)}, new INDArray[] {y(8, 1)}, null)
+                .batch(4)));
+        // options and compile
+        IAE(c, "FitOptions: epochs -1", "epochs", () -> new FitOptions().epochs(-1));
+        IAE(c, "FitOptions: batchSize 0", "batchSize", () -> new FitOptions().batchSize(0));
+        IAE(c, "compile: unknown loss", "Unknown loss", () -> sequences().compile(new Adam(), "binary_crossentropi"));
+        IAE(c, "compile: unknown metric", "metric", () -> sequences().compile(new Adam(), "mse", "acuracy"));
+        IAE(c, "Optimizer.get: unknown name", "Unknown optimizer", () -> org.seqml.optimizers.Optimizer.get("adamm"));
+        c.add(new Case("fit before compile", IllegalStateException.class, "compile", () -> new Sequential(Input.of(5, 3),
+            new LSTM(4)).fit(x(4), y(4, 4), quiet())));
+        IAE(c, "predict: two inputs given one array", "2 input", () -> {
+            org.seqml.models.SymbolicTensor a = Input.of("a", 3);
+            org.seqml.models.SymbolicTensor b = Input.of("b", 3);
+            new Model(List.of(a, b), List.of(new Dense(1).apply(new org.seqml.layers.merging.Add().apply(a, b))))
+                .predict(new INDArray[] {Nd4j.rand(DataType.FLOAT, 2, 3)}, 8);
+        });
+        IAE(c, "setWeights: too few arrays", "weight arrays", () -> sequences().setWeights(List.of(Nd4j.zeros(3, 16))));
         Path dir = Files.createTempDirectory("bad-input");
+        Path weights = dir.resolve("other.weights");
+        tokens().saveWeights(weights);
+        c.add(new Case("loadWeights: another architecture's file", java.io.IOException.class, "weights",
+            () -> sequences().loadWeights(weights)));
         c.add(new Case("Model.load: a directory", java.io.IOException.class, "directory", () -> Model.load(dir)));
         c.add(new Case("Model.load: a missing file", java.io.IOException.class, "does not exist",
             () -> Model.load(dir.resolve("missing.seqml"))));
