@@ -53,7 +53,7 @@ class ModelCheckpointTest {
             "epochs 2 and 4 did not improve");
         Model last = Model.load(dir.resolve("all-04.seqml"));
         assertEquals(model.getWeights(), last.getWeights());
-        Sequential fresh = new Sequential(Input.of(3), new Dense(1).named(model.layers().get(1).name() + "_copy"));
+        Sequential fresh = new Sequential(Input.of(3), new Dense(1).named(model.layers().get(0).name() + "_copy"));
         assertThrows(IOException.class, () -> fresh.loadWeights(dir.resolve("w.weights")), "layers matched by name");
         Model sameNames = Model.load(dir.resolve("all-01.seqml"));
         sameNames.loadWeights(dir.resolve("w.weights"));
