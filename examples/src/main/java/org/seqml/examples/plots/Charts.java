@@ -13,9 +13,11 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.seqml.callbacks.History;
+import org.seqml.plots.HistoryPlot;
 
 /**
- * The pictures the examples write as PNG files: training curves from a {@link History}, series
+ * The pictures the examples write as PNG files: training curves from a {@link History} (through
+ * seqml-plots), series
  * against each other (a forecast and the truth), and attention weights as a heat map. Rendered
  * headless by XChart.
  *
@@ -31,23 +33,13 @@ public final class Charts {
     private Charts() {
     }
 
-    /**
-     * Every logged quantity of the history by epoch; losses and metrics with their val_ twins,
-     * and the learning rate (when a callback logs it) on a second axis of its own scale.
-     */
+    /** The history's training curves, one panel per quantity with its validation twin (seqml-plots' {@link HistoryPlot}). */
     public static Path trainingCurves(History history, Path file) {
-        XYChart chart = new XYChartBuilder().width(800).height(500).title("Training").xAxisTitle("epoch")
-            .yAxisTitle("value").build();
-        for (Map.Entry<String, List<Double>> e : history.history().entrySet()) {
-            List<Double> values = e.getValue();
-            List<Integer> epochs = IntStream.rangeClosed(1, values.size()).boxed().toList();
-            XYSeries series = chart.addSeries(e.getKey(), epochs, values);
-            if (e.getKey().equals("learning_rate")) {
-                series.setYAxisGroup(1);
-                chart.setYAxisGroupTitle(1, "learning rate");
-            }
+        try {
+            return HistoryPlot.write(history, file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        return write(chart, file);
     }
 
     /** Named series over a shared x axis (e.g. months). */
