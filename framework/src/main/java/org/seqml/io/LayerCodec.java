@@ -179,7 +179,8 @@ final class LayerCodec {
         Class<?> configType = type.getMethod("config").getReturnType();
         Record config = (Record) readRecord(configType, node.get("config"));
         if (RNN.class.isAssignableFrom(type)) {
-            Record options = (Record) readRecord(RNN.Options.class, node.get("options"));
+            JsonNode saved = node.has("options") ? node.get("options") : legacyOptions(type, node.get("config"));
+            Record options = (Record) readRecord(RNN.Options.class, saved);
             return (Layer) type.getConstructor(configType, RNN.Options.class).newInstance(config, options);
         }
         try {
@@ -195,6 +196,20 @@ final class LayerCodec {
             Constructor<?> ctor = type.getConstructor(types);
             return (Layer) ctor.newInstance(args);
         }
+    }
+
+    /**
+     * The loop options of a recurrent layer saved before it was one: an AttentionLSTM of files
+     * before it became a cell on RNN's loop returned sequences always and kept returnState in its
+     * config.
+     */
+    private static JsonNode legacyOptions(Class<?> type, JsonNode config) {
+        ObjectNode options = record(RNN.Options.defaults());
+        options.put("returnSequences", type == org.seqml.layers.attention.AttentionLSTM.class);
+        if (config != null && config.has("returnState")) {
+            options.put("returnState", config.get("returnState").asBoolean());
+        }
+        return options;
     }
 
     private static Object readRecord(Class<?> type, JsonNode node) throws ReflectiveOperationException, ModelFileException {

@@ -141,6 +141,50 @@ class ModelFileTest {
     }
 
     @Test
+    void anAttentionLstmSavedBeforeItRanOnTheRecurrentLoopStillLoads(@TempDir Path dir) throws IOException {
+        RandomSeed.set(6);
+        SymbolicTensor x = Input.of(3, 2);
+        SymbolicTensor memory = Input.of(4, 5);
+        List<SymbolicTensor> out = new org.seqml.layers.attention.AttentionLSTM(5).returnState(true).applyAll(x, memory);
+        Model model = new Model(List.of(x, memory), out);
+        Path file = dir.resolve("decoder.seqml");
+        model.save(file);
+        // the earlier layout: returnState in the layer's config, no loop options
+        Path old = dir.resolve("old.seqml");
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        int rewritten = 0;
+        try (var in = new java.util.zip.ZipInputStream(Files.newInputStream(file));
+             var zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(old))) {
+            for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+                byte[] bytes = in.readAllBytes();
+                if (e.getName().equals("model.json")) {
+                    var root = json.readTree(bytes);
+                    for (var layer : root.path("model").path("layers")) {
+                        if (layer.path("class").asText().equals("AttentionLSTM")) {
+                            var node = (com.fasterxml.jackson.databind.node.ObjectNode) layer;
+                            ((com.fasterxml.jackson.databind.node.ObjectNode) node.get("config")).put("returnState", true);
+                            node.remove("options");
+                            rewritten++;
+                        }
+                    }
+                    bytes = json.writeValueAsBytes(root);
+                }
+                zip.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+                zip.write(bytes);
+                zip.closeEntry();
+            }
+        }
+        assertEquals(1, rewritten, "the AttentionLSTM's entry was put in the earlier layout");
+        INDArray[] in = {Nd4j.rand(DataType.FLOAT, 2, 3, 2), Nd4j.rand(DataType.FLOAT, 2, 4, 5)};
+        INDArray[] expected = model.predict(in, 2);
+        INDArray[] loaded = Model.load(old).predict(in, 2);
+        assertEquals(expected.length, loaded.length, "the sequence and the three states");
+        for (int k = 0; k < expected.length; k++) {
+            assertEquals(expected[k], loaded[k]);
+        }
+    }
+
+    @Test
     void truncatedCorruptOrForeignFilesGetAClearError(@TempDir Path dir) throws IOException {
         RandomSeed.set(5);
         Sequential model = classifier();
