@@ -132,11 +132,6 @@ public final class CallScope implements AutoCloseable {
         return a;
     }
 
-    /** As {@link #uninitialized}, filled with zeros. */
-    public static INDArray zeros(DataType type, long... shape) {
-        return uninitialized(type, shape).assign(0);
-    }
-
     /**
      * Declares that {@code a}, made during this call by an operation that allocates (a gradient
      * passed between layers), is read by nothing once the call ends: it is given back with the

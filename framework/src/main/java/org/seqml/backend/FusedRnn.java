@@ -1,7 +1,5 @@
 package org.seqml.backend;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;

@@ -270,15 +270,17 @@ final class OneDnnRnn {
 
         /** The memory object of {@code slot} (made on first use with {@code d}) pointed at {@code a}. */
         memory wrap(int slot, memory.desc d, INDArray a) {
-            memory m = slots.computeIfAbsent(slot, k -> new memory(d, OneDnn.cpu(), null));
-            m.set_data_handle(a.data().addressPointer());
-            return m;
+            return point(slot, d, a.data().addressPointer());
         }
 
         /** As {@link #wrap}, for a byte array of {@link OneDnn#alignedBytes}: at its first 64-byte boundary. */
         memory wrapAligned(int slot, memory.desc d, INDArray bytes) {
+            return point(slot, d, OneDnn.aligned(bytes));
+        }
+
+        private memory point(int slot, memory.desc d, Pointer handle) {
             memory m = slots.computeIfAbsent(slot, k -> new memory(d, OneDnn.cpu(), null));
-            m.set_data_handle(OneDnn.aligned(bytes));
+            m.set_data_handle(handle);
             return m;
         }
 

@@ -9,7 +9,6 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.seqml.RandomSeed;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.seqml.Shape;
-import org.seqml.backend.ArrayOps;
 import org.seqml.backend.Blas;
 import org.seqml.backend.CallScope;
 import org.seqml.backend.FusedRnn;
