@@ -36,6 +36,10 @@ public final class ArrayDataset extends Dataset {
         all.addAll(java.util.Arrays.asList(y));
         all.add(sampleWeight);
         for (INDArray a : all) {
+            if (a != null && a.dataType() == org.nd4j.linalg.api.buffer.DataType.UTF8) {
+                throw new IllegalArgumentException("Dataset.fromArrays: an array holds strings (UTF8), which cannot be"
+                    + " batched or cast to numbers. Vectorize texts first: TextVectorization.apply(texts) gives ids.");
+            }
             if (a != null && a.rank() > 0 && a.size(0) != n) {
                 throw new IllegalArgumentException("Dataset.fromArrays: an array has " + a.size(0) + " samples but the"
                     + " first input has " + n + ". Every array needs one row per sample.");

@@ -107,6 +107,13 @@ final class LayerCodec {
         if (v instanceof Record r) {
             return record(r);
         }
+        if (v instanceof java.util.List<?> list) {   // of strings: a TextVectorization's vocabulary
+            ArrayNode array = JSON.arrayNode();
+            for (Object item : list) {
+                array.add((String) item);
+            }
+            return array;
+        }
         throw new IllegalArgumentException("cannot save a config value of type " + v.getClass().getName());
     }
 
@@ -262,6 +269,11 @@ final class LayerCodec {
         }
         if (type.isRecord()) {
             return readRecord(type, v);
+        }
+        if (type == java.util.List.class && v.isArray()) {
+            java.util.List<String> list = new java.util.ArrayList<>(v.size());
+            v.forEach(item -> list.add(item.asText()));
+            return list;
         }
         throw new ModelFileException("cannot read a config value of type " + type.getName());
     }

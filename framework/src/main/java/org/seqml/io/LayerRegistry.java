@@ -29,6 +29,7 @@ import org.seqml.layers.recurrent.LSTM;
 import org.seqml.layers.recurrent.MergeMode;
 import org.seqml.layers.recurrent.RNN;
 import org.seqml.layers.recurrent.SimpleRNN;
+import org.seqml.layers.preprocessing.TextVectorization;
 
 /**
  * Every layer seqml saves, loads, imports from Keras and exports to Keras, in one table: a new
@@ -187,6 +188,10 @@ public final class LayerRegistry {
         add("AdditiveAttention", AdditiveAttention.class, in -> readAttention(in, true),
             (l, out) -> out.config().put("use_scale", l.options().useScale()));
         add("AttentionLSTM", AttentionLSTM.class, null, null);
+        add("TextVectorization", TextVectorization.class, null, (l, out) -> {
+            throw out.inexpressible("a vocabulary, which Keras keeps in an asset file that this export does not write;"
+                + " export a model that starts at the ids, and save the vocabulary with saveVocabulary");
+        });
         add("Concatenate", Concatenate.class, in -> new Concatenate(in.known("axis").integer("axis", -1)),
             (l, out) -> out.config().put("axis", l.config().axis()));
         add("Add", Add.class, in -> new Add(), (l, out) -> { });

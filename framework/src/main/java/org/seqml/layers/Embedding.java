@@ -77,7 +77,7 @@ public final class Embedding extends Layer {
     @Override
     public Forward forward(INDArray[] inputs, INDArray[] masks, boolean training) {
         // the ids once as Java longs: checked here, read by the lookup and again by backward
-        long[] ids = inputs[0].reshape(inputs[0].length()).castTo(DataType.INT64).toLongVector();
+        long[] ids = ids(inputs[0]);
         checkIds(ids, inputs[0]);
         INDArray table = embeddings.value();
         INDArray rows = CallScope.uninitialized(table.dataType(), ids.length, config.outputDim());
@@ -99,6 +99,25 @@ public final class Embedding extends Layer {
             Blas.addRows(dy, ids, embeddings.grad());
         }
         return new INDArray[] {null};
+    }
+
+    /** The ids as longs; ids in a floating-point array must be whole numbers (Keras would cut 1.5 to 1 silently). */
+    private long[] ids(INDArray raw) {
+        INDArray flat = raw.reshape(raw.length());
+        if (!raw.dataType().isFPType()) {
+            return flat.castTo(DataType.INT64).toLongVector();
+        }
+        double[] values = flat.toDoubleVector();
+        long[] ids = new long[values.length];
+        for (int i = 0; i < values.length; i++) {
+            ids[i] = (long) values[i];
+            if (ids[i] != values[i]) {
+                throw new IllegalArgumentException(describe() + ": token ids must be whole numbers, got " + values[i]
+                    + " (value " + i + " of the input of shape " + java.util.Arrays.toString(raw.shape()) + "). An"
+                    + " Embedding reads token ids; real-valued features go to a Dense or recurrent layer instead.");
+            }
+        }
+        return ids;
     }
 
     private void checkIds(long[] ids, INDArray raw) {

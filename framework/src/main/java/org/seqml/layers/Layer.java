@@ -416,6 +416,10 @@ public abstract class Layer {
                 + inputs.length + ".");
         }
         for (int i = 0; i < inputs.length; i++) {
+            if (inputs[i].dataType() == org.nd4j.linalg.api.buffer.DataType.UTF8) {
+                throw new IllegalArgumentException(describe() + ": input " + i + " holds strings (UTF8), not numbers."
+                    + " Turn texts into ids with a TextVectorization first.");
+            }
             Shape expected = builtShapes.get(i);
             long[] actual = inputs[i].shape();
             if (!expected.matches(actual)) {

@@ -221,12 +221,12 @@ public class Model {
         return fit(new INDArray[] {x}, new INDArray[] {y}, options);
     }
 
-    /** Trains on one array per input and one label array per output. */
     /** Trains on the inputs by name (those of {@code Input.of(name, ...)}). */
     public History fit(Map<String, INDArray> x, INDArray[] y, FitOptions options) {
         return fit(byName(x), y, options);
     }
 
+    /** Trains on one array per input and one label array per output. */
     public History fit(INDArray[] x, INDArray[] y, FitOptions options) {
         return trainer("fit").fit(x, y, options);
     }
@@ -296,6 +296,66 @@ public class Model {
     /** Every output, for the inputs by name (those of {@code Input.of(name, ...)}), in batches. */
     public INDArray[] predict(Map<String, INDArray> x, int batchSize) {
         return predict(byName(x), batchSize);
+    }
+
+    // ---- raw text, through the TextVectorization at the model's entrance ---------------------
+
+    /**
+     * Trains on raw texts, one label row per text: the model's first layer, a TextVectorization,
+     * makes the ids. Validation texts go in as ids: {@code options.validationData(model.vectorize(texts), y)}.
+     */
+    public History fit(List<String> texts, INDArray y, FitOptions options) {
+        return fit(vectorize(texts, "fit"), y, options);
+    }
+
+    /** The loss and metrics on raw texts (see {@link #fit(List, INDArray, FitOptions)}). */
+    public Map<String, Double> evaluate(List<String> texts, INDArray y) {
+        return evaluate(vectorize(texts, "evaluate"), y);
+    }
+
+    /** The output for raw texts, in batches of 32: {@code model.predict(List.of("free entry now!"))}. */
+    public INDArray predict(List<String> texts) {
+        return predict(texts, 32);
+    }
+
+    public INDArray predict(List<String> texts, int batchSize) {
+        return predict(vectorize(texts, "predict"), batchSize);
+    }
+
+    /** The ids that the model's TextVectorization makes of these texts (batch, tokens). */
+    public INDArray vectorize(List<String> texts) {
+        return vectorize(texts, "vectorize");
+    }
+
+    private INDArray vectorize(List<String> texts, String call) {
+        Layer entrance = entranceLayer();
+        if (!(entrance instanceof org.seqml.layers.preprocessing.TextVectorization text)) {
+            throw new IllegalArgumentException("Model '" + name + "': " + call + "(texts) needs a TextVectorization as"
+                + " the layer that reads the model's only input, but " + (entrance == null ? "the model has "
+                + (hasGraph() ? graph().inputs().size() : 0) + " inputs or several layers read it"
+                : "its input goes to " + entrance.describe()) + ". Put one first (new Sequential(vectorize,"
+                + " new Embedding(...), ...)), or pass ids: " + call + "(vectorize.apply(texts), ...).");
+        }
+        return text.apply(texts);
+    }
+
+    /** The one layer that reads the model's only input, or null: where raw text enters. */
+    protected Layer entranceLayer() {
+        Graph g = graph();
+        if (g.inputs().size() != 1) {
+            return null;
+        }
+        SymbolicTensor input = g.inputs().get(0);
+        Layer found = null;
+        for (Node n : g.nodes()) {
+            if (n.inputs().contains(input)) {
+                if (found != null && found != n.layer()) {
+                    return null;
+                }
+                found = n.layer();
+            }
+        }
+        return found;
     }
 
     /** The arrays of a map by input name, in the model's input order; every input once, no other name. */

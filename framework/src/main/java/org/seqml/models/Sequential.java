@@ -114,6 +114,12 @@ public final class Sequential extends Model {
         return graph();
     }
 
+    /** The first layer; before the model is built too, so that raw texts can build it. */
+    @Override
+    protected Layer entranceLayer() {
+        return hasGraph() ? super.entranceLayer() : stack.isEmpty() ? null : stack.get(0);
+    }
+
     /** The layers in order, without the input layer, as Keras's {@code Sequential.layers}. */
     @Override
     public List<Layer> layers() {

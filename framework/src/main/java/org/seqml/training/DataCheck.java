@@ -1,6 +1,7 @@
 package org.seqml.training;
 
 import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.BooleanIndexing;
 import org.nd4j.linalg.indexing.conditions.Conditions;
@@ -39,6 +40,9 @@ final class DataCheck {
                     + Arrays.toString(x[i].shape()) + ". " + fix(expected, x[i].shape()));
             }
             notEmpty(x[i], who);
+            requireNumbers(x[i], who, " For text, put a TextVectorization first in the model and pass a List<String>"
+                + " (model.predict(texts), model.fit(texts, labels, ...)), or pass the ids of"
+                + " TextVectorization.apply(texts).");
             out[i] = prepare(x[i], who);
         }
         return out;
@@ -57,6 +61,8 @@ final class DataCheck {
                 throw new IllegalArgumentException(who + ": the array is null. Pass one label array per output.");
             }
             notEmpty(y[i], who);
+            requireNumbers(y[i], who, " Labels are numbers: class ids 0..n-1 (sparse losses), one-hot rows, or 0/1"
+                + " for binary ones; map class names to ids first.");
             out[i] = prepare(y[i], who);
         }
         return out;
@@ -106,6 +112,7 @@ final class DataCheck {
     }
 
     private static INDArray prepare(INDArray a, String who) {
+        requireNumbers(a, who, " Pass a numeric array.");
         INDArray converted = a.dataType() == Backend.floatX() ? a : a.castTo(Backend.floatX());
         if (a.dataType().isFPType()) {
             if (BooleanIndexing.or(converted, Conditions.isNan()) || BooleanIndexing.or(converted, Conditions.isInfinite())) {
@@ -114,6 +121,13 @@ final class DataCheck {
             }
         }
         return converted.isView() || converted.ordering() != 'c' ? converted.dup('c') : converted;
+    }
+
+    /** Strings (ND4J's UTF8 arrays) cannot be cast to numbers; every numeric type is cast to floatX. */
+    private static void requireNumbers(INDArray a, String who, String fix) {
+        if (a.dataType() == DataType.UTF8 || a.dataType() == DataType.COMPRESSED || a.dataType() == DataType.UNKNOWN) {
+            throw new IllegalArgumentException(who + ": the array holds " + a.dataType() + " values, not numbers." + fix);
+        }
     }
 
     private static long firstBadSample(INDArray a) {

@@ -69,6 +69,15 @@ class BadInputTest {
         return Nd4j.rand(DataType.FLOAT, shape).gt(0.5).castTo(DataType.FLOAT);
     }
 
+    private static INDArray strings(long... shape) {
+        return Nd4j.create(java.util.Collections.nCopies((int) java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b),
+            "word"), shape);
+    }
+
+    private static org.seqml.layers.preprocessing.TextVectorization adapted() {
+        return new org.seqml.layers.preprocessing.TextVectorization().adapt(List.of("a b c"));
+    }
+
     private static INDArray withNaN(INDArray a, double value) {
         INDArray b = a.dup();
         b.putScalar(b.length() - 1, value);
@@ -118,10 +127,26 @@ class BadInputTest {
         IAE(c, "predict: wrong feature size", "expected data of shape", () -> sequences().predict(Nd4j.rand(DataType.FLOAT, 2, 5, 4)));
         IAE(c, "fit: labels of the wrong rank", "labels have shape", () -> sequences().fit(x(8), y(8, 1, 1), quiet()));
         IAE(c, "predict: batch size 0", "batchSize", () -> sequences().predict(x(4), 0));
+        // wrong dtypes: numbers of any type are cast, as in Keras; strings and fractional ids are refused
+        IAE(c, "predict: strings (UTF8) as features", "TextVectorization", () -> sequences().predict(strings(8, 5, 3)));
+        IAE(c, "fit: strings (UTF8) as labels", "class ids", () -> sequences().fit(x(8), strings(8, 1), quiet()));
+        IAE(c, "evaluate: strings (UTF8) as labels", "class ids", () -> sequences().evaluate(x(8), strings(8, 1)));
+        IAE(c, "predict: strings (UTF8) as token ids", "TextVectorization", () -> tokens().predict(strings(2, 3)));
+        IAE(c, "Dataset.fromArrays: strings (UTF8)", "TextVectorization", () -> org.seqml.data.Dataset.fromArrays(
+            new INDArray[] {strings(8, 5, 3)}, new INDArray[] {y(8, 1)}, null));
+        IAE(c, "Layer.call: strings (UTF8)", "strings", () -> new Dense(2).call(strings(2, 3)));
+        IAE(c, "predict: fractional token ids", "whole numbers", () -> tokens().predict(
+            Nd4j.create(new float[][] {{1.5f, 2, 3}})));
         // text
-        IAE(c, "TextVectorization.apply before adapt", "adapt(texts)", () -> new org.seqml.text.TextVectorization()
+        IAE(c, "predict(texts) on a model without TextVectorization", "TextVectorization", () -> tokens()
+            .predict(List.of("some text")));
+        IAE(c, "TextVectorization.apply: no texts", "no texts", () -> adapted().apply(List.of()));
+        IAE(c, "TextVectorization: a null text", "null", () -> adapted().apply(java.util.Arrays.asList("a", null)));
+        IAE(c, "TextVectorization: ids outside its vocabulary", "vocabulary", () -> adapted().call(
+            Nd4j.create(new float[][] {{1, 99}})));
+        IAE(c, "TextVectorization.apply before adapt", "adapt(texts)", () -> new org.seqml.layers.preprocessing.TextVectorization()
             .apply(List.of("hello")));
-        IAE(c, "TextVectorization: sequence length 0", "outputSequenceLength", () -> new org.seqml.text.TextVectorization()
+        IAE(c, "TextVectorization: sequence length 0", "outputSequenceLength", () -> new org.seqml.layers.preprocessing.TextVectorization()
             .outputSequenceLength(0));
         IAE(c, "PadSequences: negative length", "length", () -> org.seqml.text.PadSequences.pad(List.of(new int[] {1}),
             -2, org.seqml.text.PadSequences.Side.POST, org.seqml.text.PadSequences.Side.POST, 0));

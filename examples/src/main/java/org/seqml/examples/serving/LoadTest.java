@@ -58,7 +58,7 @@ public final class LoadTest {
                 System.out.println("no saved model in " + dir + "; run the spam example first (README's first command)");
                 System.exit(2);
             }
-            service = SpamService.load(dir, 200, 0, threads);
+            service = SpamService.load(dir, 0, threads);
             url = "http://127.0.0.1:" + service.port();
             System.out.println("service with " + threads + " worker threads on " + url);
         }

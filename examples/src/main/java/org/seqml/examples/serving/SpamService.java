@@ -22,7 +22,6 @@ import java.util.concurrent.Executors;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.seqml.examples.spam.SpamClassifier;
 import org.seqml.models.Model;
-import org.seqml.text.TextVectorization;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,17 +55,19 @@ public final class SpamService implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Model model;
-    private final TextVectorization vectorize;
     private final HttpServer server;
     private final ExecutorService workers;
 
-    /** Serves {@code model} (token ids in, one sigmoid out) on 127.0.0.1:port (0: any free port) with {@code threads} workers. */
-    public SpamService(Model model, TextVectorization vectorize, int port, int threads) throws IOException {
+    /**
+     * Serves {@code model} (a TextVectorization first, so raw text in, one sigmoid out) on
+     * 127.0.0.1:port (0: any free port) with {@code threads} workers.
+     */
+    public SpamService(Model model, int port, int threads) throws IOException {
         if (threads < 1) {
             throw new IllegalArgumentException("SpamService: threads must be at least 1, got " + threads);
         }
+        model.vectorize(List.of("a first text"));   // fails here, not per request, when the model takes no text
         this.model = model;
-        this.vectorize = vectorize;
         this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 256);
         this.workers = Executors.newFixedThreadPool(threads);
         server.setExecutor(workers);
@@ -78,12 +79,9 @@ public final class SpamService implements AutoCloseable {
         server.start();
     }
 
-    /** Loads the model and vocabulary the spam example saved in {@code dir}. */
-    public static SpamService load(Path dir, int length, int port, int threads) throws IOException {
-        Model model = Model.load(dir.resolve("spam-classifier.seqml"));
-        TextVectorization vectorize = new TextVectorization().outputSequenceLength(length)
-            .loadVocabulary(dir.resolve("vocabulary.txt"));
-        return new SpamService(model, vectorize, port, threads);
+    /** Loads the model the spam example saved in {@code dir} (its vocabulary is in it). */
+    public static SpamService load(Path dir, int port, int threads) throws IOException {
+        return new SpamService(Model.load(dir.resolve("spam-classifier.seqml")), port, threads);
     }
 
     /** The port the service listens on. */
@@ -93,7 +91,7 @@ public final class SpamService implements AutoCloseable {
 
     /** The spam probability of each text, as the service computes it. */
     public double[] probabilities(List<String> texts) {
-        INDArray p = model.predict(vectorize.apply(texts), 64);
+        INDArray p = model.predict(texts, 64);
         return p.reshape(p.length()).toDoubleVector();
     }
 
@@ -215,7 +213,7 @@ public final class SpamService implements AutoCloseable {
             SpamClassifier.run(new SpamClassifier.Options(d.epochs(), d.maxTokens(), length, d.limit(), d.seed(),
                 d.verbose(), dir));
         }
-        SpamService service = load(dir, length, port, threads);
+        SpamService service = load(dir, port, threads);
         System.out.println("serving " + dir + " on http://127.0.0.1:" + service.port() + "/predict with " + threads
             + " threads; Ctrl-C stops");
         Runtime.getRuntime().addShutdownHook(new Thread(service::close));

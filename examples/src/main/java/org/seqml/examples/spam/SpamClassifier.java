@@ -17,7 +17,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.seqml.RandomSeed;
-import org.seqml.Shape;
 import org.seqml.callbacks.EarlyStopping;
 import org.seqml.callbacks.History;
 import org.seqml.examples.plots.Charts;
@@ -33,12 +32,13 @@ import org.seqml.models.Input;
 import org.seqml.models.Model;
 import org.seqml.models.SymbolicTensor;
 import org.seqml.optimizers.Adam;
-import org.seqml.text.TextVectorization;
+import org.seqml.layers.preprocessing.TextVectorization;
 import org.seqml.training.FitOptions;
 
 /**
  * Spam or ham on the SpamAssassin public corpus (6,046 real e-mails, parsed from raw RFC-822 by
- * {@link PrepareSpamData}): words to ids with a TextVectorization adapted on the training mails,
+ * {@link PrepareSpamData}): words to ids with a TextVectorization adapted on the training mails
+ * (the model's first layer, so the model takes raw text and the saved model keeps its vocabulary),
  * an Embedding with padding masked, a bidirectional LSTM whose sequence is pooled (average and
  * max), and a sigmoid. A seeded, stratified 80/20 split; the test figures are printed.
  *
@@ -81,21 +81,22 @@ public final class SpamClassifier {
         }
         TextVectorization vectorize = new TextVectorization().maxTokens(o.maxTokens()).outputSequenceLength(o.length());
         vectorize.adapt(train.stream().map(Mail::text).toList());
-        INDArray xTrain = vectorize.apply(train.stream().map(Mail::text).toList());
+        List<String> xTrain = train.stream().map(Mail::text).toList();
         INDArray yTrain = labels(train);
-        INDArray xTest = vectorize.apply(test.stream().map(Mail::text).toList());
+        List<String> xTest = test.stream().map(Mail::text).toList();
         INDArray yTest = labels(test);
         System.out.printf(Locale.ROOT, "%d training mails, %d test mails, vocabulary %d%n", train.size(), test.size(),
             vectorize.vocabularySize());
 
         RandomSeed.set(o.seed());
-        SymbolicTensor tokens = Input.of(Shape.UNKNOWN);
-        SymbolicTensor words = new Embedding(vectorize.vocabularySize(), 64).maskZero(true).apply(tokens);
+        SymbolicTensor text = Input.of("text", o.length());
+        SymbolicTensor ids = vectorize.apply(text);
+        SymbolicTensor words = new Embedding(vectorize.vocabularySize(), 64).maskZero(true).apply(ids);
         SymbolicTensor read = new Bidirectional(new LSTM(32).returnSequences(true)).apply(words);
         SymbolicTensor pooled = new Concatenate().apply(new GlobalAveragePooling1D().apply(read),
             new GlobalMaxPooling1D().apply(read));
         SymbolicTensor hidden = new Dropout(0.3).apply(new Dense(32).activation("relu").apply(pooled));
-        Model model = new Model(tokens, new Dense(1).activation("sigmoid").apply(hidden));
+        Model model = new Model(text, new Dense(1).activation("sigmoid").apply(hidden));
         model.summary();
         model.compile(new Adam(0.003), "binary_crossentropy", "accuracy", "precision", "recall");
         History history = model.fit(xTrain, yTrain, new FitOptions().epochs(o.epochs()).batchSize(64)
@@ -112,9 +113,8 @@ public final class SpamClassifier {
             try {
                 Files.createDirectories(o.outputDir());
                 model.save(o.outputDir().resolve("spam-classifier.seqml"));
-                vectorize.saveVocabulary(o.outputDir().resolve("vocabulary.txt"));
                 Charts.trainingCurves(history, o.outputDir().resolve("training.png"));
-                System.out.println("model, vocabulary and training.png written to " + o.outputDir());
+                System.out.println("model (vocabulary included) and training.png written to " + o.outputDir());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

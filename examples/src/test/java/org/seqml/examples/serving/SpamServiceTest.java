@@ -38,7 +38,7 @@ class SpamServiceTest {
 
     @Test
     void concurrentClientsGetTheModelsOwnProbabilities() throws Exception {
-        try (SpamService service = SpamService.load(dir, 40, 0, 4)) {
+        try (SpamService service = SpamService.load(dir, 0, 4)) {
             double[] expected = service.probabilities(mails);
             HttpClient http = HttpClient.newHttpClient();
             URI predict = URI.create("http://127.0.0.1:" + service.port() + "/predict");
@@ -70,7 +70,7 @@ class SpamServiceTest {
 
     @Test
     void malformedRequestsGetA4xxWithAMessageAndTheServiceKeepsServing() throws Exception {
-        try (SpamService service = SpamService.load(dir, 40, 0, 2)) {
+        try (SpamService service = SpamService.load(dir, 0, 2)) {
             HttpClient http = HttpClient.newHttpClient();
             URI predict = URI.create("http://127.0.0.1:" + service.port() + "/predict");
             String[][] cases = {
@@ -100,7 +100,7 @@ class SpamServiceTest {
 
     @Test
     void theLoadTestMeasuresAndTargetsOnlyThisMachine() throws Exception {
-        try (SpamService service = SpamService.load(dir, 40, 0, 2)) {
+        try (SpamService service = SpamService.load(dir, 0, 2)) {
             LoadTest.Level level = LoadTest.run(URI.create("http://127.0.0.1:" + service.port()), mails, 4, 0.5, 40);
             assertEquals(0, level.errors());
             assertTrue(level.requests() > 0 && level.requests() <= 40, "bounded: " + level.requests());
