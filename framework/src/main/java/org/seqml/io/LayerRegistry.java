@@ -29,7 +29,7 @@ import org.seqml.layers.recurrent.LSTM;
 import org.seqml.layers.recurrent.MergeMode;
 import org.seqml.layers.recurrent.RNN;
 import org.seqml.layers.recurrent.SimpleRNN;
-import org.seqml.layers.preprocessing.TextVectorization;
+import org.seqml.text.TextVectorization;
 
 /**
  * Every layer seqml saves, loads, imports from Keras and exports to Keras, in one table: a new

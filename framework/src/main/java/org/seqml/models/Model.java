@@ -329,7 +329,7 @@ public class Model {
 
     private INDArray vectorize(List<String> texts, String call) {
         Layer entrance = entranceLayer();
-        if (!(entrance instanceof org.seqml.layers.preprocessing.TextVectorization text)) {
+        if (!(entrance instanceof org.seqml.text.TextVectorization text)) {
             throw new IllegalArgumentException("Model '" + name + "': " + call + "(texts) needs a TextVectorization as"
                 + " the layer that reads the model's only input, but " + (entrance == null ? "the model has "
                 + (hasGraph() ? graph().inputs().size() : 0) + " inputs or several layers read it"

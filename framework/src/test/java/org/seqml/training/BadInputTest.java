@@ -74,8 +74,8 @@ class BadInputTest {
             "word"), shape);
     }
 
-    private static org.seqml.layers.preprocessing.TextVectorization adapted() {
-        return new org.seqml.layers.preprocessing.TextVectorization().adapt(List.of("a b c"));
+    private static org.seqml.text.TextVectorization adapted() {
+        return new org.seqml.text.TextVectorization().adapt(List.of("a b c"));
     }
 
     private static INDArray withNaN(INDArray a, double value) {
@@ -144,9 +144,9 @@ class BadInputTest {
         IAE(c, "TextVectorization: a null text", "null", () -> adapted().apply(java.util.Arrays.asList("a", null)));
         IAE(c, "TextVectorization: ids outside its vocabulary", "vocabulary", () -> adapted().call(
             Nd4j.create(new float[][] {{1, 99}})));
-        IAE(c, "TextVectorization.apply before adapt", "adapt(texts)", () -> new org.seqml.layers.preprocessing.TextVectorization()
+        IAE(c, "TextVectorization.apply before adapt", "adapt(texts)", () -> new org.seqml.text.TextVectorization()
             .apply(List.of("hello")));
-        IAE(c, "TextVectorization: sequence length 0", "outputSequenceLength", () -> new org.seqml.layers.preprocessing.TextVectorization()
+        IAE(c, "TextVectorization: sequence length 0", "outputSequenceLength", () -> new org.seqml.text.TextVectorization()
             .outputSequenceLength(0));
         IAE(c, "PadSequences: negative length", "length", () -> org.seqml.text.PadSequences.pad(List.of(new int[] {1}),
             -2, org.seqml.text.PadSequences.Side.POST, org.seqml.text.PadSequences.Side.POST, 0));

@@ -32,7 +32,7 @@ import org.seqml.models.Input;
 import org.seqml.models.Model;
 import org.seqml.models.SymbolicTensor;
 import org.seqml.optimizers.Adam;
-import org.seqml.layers.preprocessing.TextVectorization;
+import org.seqml.text.TextVectorization;
 import org.seqml.training.FitOptions;
 
 /**

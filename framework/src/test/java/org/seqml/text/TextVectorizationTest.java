@@ -1,4 +1,4 @@
-package org.seqml.layers.preprocessing;
+package org.seqml.text;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

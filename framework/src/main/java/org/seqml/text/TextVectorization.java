@@ -1,4 +1,4 @@
-package org.seqml.layers.preprocessing;
+package org.seqml.text;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +16,6 @@ import org.seqml.Shape;
 import org.seqml.backend.Backend;
 import org.seqml.layers.Forward;
 import org.seqml.layers.Layer;
-import org.seqml.text.PadSequences;
 
 /**
  * Turns strings into sequences of token ids, Keras's {@code TextVectorization} in "int" mode:
