@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,9 +18,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.seqml.layers.Layer;
 import org.seqml.layers.Parameter;
 import org.seqml.layers.Stochastic;
@@ -40,8 +36,8 @@ import org.seqml.training.Trainer;
 
 /**
  * seqml's own model file: one zip holding {@code model.json} (format and version, the architecture,
- * the compile settings, the training state) and the arrays (weights, optimizer slots) as raw
- * little-endian entries. Saving is atomic: the file is written beside the target, forced to disk,
+ * the compile settings, the training state) and the arrays (weights, pruning masks, optimizer
+ * slots) as little-endian entries, mostly-zero ones stored sparse ({@link ArrayCodec}). Saving is atomic: the file is written beside the target, forced to disk,
  * then moved over it, so a crash mid-save leaves the previous file whole. Loading builds a new
  * model and returns it only when everything has been read; a truncated, corrupt or foreign file
  * gets a {@link ModelFileException}, never a half-loaded model.
@@ -77,11 +73,11 @@ public final class ModelFile {
             ObjectNode root = JSON.createObjectNode();
             root.put("format", FORMAT + "-weights");
             root.put("version", VERSION);
-            List<INDArray> arrays = new ArrayList<>();
+            List<byte[]> arrays = new ArrayList<>();
             ArrayNode weights = root.putArray("weights");
             for (Layer l : model.layers()) {
                 for (Parameter p : l.weights()) {
-                    weights.add(array(p.value(), arrays).put("layer", l.name()).put("name", p.name()));
+                    weights.add(ArrayCodec.write(p.value(), arrays).put("layer", l.name()).put("name", p.name()));
                 }
             }
             writeEntries(zip, root, arrays);
@@ -94,7 +90,7 @@ public final class ModelFile {
         JsonNode root = parse(path, entries, FORMAT + "-weights");
         Map<String, List<INDArray>> byLayer = new java.util.LinkedHashMap<>();
         for (JsonNode w : root.get("weights")) {
-            byLayer.computeIfAbsent(w.path("layer").asText(), k -> new ArrayList<>()).add(read(w, entries));
+            byLayer.computeIfAbsent(w.path("layer").asText(), k -> new ArrayList<>()).add(ArrayCodec.read(w, entries));
         }
         List<Runnable> assignments = new ArrayList<>();
         for (Layer l : model.layers()) {
@@ -127,12 +123,18 @@ public final class ModelFile {
         ObjectNode root = JSON.createObjectNode();
         root.put("format", FORMAT);
         root.put("version", VERSION);
-        List<INDArray> arrays = new ArrayList<>();
+        List<byte[]> arrays = new ArrayList<>();
         root.set("model", architecture(model, graph));
         ArrayNode weights = root.putArray("weights");
         List<Parameter> params = graph.parameters();
+        ArrayNode masks = root.putArray("masks");   // pruning masks, null for weights without one
         for (Parameter p : params) {
-            weights.add(array(p.value(), arrays));
+            weights.add(ArrayCodec.write(p.value(), arrays));
+            if (p.mask() == null) {
+                masks.addNull();
+            } else {
+                masks.add(ArrayCodec.write(p.mask(), arrays));
+            }
         }
         Trainer trainer = compiledOrNull(model);
         if (trainer != null) {
@@ -143,7 +145,7 @@ public final class ModelFile {
                 ArrayNode list = slots.addArray();
                 if (s != null) {
                     for (INDArray a : s) {
-                        list.add(array(a, arrays));
+                        list.add(ArrayCodec.write(a, arrays));
                     }
                 }
             }
@@ -158,13 +160,13 @@ public final class ModelFile {
         writeEntries(zip, root, arrays);
     }
 
-    private static void writeEntries(ZipOutputStream zip, ObjectNode root, List<INDArray> arrays) throws IOException {
+    private static void writeEntries(ZipOutputStream zip, ObjectNode root, List<byte[]> arrays) throws IOException {
         zip.putNextEntry(new ZipEntry("model.json"));
         zip.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
         zip.closeEntry();
         for (int i = 0; i < arrays.size(); i++) {
             zip.putNextEntry(new ZipEntry("arrays/" + i));
-            zip.write(bytes(arrays.get(i)));
+            zip.write(arrays.get(i));
             zip.closeEntry();
         }
     }
@@ -232,35 +234,6 @@ public final class ModelFile {
         ArrayNode metrics = c.putArray("metrics");
         trainer.metricNames().forEach(metrics::add);
         return c;
-    }
-
-    private static ObjectNode array(INDArray a, List<INDArray> arrays) {
-        ObjectNode node = JSON.createObjectNode();
-        node.put("entry", "arrays/" + arrays.size());
-        node.put("dtype", a.dataType().name());
-        ArrayNode shape = node.putArray("shape");
-        for (long d : a.shape()) {
-            shape.add(d);
-        }
-        arrays.add(a);
-        return node;
-    }
-
-    private static byte[] bytes(INDArray a) {
-        INDArray c = a.dup('c');
-        ByteBuffer buffer;
-        if (a.dataType() == DataType.DOUBLE) {
-            double[] v = c.data().asDouble();
-            buffer = ByteBuffer.allocate(v.length * 8).order(ByteOrder.LITTLE_ENDIAN);
-            buffer.asDoubleBuffer().put(v);
-        } else if (a.dataType() == DataType.FLOAT) {
-            float[] v = c.data().asFloat();
-            buffer = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-            buffer.asFloatBuffer().put(v);
-        } else {
-            throw new IllegalArgumentException("cannot save arrays of " + a.dataType());
-        }
-        return buffer.array();
     }
 
     /** Every layer that draws random masks, by name, inner layers of wrappers included. */
@@ -417,12 +390,16 @@ public final class ModelFile {
             throw new ModelFileException("holds " + weights.size() + " weights for a model that has " + params.size());
         }
         for (int i = 0; i < params.size(); i++) {
-            INDArray value = read(weights.get(i), entries);
+            INDArray value = ArrayCodec.read(weights.get(i), entries);
             if (!java.util.Arrays.equals(value.shape(), params.get(i).value().shape())) {
                 throw new ModelFileException("weight " + i + " has shape " + java.util.Arrays.toString(value.shape())
                     + " but the layer expects " + java.util.Arrays.toString(params.get(i).value().shape()));
             }
             params.get(i).value().assign(value);
+            JsonNode mask = root.path("masks").path(i);
+            if (mask.isObject()) {
+                params.get(i).setMask(ArrayCodec.read(mask, entries));
+            }
         }
         if (root.hasNonNull("compile")) {
             compileAndRestore(model, root, entries, params);
@@ -480,39 +457,11 @@ public final class ModelFile {
             if (list.size() > 0) {
                 INDArray[] s = new INDArray[list.size()];
                 for (int k = 0; k < s.length; k++) {
-                    s[k] = read(list.get(k), entries);
+                    s[k] = ArrayCodec.read(list.get(k), entries);
                 }
                 slots.put(params.get(i), s);
             }
         }
         optimizer.restoreState(root.path("training").path("optimizer_iterations").asLong(), slots);
-    }
-
-    private static INDArray read(JsonNode spec, Map<String, byte[]> entries) throws ModelFileException {
-        byte[] data = entries.get(spec.path("entry").asText());
-        if (data == null) {
-            throw new ModelFileException("array entry '" + spec.path("entry").asText() + "' is missing (truncated file?)");
-        }
-        long[] shape = new long[spec.get("shape").size()];
-        long n = 1;
-        for (int i = 0; i < shape.length; i++) {
-            shape[i] = spec.get("shape").get(i).asLong();
-            n *= shape[i];
-        }
-        DataType type = DataType.valueOf(spec.path("dtype").asText());
-        int width = type == DataType.DOUBLE ? 8 : 4;
-        if (data.length != n * width) {
-            throw new ModelFileException("array entry '" + spec.path("entry").asText() + "' has " + data.length
-                + " bytes, expected " + n * width + " (truncated or corrupt)");
-        }
-        ByteBuffer buffer = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
-        if (type == DataType.DOUBLE) {
-            double[] v = new double[(int) n];
-            buffer.asDoubleBuffer().get(v);
-            return Nd4j.create(v, shape, 'c');
-        }
-        float[] v = new float[(int) n];
-        buffer.asFloatBuffer().get(v);
-        return Nd4j.create(v, shape, 'c');
     }
 }

@@ -344,6 +344,7 @@ public abstract class Layer {
                     + Arrays.toString(p.value().shape()) + ", got " + Arrays.toString(values.get(i).shape()) + ".");
             }
             p.value().assign(values.get(i));
+            p.applyMask();   // a pruned weight stays pruned
         }
     }
 

@@ -17,6 +17,7 @@ public final class Parameter {
     private boolean trainable = true;
     private org.seqml.regularizers.Regularizer regularizer;
     private org.seqml.constraints.Constraint constraint;
+    private volatile INDArray mask;
 
     public Parameter(String name, INDArray value) {
         this.name = name;
@@ -72,6 +73,37 @@ public final class Parameter {
     void setRegularization(org.seqml.regularizers.Regularizer r, org.seqml.constraints.Constraint c) {
         this.regularizer = r;
         this.constraint = c;
+    }
+
+    /**
+     * The pruning mask: 1 where the weight is kept, 0 where it is held at zero; null when the
+     * weight is not pruned. The trainer masks the gradient before each step and the weight after
+     * it, so a pruned weight stays exactly zero.
+     */
+    public INDArray mask() {
+        return mask;
+    }
+
+    /** Sets (or with null removes) the mask, and zeroes the weights it drops at once. */
+    public void setMask(INDArray newMask) {
+        if (newMask != null) {
+            if (!java.util.Arrays.equals(newMask.shape(), value.shape())) {
+                throw new IllegalArgumentException("weight '" + name + "': a mask of shape "
+                    + java.util.Arrays.toString(newMask.shape()) + " for a weight of shape "
+                    + java.util.Arrays.toString(value.shape()) + "; give one of the weight's shape.");
+            }
+            newMask = newMask.castTo(value.dataType());
+            value.muli(newMask);
+        }
+        this.mask = newMask;
+    }
+
+    /** Zeroes what the mask drops (after an optimizer step or a setWeights); nothing without a mask. */
+    public void applyMask() {
+        INDArray m = mask;
+        if (m != null) {
+            value.muli(m);
+        }
     }
 
     public long size() {

@@ -288,12 +288,16 @@ public final class Trainer {
                 if (p.regularizer() != null && p.trainable()) {
                     p.regularizer().addGradient(p.value(), p.grad(), 1.0);
                 }
+                if (p.mask() != null) {
+                    p.grad().muli(p.mask());   // a pruned weight's slots stay zero, so its update is zero
+                }
             }
             optimizer.apply(parameters);
             for (Parameter p : parameters) {
                 if (p.constraint() != null && p.trainable()) {
                     p.constraint().apply(p.value());
                 }
+                p.applyMask();
             }
         }
         for (int k = 0; k < outputs.length; k++) {

@@ -1,0 +1,141 @@
+package org.seqml.io;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * An array of a model file as a zip entry and its spec in {@code model.json}, little-endian, in
+ * one of three encodings, chosen per array:
+ * <pre>
+ * dense   every value                                              (the default)
+ * sparse  a bitmap of the nonzero positions, then the nonzero values  (half or more zeros)
+ * bits    the bitmap alone: an array of zeros and ones (pruning masks)
+ * </pre>
+ * so a pruned weight of sparsity s takes about (1 - s) * width + 1/8 bytes per value instead of
+ * width. Files without an encoding (all before it) are dense.
+ */
+final class ArrayCodec {
+    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+    /** Below this many values the bitmap's saving is not worth a second layout. */
+    private static final long MIN_SPARSE = 64;
+
+    private ArrayCodec() {
+    }
+
+    /** Encodes {@code a} as the next entry of {@code entries}; returns its spec. */
+    static ObjectNode write(INDArray a, List<byte[]> entries) {
+        if (a.dataType() != DataType.FLOAT && a.dataType() != DataType.DOUBLE) {
+            throw new IllegalArgumentException("cannot save arrays of " + a.dataType());
+        }
+        ObjectNode node = JSON.objectNode();
+        node.put("entry", "arrays/" + entries.size());
+        node.put("dtype", a.dataType().name());
+        ArrayNode shape = node.putArray("shape");
+        for (long d : a.shape()) {
+            shape.add(d);
+        }
+        double[] v = a.dup('c').data().asDouble();
+        int nonzero = 0;
+        boolean onesOnly = true;
+        for (double x : v) {
+            if (x != 0) {
+                nonzero++;
+                onesOnly &= x == 1;
+            }
+        }
+        String encoding = v.length < MIN_SPARSE || nonzero * 2L > v.length ? "dense" : onesOnly ? "bits" : "sparse";
+        node.put("encoding", encoding);
+        entries.add(bytes(v, a.dataType(), encoding, nonzero));
+        return node;
+    }
+
+    private static byte[] bytes(double[] v, DataType type, String encoding, int nonzero) {
+        int width = type == DataType.DOUBLE ? 8 : 4;
+        int bitmap = encoding.equals("dense") ? 0 : (v.length + 7) / 8;
+        int values = encoding.equals("dense") ? v.length : encoding.equals("sparse") ? nonzero : 0;
+        ByteBuffer out = ByteBuffer.allocate(bitmap + values * width).order(ByteOrder.LITTLE_ENDIAN);
+        if (bitmap > 0) {
+            byte[] bits = new byte[bitmap];
+            for (int i = 0; i < v.length; i++) {
+                if (v[i] != 0) {
+                    bits[i >> 3] |= (byte) (1 << (i & 7));
+                }
+            }
+            out.put(bits);
+        }
+        if (values > 0) {
+            for (double x : v) {
+                if (encoding.equals("dense") || x != 0) {
+                    if (width == 8) {
+                        out.putDouble(x);
+                    } else {
+                        out.putFloat((float) x);
+                    }
+                }
+            }
+        }
+        return out.array();
+    }
+
+    /** The array of a spec. */
+    static INDArray read(JsonNode spec, Map<String, byte[]> entries) throws ModelFileException {
+        String entry = spec.path("entry").asText();
+        byte[] data = entries.get(entry);
+        if (data == null) {
+            throw new ModelFileException("array entry '" + entry + "' is missing (truncated file?)");
+        }
+        long[] shape = new long[spec.get("shape").size()];
+        long n = 1;
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = spec.get("shape").get(i).asLong();
+            n *= shape[i];
+        }
+        DataType type = DataType.valueOf(spec.path("dtype").asText());
+        int width = type == DataType.DOUBLE ? 8 : 4;
+        String encoding = spec.path("encoding").asText("dense");
+        ByteBuffer in = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
+        double[] v = new double[(int) n];
+        if (encoding.equals("dense")) {
+            expect(entry, data.length, n * width);
+            for (int i = 0; i < n; i++) {
+                v[i] = width == 8 ? in.getDouble() : in.getFloat();
+            }
+        } else if (encoding.equals("sparse") || encoding.equals("bits")) {
+            int bitmap = (int) ((n + 7) / 8);
+            if (data.length < bitmap) {
+                expect(entry, data.length, bitmap);
+            }
+            byte[] bits = new byte[bitmap];
+            in.get(bits);
+            long set = 0;
+            for (byte b : bits) {
+                set += Integer.bitCount(b & 0xff);
+            }
+            expect(entry, data.length, bitmap + (encoding.equals("bits") ? 0 : set * width));
+            for (int i = 0; i < n; i++) {
+                if ((bits[i >> 3] & (1 << (i & 7))) != 0) {
+                    v[i] = encoding.equals("bits") ? 1 : width == 8 ? in.getDouble() : in.getFloat();
+                }
+            }
+        } else {
+            throw new ModelFileException("array entry '" + entry + "' has the unknown encoding '" + encoding + "'");
+        }
+        return type == DataType.DOUBLE ? Nd4j.create(v, shape, 'c') : Nd4j.create(v, shape, 'c').castTo(DataType.FLOAT);
+    }
+
+    private static void expect(String entry, long actual, long expected) throws ModelFileException {
+        if (actual != expected) {
+            throw new ModelFileException("array entry '" + entry + "' has " + actual + " bytes, expected " + expected
+                + " (truncated or corrupt)");
+        }
+    }
+}
