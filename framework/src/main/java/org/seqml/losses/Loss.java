@@ -59,6 +59,14 @@ public abstract class Loss {
         return yTrue.dataType() == yPred.dataType() ? yTrue : yTrue.castTo(yPred.dataType());
     }
 
+    /**
+     * The labels that metrics compare with the predictions: the labels themselves, except for a
+     * loss whose labels carry more than the truth ({@link DistillationLoss}: the teacher's outputs).
+     */
+    public INDArray metricLabels(INDArray yTrue, INDArray yPred) {
+        return yTrue;
+    }
+
     /** How to fix labels whose shape does not fit. */
     protected String labelHint(INDArray yTrue, INDArray yPred) {
         return "Give one label per prediction, in the shape of the model's output.";

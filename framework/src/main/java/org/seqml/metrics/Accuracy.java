@@ -38,6 +38,9 @@ public final class Accuracy extends Mean {
     }
 
     static Kind kindFor(Loss loss) {
+        if (loss instanceof org.seqml.losses.DistillationLoss distillation) {
+            loss = distillation.hardLoss();   // the metrics see the hard labels
+        }
         if (loss instanceof BinaryCrossentropy) {
             return Kind.BINARY;
         }

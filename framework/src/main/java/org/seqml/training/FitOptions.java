@@ -117,4 +117,23 @@ public final class FitOptions {
         this.out = stream;
         return this;
     }
+
+    /** A copy, for a caller that changes what the loop sees (the Distiller's labels). */
+    FitOptions copy() {
+        FitOptions c = new FitOptions();
+        c.batchSize = batchSize;
+        c.epochs = epochs;
+        c.initialEpoch = initialEpoch;
+        c.verbose = verbose;
+        c.shuffle = shuffle;
+        c.validationSplit = validationSplit;
+        c.validationX = validationX;
+        c.validationDataset = validationDataset;
+        c.validationY = validationY;
+        c.sampleWeight = sampleWeight;
+        c.classWeight = classWeight;
+        c.callbacks.addAll(callbacks);
+        c.out = out;
+        return c;
+    }
 }

@@ -302,7 +302,7 @@ public final class Trainer {
         }
         for (int k = 0; k < outputs.length; k++) {
             for (Metric m : trackers.metrics().get(k)) {
-                m.update(y[k], outputs[k], sw, masks[k]);
+                m.update(losses.get(k).metricLabels(y[k], outputs[k]), outputs[k], sw, masks[k]);
             }
         }
         return logs(graph, trackers);
