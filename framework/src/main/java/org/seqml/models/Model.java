@@ -407,6 +407,14 @@ public class Model {
     }
 
     /**
+     * As {@link #save(java.nio.file.Path)}; {@code includeOptimizer} false leaves out the compile
+     * settings and optimizer state (Keras's include_optimizer): the file to deploy.
+     */
+    public void save(java.nio.file.Path path, boolean includeOptimizer) throws java.io.IOException {
+        org.seqml.io.ModelFile.save(this, path, includeOptimizer);
+    }
+
+    /**
      * Writes the architecture and weights as a Keras 3 {@code .keras} file, which Keras and
      * {@code KerasArchive.load} read back; options Keras cannot express fail by layer name.
      */

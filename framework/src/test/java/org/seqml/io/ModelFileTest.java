@@ -103,6 +103,24 @@ class ModelFileTest {
     }
 
     @Test
+    void withoutTheOptimizerTheFileIsSmallerAndLoadsUncompiledWithTheSameOutputs(@TempDir Path dir) throws IOException {
+        RandomSeed.set(4);
+        Sequential model = classifier();
+        model.compile("adam", "binary_crossentropy", "accuracy");
+        INDArray x = tokens(32, 2);
+        model.fit(x, Nd4j.rand(DataType.FLOAT, 32, 1).gt(0.5).castTo(DataType.FLOAT), 16, 1);
+        Path full = dir.resolve("full.seqml");
+        Path lean = dir.resolve("lean.seqml");
+        model.save(full);
+        model.save(lean, false);
+        assertTrue(java.nio.file.Files.size(lean) < java.nio.file.Files.size(full) * 0.6,
+            java.nio.file.Files.size(lean) + " vs " + java.nio.file.Files.size(full));
+        Model loaded = Model.load(lean);
+        assertEquals(model.predict(x), loaded.predict(x));
+        assertThrows(IllegalStateException.class, () -> loaded.trainer("fit"), "uncompiled");
+    }
+
+    @Test
     void aCrashMidSaveLeavesThePreviousFileWhole(@TempDir Path dir) throws IOException {
         RandomSeed.set(4);
         Sequential model = classifier();
