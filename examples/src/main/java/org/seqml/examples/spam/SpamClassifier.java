@@ -70,45 +70,61 @@ public final class SpamClassifier {
         run(Options.defaults());
     }
 
-    public static Result run(Options o) {
+    /** The texts and labels of the split: training, then test. */
+    public record Data(List<String> trainTexts, INDArray trainLabels, List<String> testTexts, INDArray testLabels) {
+    }
+
+    /** The seeded, stratified split (the first {@code limit} training mails and a quarter as many test mails). */
+    public static Data data(long seed, int limit) {
         List<Mail> mails = load();
         List<Mail> train = new ArrayList<>();
         List<Mail> test = new ArrayList<>();
-        split(mails, o.seed(), train, test);
-        if (o.limit() < train.size()) {   // a quick run on a slice (tests): the first mails of the shuffled split
-            train = new ArrayList<>(train.subList(0, o.limit()));
-            test = new ArrayList<>(test.subList(0, Math.min(test.size(), o.limit() / 4)));
+        split(mails, seed, train, test);
+        if (limit < train.size()) {   // a quick run on a slice (tests): the first mails of the shuffled split
+            train = new ArrayList<>(train.subList(0, limit));
+            test = new ArrayList<>(test.subList(0, Math.min(test.size(), limit / 4)));
         }
-        TextVectorization vectorize = new TextVectorization().maxTokens(o.maxTokens()).outputSequenceLength(o.length());
-        vectorize.adapt(train.stream().map(Mail::text).toList());
-        List<String> xTrain = train.stream().map(Mail::text).toList();
-        INDArray yTrain = labels(train);
-        List<String> xTest = test.stream().map(Mail::text).toList();
-        INDArray yTest = labels(test);
-        System.out.printf(Locale.ROOT, "%d training mails, %d test mails, vocabulary %d%n", train.size(), test.size(),
-            vectorize.vocabularySize());
+        return new Data(train.stream().map(Mail::text).toList(), labels(train), test.stream().map(Mail::text).toList(),
+            labels(test));
+    }
 
-        RandomSeed.set(o.seed());
-        SymbolicTensor text = Input.of("text", o.length());
+    /** The classifier, uncompiled: raw text in (its TextVectorization first), spam probability out. */
+    public static Model model(TextVectorization vectorize, int length) {
+        SymbolicTensor text = Input.of("text", length);
         SymbolicTensor ids = vectorize.apply(text);
         SymbolicTensor words = new Embedding(vectorize.vocabularySize(), 64).maskZero(true).apply(ids);
         SymbolicTensor read = new Bidirectional(new LSTM(32).returnSequences(true)).apply(words);
         SymbolicTensor pooled = new Concatenate().apply(new GlobalAveragePooling1D().apply(read),
             new GlobalMaxPooling1D().apply(read));
         SymbolicTensor hidden = new Dropout(0.3).apply(new Dense(32).activation("relu").apply(pooled));
-        Model model = new Model(text, new Dense(1).activation("sigmoid").apply(hidden));
+        return new Model(text, new Dense(1).activation("sigmoid").apply(hidden));
+    }
+
+    /** Accuracy, spam precision, recall and F1 of a model compiled with accuracy, precision and recall. */
+    public static Result score(Map<String, Double> scores, History history) {
+        double p = scores.get("precision");
+        double r = scores.get("recall");
+        return new Result(scores.get("accuracy"), p, r, p + r == 0 ? 0 : 2 * p * r / (p + r), history);
+    }
+
+    public static Result run(Options o) {
+        Data d = data(o.seed(), o.limit());
+        TextVectorization vectorize = new TextVectorization().maxTokens(o.maxTokens()).outputSequenceLength(o.length());
+        vectorize.adapt(d.trainTexts());
+        System.out.printf(Locale.ROOT, "%d training mails, %d test mails, vocabulary %d%n", d.trainTexts().size(),
+            d.testTexts().size(), vectorize.vocabularySize());
+
+        RandomSeed.set(o.seed());
+        Model model = model(vectorize, o.length());
         model.summary();
         model.compile(new Adam(0.003), "binary_crossentropy", "accuracy", "precision", "recall");
-        History history = model.fit(xTrain, yTrain, new FitOptions().epochs(o.epochs()).batchSize(64)
+        History history = model.fit(d.trainTexts(), d.trainLabels(), new FitOptions().epochs(o.epochs()).batchSize(64)
             .validationSplit(0.1).verbose(o.verbose())
             .callbacks(new EarlyStopping("val_loss").patience(1).restoreBestWeights(true)));
 
-        Map<String, Double> scores = model.evaluate(xTest, yTest);
-        double p = scores.get("precision");
-        double r = scores.get("recall");
-        Result result = new Result(scores.get("accuracy"), p, r, p + r == 0 ? 0 : 2 * p * r / (p + r), history);
+        Result result = score(model.evaluate(d.testTexts(), d.testLabels()), history);
         System.out.printf(Locale.ROOT, "test: accuracy %.4f, spam precision %.4f, recall %.4f, F1 %.4f%n",
-            result.accuracy(), p, r, result.f1());
+            result.accuracy(), result.precision(), result.recall(), result.f1());
         if (o.outputDir() != null) {
             try {
                 Files.createDirectories(o.outputDir());

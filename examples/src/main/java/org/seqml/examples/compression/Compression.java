@@ -1,0 +1,247 @@
+package org.seqml.examples.compression;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.seqml.RandomSeed;
+import org.seqml.callbacks.EarlyStopping;
+import org.seqml.examples.Args;
+import org.seqml.examples.spam.SpamClassifier;
+import org.seqml.io.LayerCopy;
+import org.seqml.layers.Dense;
+import org.seqml.layers.Embedding;
+import org.seqml.layers.Layer;
+import org.seqml.layers.recurrent.Bidirectional;
+import org.seqml.layers.recurrent.LSTM;
+import org.seqml.models.Input;
+import org.seqml.models.Model;
+import org.seqml.models.SymbolicTensor;
+import org.seqml.optimizers.Adam;
+import org.seqml.pruning.PolynomialDecay;
+import org.seqml.pruning.Pruning;
+import org.seqml.pruning.UnitPruning;
+import org.seqml.text.TextVectorization;
+import org.seqml.training.Distiller;
+import org.seqml.training.FitOptions;
+
+/**
+ * Compression of the spam classifier (the README's main example), each way measured on the same
+ * test mails: the float32 BiLSTM baseline; magnitude pruning to 50, 80 and 90 % during a short
+ * fine-tuning (TF-MOT's PolynomialDecay, then stripped); structured pruning to half the LSTM units
+ * (then fine-tuned); and a small student (Embedding 8, LSTM 16) trained on hard labels alone and
+ * distilled from the baseline, over several seeds. One table: test accuracy, spam F1, the size of
+ * the deployable file ({@code save(path, false)}), batch-1 latency and batch-64 throughput of
+ * {@code predict} on token ids. Written to {@code target/compression/compression.md}.
+ *
+ * <pre>
+ * mvn -q -pl examples -am compile exec:java -Dexec.mainClass=org.seqml.examples.compression.Compression
+ * </pre>
+ * Options ({@code -Dexec.args="seeds=3 studentEpochs=6"}): epochs, fineTuneEpochs, studentEpochs,
+ * seeds, limit (training mails), seed.
+ */
+public final class Compression {
+
+    /** What the run may change. */
+    public record Options(int epochs, int fineTuneEpochs, int studentEpochs, int seeds, int limit, int length,
+                          long seed, int timedCalls, Path outputDir) {
+        public static Options defaults() {
+            return new Options(4, 2, 6, 3, Integer.MAX_VALUE, 200, 5, 200, Path.of("target/compression"));
+        }
+    }
+
+    /** One line of the table; spreads are 0 for a single run. */
+    public record Row(String name, double accuracy, double accuracySpread, double f1, double f1Spread, long params,
+                      long fileBytes, double latencyMs, double samplesPerSecond) {
+    }
+
+    private Compression() {
+    }
+
+    public static void main(String[] args) {
+        Args a = Args.parse(args, Set.of("epochs", "fineTuneEpochs", "studentEpochs", "seeds", "limit", "seed"));
+        Options d = Options.defaults();
+        run(new Options(a.get("epochs", d.epochs()), a.get("fineTuneEpochs", d.fineTuneEpochs()),
+            a.get("studentEpochs", d.studentEpochs()), a.get("seeds", d.seeds()), a.get("limit", d.limit()),
+            d.length(), (long) a.get("seed", (int) d.seed()), d.timedCalls(), d.outputDir()));
+    }
+
+    public static List<Row> run(Options o) {
+        SpamClassifier.Data data = SpamClassifier.data(o.seed(), o.limit());
+        TextVectorization vectorize = new TextVectorization().maxTokens(20_000).outputSequenceLength(o.length());
+        vectorize.adapt(data.trainTexts());
+        RandomSeed.set(o.seed());
+        Model baseline = SpamClassifier.model(vectorize, o.length());
+        compile(baseline, 0.003);
+        baseline.fit(data.trainTexts(), data.trainLabels(), new FitOptions().epochs(o.epochs()).batchSize(64)
+            .validationSplit(0.1).verbose(0).callbacks(new EarlyStopping("val_loss").patience(1).restoreBestWeights(true)));
+        INDArray testIds = baseline.vectorize(data.testTexts());
+        INDArray trainIds = baseline.vectorize(data.trainTexts());
+        List<Row> rows = new ArrayList<>();
+        rows.add(measure("float32 BiLSTM(32) baseline", baseline, testIds, data.testLabels(), o));
+
+        int stepsPerEpoch = (int) Math.ceil(data.trainTexts().size() / 64.0);
+        for (double sparsity : new double[] {0.5, 0.8, 0.9}) {
+            Model pruned = copy(baseline);
+            Pruning pruning = Pruning.pruneLowMagnitude(pruned, new PolynomialDecay(0.0, sparsity, 0,
+                Math.max(1, stepsPerEpoch * o.fineTuneEpochs() * 2 / 3), 3, Math.max(1, stepsPerEpoch / 8)));
+            compile(pruned, 0.001);
+            pruned.fit(trainIds, data.trainLabels(), new FitOptions().epochs(o.fineTuneEpochs()).batchSize(64).verbose(0)
+                .callbacks(pruning.callback()));
+            Pruning.stripPruning(pruned);
+            rows.add(measure(String.format(Locale.ROOT, "pruned to %.0f %% (magnitude)", sparsity * 100), pruned,
+                testIds, data.testLabels(), o));
+        }
+
+        String recurrent = baseline.layers().stream().filter(l -> l instanceof Bidirectional).findFirst()
+            .map(Layer::name).orElseThrow();
+        Model half = UnitPruning.pruneUnits(baseline, recurrent, 0.5);
+        compile(half, 0.001);
+        half.fit(trainIds, data.trainLabels(), new FitOptions().epochs(o.fineTuneEpochs()).batchSize(64).verbose(0));
+        rows.add(measure("structured: BiLSTM(16), fine-tuned", half, testIds, data.testLabels(), o));
+
+        rows.add(students("student Embedding(8) LSTM(16), hard labels", false, baseline, vectorize, trainIds, testIds,
+            data, o));
+        rows.add(students("student Embedding(8) LSTM(16), distilled", true, baseline, vectorize, trainIds, testIds,
+            data, o));
+        String table = table(rows);
+        System.out.print(table);
+        if (o.outputDir() != null) {
+            try {
+                Files.createDirectories(o.outputDir());
+                Files.writeString(o.outputDir().resolve("compression.md"), table);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return rows;
+    }
+
+    private static void compile(Model m, double learningRate) {
+        m.compile(new Adam(learningRate), "binary_crossentropy", "accuracy", "precision", "recall");
+    }
+
+    /** A trained model's independent copy, through its file. */
+    private static Model copy(Model m) {
+        try {
+            Path file = Files.createTempFile("compression", ".seqml");
+            try {
+                m.save(file, false);
+                return Model.load(file);
+            } finally {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The student: the teacher's vocabulary, an 8-wide embedding and an LSTM(16). */
+    private static Model student(TextVectorization vectorize, int length, long seed) {
+        RandomSeed.set(seed);
+        SymbolicTensor text = Input.of("text", length);
+        SymbolicTensor ids = LayerCopy.of(vectorize).apply(text);
+        SymbolicTensor read = new LSTM(16).apply(new Embedding(vectorize.vocabularySize(), 8).maskZero(true).apply(ids));
+        return new Model(text, new Dense(1).activation("sigmoid").apply(read));
+    }
+
+    /** Mean and spread over the seeds; the speed and size of the first seed's student. */
+    private static Row students(String name, boolean distilled, Model teacher, TextVectorization vectorize,
+                                INDArray trainIds, INDArray testIds, SpamClassifier.Data data, Options o) {
+        double[] accuracy = new double[o.seeds()];
+        double[] f1 = new double[o.seeds()];
+        Row first = null;
+        for (int s = 0; s < o.seeds(); s++) {
+            Model student = student(vectorize, o.length(), o.seed() + 100 + s);
+            FitOptions fit = new FitOptions().epochs(o.studentEpochs()).batchSize(64).verbose(0);
+            Map<String, Double> scores;
+            if (distilled) {
+                Distiller distiller = new Distiller(teacher, student).alpha(0.1).temperature(3);
+                distiller.compile(new Adam(0.003), "binary_crossentropy", "accuracy", "precision", "recall");
+                distiller.fit(trainIds, data.trainLabels(), fit);
+            } else {
+                compile(student, 0.003);
+                student.fit(trainIds, data.trainLabels(), fit);
+            }
+            compile(student, 0.003);   // evaluate on the hard labels alone
+            Row r = measure(name, student, testIds, data.testLabels(), o);
+            accuracy[s] = r.accuracy();
+            f1[s] = r.f1();
+            first = first == null ? r : first;
+        }
+        return new Row(name, mean(accuracy), spread(accuracy), mean(f1), spread(f1), first.params(), first.fileBytes(),
+            first.latencyMs(), first.samplesPerSecond());
+    }
+
+    private static double mean(double[] v) {
+        return Arrays.stream(v).average().orElse(0);
+    }
+
+    /** The sample standard deviation (0 for one value). */
+    private static double spread(double[] v) {
+        double m = mean(v);
+        return v.length < 2 ? 0 : Math.sqrt(Arrays.stream(v).map(x -> (x - m) * (x - m)).sum() / (v.length - 1));
+    }
+
+    private static Row measure(String name, Model m, INDArray testIds, INDArray testLabels, Options o) {
+        SpamClassifier.Result r = SpamClassifier.score(m.evaluate(testIds, testLabels), null);
+        long bytes;
+        try {
+            Path file = Files.createTempFile("compression", ".seqml");
+            m.save(file, false);
+            bytes = Files.size(file);
+            Files.delete(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        long n = testIds.size(0);
+        // batch 1: one mail per call, as a service answers a request; the median of the calls
+        int calls = (int) Math.min(o.timedCalls(), n);
+        double[] ms = new double[calls];
+        for (int i = -Math.min(20, calls); i < calls; i++) {
+            INDArray one = testIds.get(NDArrayIndex.interval(Math.floorMod(i, n), Math.floorMod(i, n) + 1),
+                NDArrayIndex.all());
+            long t0 = System.nanoTime();
+            m.predict(one, 1);
+            if (i >= 0) {
+                ms[i] = (System.nanoTime() - t0) / 1e6;
+            }
+        }
+        Arrays.sort(ms);
+        // batch 64: the whole test set, best of three passes
+        INDArray batchable = testIds.get(NDArrayIndex.interval(0, Math.min(n, 640)), NDArrayIndex.all());
+        double best = Double.MAX_VALUE;
+        for (int rep = 0; rep < Math.min(3, calls); rep++) {
+            long t0 = System.nanoTime();
+            m.predict(batchable, 64);
+            best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+        }
+        return new Row(name, r.accuracy(), 0, r.f1(), 0, m.countParams(), bytes, ms[calls / 2],
+            batchable.size(0) / best);
+    }
+
+    /** The table as Markdown. */
+    static String table(List<Row> rows) {
+        StringBuilder out = new StringBuilder();
+        out.append("| model | test accuracy | spam F1 | parameters | file (KB) | batch-1 latency (ms) | batch-64 samples/s |\n");
+        out.append("|---|---|---|---|---|---|---|\n");
+        for (Row r : rows) {
+            out.append(String.format(Locale.ROOT, "| %s | %s | %s | %,d | %,d | %.2f | %,.0f |%n", r.name(),
+                value(r.accuracy(), r.accuracySpread()), value(r.f1(), r.f1Spread()), r.params(), r.fileBytes() / 1024,
+                r.latencyMs(), r.samplesPerSecond()));
+        }
+        return out.toString();
+    }
+
+    private static String value(double v, double spread) {
+        return spread == 0 ? String.format(Locale.ROOT, "%.4f", v) : String.format(Locale.ROOT, "%.4f ± %.4f", v, spread);
+    }
+}
