@@ -76,6 +76,7 @@ public final class SpamClassifier {
 
     /** The seeded, stratified split (the first {@code limit} training mails and a quarter as many test mails). */
     public static Data data(long seed, int limit) {
+        RandomSeed.set(seed);   // a seqml class first: its CPU tuning applies before the labels' Nd4j call loads ND4J
         List<Mail> mails = load();
         List<Mail> train = new ArrayList<>();
         List<Mail> test = new ArrayList<>();
