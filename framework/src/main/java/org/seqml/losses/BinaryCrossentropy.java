@@ -74,7 +74,8 @@ public final class BinaryCrossentropy extends Loss {
         return g.muli(inside).divi(width);
     }
 
-    private static INDArray clip(INDArray p) {
+    /** Probabilities clipped to [1e-7, 1 - 1e-7], as Keras clips them before a log (a copy). */
+    static INDArray clip(INDArray p) {
         return Transforms.min(Transforms.max(p, EPSILON, true), 1 - EPSILON, false);
     }
 }

@@ -67,7 +67,7 @@ public class CategoricalCrossentropy extends Loss {
             return logSoftmax.muli(y).sum(last).negi();
         }
         INDArray q = normalized(yPred);
-        return Transforms.log(clip(q), false).muli(y).sum(last).negi();
+        return Transforms.log(BinaryCrossentropy.clip(q), false).muli(y).sum(last).negi();
     }
 
     @Override
@@ -82,7 +82,7 @@ public class CategoricalCrossentropy extends Loss {
         INDArray q = yPred.div(s);
         INDArray inside = q.gt(BinaryCrossentropy.EPSILON).castTo(q.dataType())
             .muli(q.lt(1 - BinaryCrossentropy.EPSILON).castTo(q.dataType()));
-        INDArray dq = y.div(clip(q)).negi().muli(inside);
+        INDArray dq = y.div(BinaryCrossentropy.clip(q)).negi().muli(inside);
         // through q = p / sum(p): dp_j = (dq_j - sum_i dq_i q_i) / S
         INDArray dot = dq.mul(q).sum(true, last).broadcast(yPred.shape());
         return dq.subi(dot).divi(s);
@@ -90,10 +90,6 @@ public class CategoricalCrossentropy extends Loss {
 
     private static INDArray normalized(INDArray p) {
         return p.div(p.sum(true, p.rank() - 1).broadcast(p.shape()));
-    }
-
-    private static INDArray clip(INDArray q) {
-        return Transforms.min(Transforms.max(q, BinaryCrossentropy.EPSILON, true), 1 - BinaryCrossentropy.EPSILON, false);
     }
 
     /** x - logsumexp(x) over the last axis, computed stably. */

@@ -119,8 +119,7 @@ public final class DistillationLoss extends Loss {
         if (fromLogits()) {
             return out;
         }
-        INDArray p = Transforms.min(Transforms.max(out, BinaryCrossentropy.EPSILON, true),
-            1 - BinaryCrossentropy.EPSILON, false);
+        INDArray p = BinaryCrossentropy.clip(out);
         return binary() ? Transforms.log(p, true).subi(Transforms.log(p.rsub(1.0), false)) : Transforms.log(p, false);
     }
 
@@ -163,8 +162,7 @@ public final class DistillationLoss extends Loss {
         }
         if (!fromLogits()) {
             // du/dp: 1/p for log(p), 1/(p (1 - p)) for logit(p), at the clipped p
-            INDArray p = Transforms.min(Transforms.max(yPred, BinaryCrossentropy.EPSILON, true),
-                1 - BinaryCrossentropy.EPSILON, false);
+            INDArray p = BinaryCrossentropy.clip(yPred);
             g.divi(binary() ? p.mul(p.rsub(1.0)) : p);
         }
         return g.addi(hard.elementGradient(hardLabels(labels, yPred), yPred).muli(alpha));

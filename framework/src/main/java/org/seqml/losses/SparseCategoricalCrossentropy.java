@@ -100,7 +100,7 @@ public final class SparseCategoricalCrossentropy extends CategoricalCrossentropy
             l = lse.subi(gatherTrue(p, index));
         } else {
             INDArray q = gatherTrue(p, index).divi(p.sum(1));
-            l = Transforms.log(clip(q), false).negi();
+            l = Transforms.log(BinaryCrossentropy.clip(q), false).negi();
         }
         return l.reshape(ids.shape());
     }
@@ -173,9 +173,5 @@ public final class SparseCategoricalCrossentropy extends CategoricalCrossentropy
         INDArray max = p.max(1);
         INDArray shifted = p.subColumnVector(max.reshape(p.size(0), 1));
         return Transforms.log(Transforms.exp(shifted, false).sum(1), false).addi(max);
-    }
-
-    private static INDArray clip(INDArray q) {
-        return Transforms.min(Transforms.max(q, BinaryCrossentropy.EPSILON, true), 1 - BinaryCrossentropy.EPSILON, false);
     }
 }
