@@ -103,33 +103,41 @@ final class ArrayCodec {
         int width = type == DataType.DOUBLE ? 8 : 4;
         String encoding = spec.path("encoding").asText("dense");
         ByteBuffer in = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
-        double[] v = new double[(int) n];
-        if (encoding.equals("dense")) {
+        boolean dense = encoding.equals("dense");
+        boolean bitsOnly = encoding.equals("bits");
+        if (!dense && !bitsOnly && !encoding.equals("sparse")) {
+            throw new ModelFileException("array entry '" + entry + "' has the unknown encoding '" + encoding + "'");
+        }
+        byte[] bits = null;
+        if (dense) {
             expect(entry, data.length, n * width);
-            for (int i = 0; i < n; i++) {
-                v[i] = width == 8 ? in.getDouble() : in.getFloat();
-            }
-        } else if (encoding.equals("sparse") || encoding.equals("bits")) {
+        } else {
             int bitmap = (int) ((n + 7) / 8);
             if (data.length < bitmap) {
                 expect(entry, data.length, bitmap);
             }
-            byte[] bits = new byte[bitmap];
+            bits = new byte[bitmap];
             in.get(bits);
             long set = 0;
             for (byte b : bits) {
                 set += Integer.bitCount(b & 0xff);
             }
-            expect(entry, data.length, bitmap + (encoding.equals("bits") ? 0 : set * width));
-            for (int i = 0; i < n; i++) {
-                if ((bits[i >> 3] & (1 << (i & 7))) != 0) {
-                    v[i] = encoding.equals("bits") ? 1 : width == 8 ? in.getDouble() : in.getFloat();
-                }
-            }
-        } else {
-            throw new ModelFileException("array entry '" + entry + "' has the unknown encoding '" + encoding + "'");
+            expect(entry, data.length, bitmap + (bitsOnly ? 0 : set * width));
         }
-        return type == DataType.DOUBLE ? Nd4j.create(v, shape, 'c') : Nd4j.create(v, shape, 'c').castTo(DataType.FLOAT);
+        // float arrays are decoded as floats: no double-sized copy of a large weight on load
+        double[] d = width == 8 ? new double[(int) n] : null;
+        float[] f = width == 4 ? new float[(int) n] : null;
+        for (int i = 0; i < n; i++) {
+            if (bits != null && (bits[i >> 3] & (1 << (i & 7))) == 0) {
+                continue;   // a zero
+            }
+            if (d != null) {
+                d[i] = bitsOnly ? 1 : in.getDouble();
+            } else {
+                f[i] = bitsOnly ? 1 : in.getFloat();
+            }
+        }
+        return d != null ? Nd4j.create(d, shape, 'c') : Nd4j.create(f, shape, 'c');
     }
 
     private static void expect(String entry, long actual, long expected) throws ModelFileException {

@@ -37,8 +37,8 @@ import org.seqml.training.Trainer;
 /**
  * seqml's own model file: one zip holding {@code model.json} (format and version, the architecture,
  * the compile settings, the training state) and the arrays (weights, pruning masks, optimizer
- * slots) as little-endian entries, mostly-zero ones stored sparse ({@link ArrayCodec}). Saving is atomic: the file is written beside the target, forced to disk,
- * then moved over it, so a crash mid-save leaves the previous file whole. Loading builds a new
+ * slots) as little-endian entries, mostly-zero ones stored sparse ({@link ArrayCodec}). Saving is
+ * atomic: the file is written beside the target, forced to disk, then moved over it, so a crash mid-save leaves the previous file whole. Loading builds a new
  * model and returns it only when everything has been read; a truncated, corrupt or foreign file
  * gets a {@link ModelFileException}, never a half-loaded model.
  *

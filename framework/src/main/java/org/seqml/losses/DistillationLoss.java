@@ -36,6 +36,14 @@ public final class DistillationLoss extends Loss {
             throw new IllegalArgumentException("DistillationLoss: the hard-label loss must be an ordinary loss, got "
                 + hard);
         }
+        checkOptions(alpha, temperature);
+        this.hard = hard;
+        this.alpha = alpha;
+        this.temperature = temperature;
+    }
+
+    /** Throws unless alpha is in [0, 1] and the temperature positive and finite. */
+    public static void checkOptions(double alpha, double temperature) {
         if (!(alpha >= 0 && alpha <= 1)) {
             throw new IllegalArgumentException("DistillationLoss: alpha weighs the hard-label loss and must be in"
                 + " [0, 1], got " + alpha);
@@ -44,9 +52,6 @@ public final class DistillationLoss extends Loss {
             throw new IllegalArgumentException("DistillationLoss: the temperature must be positive and finite, got "
                 + temperature + " (1 leaves the outputs as they are; Hinton et al. use 2-20)");
         }
-        this.hard = hard;
-        this.alpha = alpha;
-        this.temperature = temperature;
     }
 
     public Loss hardLoss() {

@@ -228,8 +228,11 @@ public final class TextVectorization extends Layer {
 
     /** The ids of one text (unknown tokens are 1), unpadded. */
     public int[] ids(String text) {
-        Map<String, Integer> index = vocabulary.index();
-        return tokens(text).stream().mapToInt(t -> index.getOrDefault(t, 1)).toArray();
+        return ids(text, vocabulary);
+    }
+
+    private int[] ids(String text, Vocabulary vocab) {
+        return tokens(text).stream().mapToInt(t -> vocab.index().getOrDefault(t, 1)).toArray();
     }
 
     /** The ids of each text (batch, tokens), padded with 0 at the end (or cut) to outputSequenceLength or the longest. */
@@ -245,7 +248,7 @@ public final class TextVectorization extends Layer {
         }
         List<int[]> ids = new ArrayList<>();
         for (String t : texts) {
-            ids.add(tokens(t).stream().mapToInt(tok -> vocab.index().getOrDefault(tok, 1)).toArray());
+            ids.add(ids(t, vocab));   // one vocabulary for the whole call, even while another thread adapts
         }
         return PadSequences.pad(ids, options.outputSequenceLength(), PadSequences.Side.POST, PadSequences.Side.POST, 0);
     }

@@ -40,10 +40,9 @@ final class DataCheck {
                     + Arrays.toString(x[i].shape()) + ". " + fix(expected, x[i].shape()));
             }
             notEmpty(x[i], who);
-            requireNumbers(x[i], who, " For text, put a TextVectorization first in the model and pass a List<String>"
-                + " (model.predict(texts), model.fit(texts, labels, ...)), or pass the ids of"
+            out[i] = prepare(x[i], who, " For text, put a TextVectorization first in the model and pass a"
+                + " List<String> (model.predict(texts), model.fit(texts, labels, ...)), or pass the ids of"
                 + " TextVectorization.apply(texts).");
-            out[i] = prepare(x[i], who);
         }
         return out;
     }
@@ -61,9 +60,8 @@ final class DataCheck {
                 throw new IllegalArgumentException(who + ": the array is null. Pass one label array per output.");
             }
             notEmpty(y[i], who);
-            requireNumbers(y[i], who, " Labels are numbers: class ids 0..n-1 (sparse losses), one-hot rows, or 0/1"
-                + " for binary ones; map class names to ids first.");
-            out[i] = prepare(y[i], who);
+            out[i] = prepare(y[i], who, " Labels are numbers: class ids 0..n-1 (sparse losses), one-hot rows, or"
+                + " 0/1 for binary ones; map class names to ids first.");
         }
         return out;
     }
@@ -74,7 +72,7 @@ final class DataCheck {
             return null;
         }
         sameSamples(n, new INDArray[] {w}, who);
-        INDArray checked = prepare(w, who);
+        INDArray checked = prepare(w, who, " Pass a numeric array.");
         if (checked.minNumber().doubleValue() < 0) {
             throw new IllegalArgumentException(who + " has negative weights (first in sample " + first(checked, v -> v < 0)
                 + "). Weights scale each sample's loss: give values >= 0.");
@@ -111,8 +109,9 @@ final class DataCheck {
         }
     }
 
-    private static INDArray prepare(INDArray a, String who) {
-        requireNumbers(a, who, " Pass a numeric array.");
+    /** Checked (numbers, finite) and converted to floatX; {@code fix} says what to do with strings. */
+    private static INDArray prepare(INDArray a, String who, String fix) {
+        requireNumbers(a, who, fix);
         INDArray converted = a.dataType() == Backend.floatX() ? a : a.castTo(Backend.floatX());
         if (a.dataType().isFPType()) {
             if (BooleanIndexing.or(converted, Conditions.isNan()) || BooleanIndexing.or(converted, Conditions.isInfinite())) {

@@ -49,7 +49,7 @@ public final class Distiller {
         this.student = student;
         this.alpha = alpha;
         this.temperature = temperature;
-        new DistillationLoss(Loss.get("mse"), alpha, temperature);   // checks alpha and the temperature now
+        DistillationLoss.checkOptions(alpha, temperature);
     }
 
     /** The weight of the hard-label loss, in [0, 1]. */
