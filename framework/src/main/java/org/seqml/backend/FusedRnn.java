@@ -27,8 +27,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *
  * <pre>{@code
  * FusedRnn.Weights w = new FusedRnn.Weights(FusedRnn.Cell.LSTM, 128, kernel, recurrentKernel, bias);
- * if (!FusedRnn.takes(w, x, mask, false, training)) { ... the layer's own loop ... }
- * FusedRnn.Call call = FusedRnn.forward(w, x, null, null, false, true, training);
+ * FusedRnn.Options options = new FusedRnn.Options(false, true, false);
+ * if (!FusedRnn.takes(w, x, mask, options, training)) { ... the layer's own loop ... }
+ * FusedRnn.Call call = FusedRnn.forward(w, x, mask, null, null, options, training);
  * }</pre>
  */
 public final class FusedRnn {
@@ -53,23 +54,30 @@ public final class FusedRnn {
     public record Weights(Cell cell, int units, INDArray kernel, INDArray recurrentKernel, INDArray bias) {
     }
 
+    /**
+     * The loop's options a kernel must honour: right to left ({@code goBackwards}), the whole
+     * sequence or the last output, and zeros rather than the last output at masked steps.
+     */
+    public record Options(boolean reverse, boolean sequences, boolean zeroOutputForMask) {
+    }
+
     /** A forward a native kernel ran: the output (the sequence or the last h) and the final states. */
     public static final class Call {
         private final OneDnnRnn kernel;
         private final OneDnnRnn.Call oneDnn;
         private final INDArray output;
         private final INDArray[] states;
-        private final boolean reverse;
-        private final boolean sequences;
+        private final Options options;
+        private final Packed packed;
 
-        private Call(OneDnnRnn kernel, OneDnnRnn.Call oneDnn, INDArray output, INDArray[] states, boolean reverse,
-                     boolean sequences) {
+        private Call(OneDnnRnn kernel, OneDnnRnn.Call oneDnn, INDArray output, INDArray[] states, Options options,
+                     Packed packed) {
             this.kernel = kernel;
             this.oneDnn = oneDnn;
             this.output = output;
             this.states = states;
-            this.reverse = reverse;
-            this.sequences = sequences;
+            this.options = options;
+            this.packed = packed;
         }
 
         /** (batch, time, units) in processing order with returnSequences, else the last h (batch, units). */
@@ -84,8 +92,18 @@ public final class FusedRnn {
 
         /** Whether oneDNN ran it (its backward runs on oneDNN too). */
         public boolean onOneDnn() {
-            return oneDnn != null;
+            return oneDnn != null || packed != null;
         }
+
+        /** Whether it ran a padded batch packed ({@link PackedBatch}). */
+        public boolean packed() {
+            return packed != null;
+        }
+    }
+
+    /** A padded batch's forward: its packing, the chunks' calls, the kernel with its carry row, the initial states. */
+    private record Packed(PackedBatch batch, OneDnnRnn.Call[] chunks, INDArray kernel, long features, INDArray h0,
+                          INDArray c0) {
     }
 
     /** The gradients of the sequence input and of the initial states (dc0 null for a GRU). */
@@ -98,14 +116,22 @@ public final class FusedRnn {
     /**
      * Whether a kernel takes this call, asked before {@link #forward} and before the caller
      * prepares the call's inputs (a layer draws its dropout mask only for a call that runs here;
-     * the loop draws its own). {@code mask} (batch, time) or null: a call with a
-     * masked step is declined (the loop's semantics).
+     * the loop draws its own). {@code mask} (batch, time) or null: a padded batch is taken by
+     * oneDNN when each row's valid steps are one run ({@link PackedBatch}); a mask with holes is
+     * declined (the loop's semantics).
      */
-    public static boolean takes(Weights w, INDArray x, INDArray mask, boolean reverse, boolean training) {
-        if (OneDnn.declinedHere() || mask != null && mask.minNumber().doubleValue() == 0) {
+    public static boolean takes(Weights w, INDArray x, INDArray mask, Options options, boolean training) {
+        if (OneDnn.declinedHere()) {
             return false;
         }
-        return onOneDnn(w, x) || onNd4jLstm(w, x, reverse, training);
+        if (padded(mask)) {
+            return Switches.PACKED_RNN && onOneDnn(w, x) && PackedBatch.packable(mask);
+        }
+        return onOneDnn(w, x) || onNd4jLstm(w, x, options.reverse(), training);
+    }
+
+    private static boolean padded(INDArray mask) {
+        return mask != null && mask.minNumber().doubleValue() == 0;
     }
 
     private static boolean onOneDnn(Weights w, INDArray x) {
@@ -117,11 +143,16 @@ public final class FusedRnn {
     }
 
     /**
-     * Runs the sequence {@code x} (batch, time, features) from {@code h0}, {@code c0} (null for
-     * zeros), right to left when {@code reverse}: a call {@link #takes} said yes to.
+     * Runs the sequence {@code x} (batch, time, features) under {@code mask} (batch, time; null for
+     * none) from {@code h0}, {@code c0} (null for zeros): a call {@link #takes} said yes to.
      */
-    public static Call forward(Weights w, INDArray x, INDArray h0, INDArray c0, boolean reverse, boolean sequences,
+    public static Call forward(Weights w, INDArray x, INDArray mask, INDArray h0, INDArray c0, Options options,
                                boolean training) {
+        boolean reverse = options.reverse();
+        boolean sequences = options.sequences();
+        if (padded(mask)) {
+            return forwardPacked(w, PackedBatch.of(mask, reverse, Switches.PACK_CHUNK), x, h0, c0, options, training);
+        }
         if (onOneDnn(w, x)) {
             OneDnnRnn kernel = kernel(w);
             OneDnnRnn.Call call = kernel.forward(x, w.kernel(), w.recurrentKernel(), oneDnnBias(w),
@@ -131,7 +162,7 @@ public final class FusedRnn {
             // oneDNN keeps a reversed run's outputs aligned with the input steps; Keras returns them in
             // processing order
             INDArray output = !sequences ? call.h() : reverse ? ArrayOps.reverse(call.y(), 1) : call.y();
-            return new Call(kernel, call, output, states, reverse, sequences);
+            return new Call(kernel, call, output, states, options, null);
         }
         if (!onNd4jLstm(w, x, reverse, training)) {
             throw new IllegalStateException("FusedRnn: no kernel takes this call; ask takes(...) first");
@@ -139,7 +170,62 @@ public final class FusedRnn {
         DataType type = w.kernel().dataType();
         INDArray[] out = FusedLstm.forward(x.castTo(type), w.kernel(), w.recurrentKernel(), w.bias(),
             h0 == null ? null : h0.castTo(type), c0 == null ? null : c0.castTo(type), sequences);
-        return new Call(null, null, sequences ? out[0] : out[1], new INDArray[] {out[1], out[2]}, false, sequences);
+        return new Call(null, null, sequences ? out[0] : out[1], new INDArray[] {out[1], out[2]}, options, null);
+    }
+
+    /**
+     * A padded batch on oneDNN: packed ({@link PackedBatch}), one call per chunk, each chunk
+     * starting from the states the one before ended in, and the outputs put back where the loop
+     * puts them.
+     */
+    private static Call forwardPacked(Weights w, PackedBatch batch, INDArray x, INDArray h0, INDArray c0,
+                                      Options options, boolean training) {
+        OneDnnRnn kernel = kernel(w);
+        INDArray carryKernel = PackedBatch.carryKernel(w.kernel(), carryRow(w));
+        INDArray bias = oneDnnBias(w);
+        INDArray[] xs = batch.pack(x);
+        int units = w.units();
+        boolean lstm = w.cell() == Cell.LSTM;
+        INDArray h0f = h0 == null ? null : h0.castTo(DataType.FLOAT);
+        INDArray c0f = c0 == null ? null : c0.castTo(DataType.FLOAT);
+        OneDnnRnn.Call[] chunks = new OneDnnRnn.Call[batch.chunks()];
+        INDArray[] ys = new INDArray[chunks.length];
+        INDArray[] cs = new INDArray[chunks.length];
+        INDArray h = chunks.length == 0 ? null : batch.packRows(h0f, batch.rows[0], units);
+        INDArray c = chunks.length == 0 || !lstm ? null : batch.packRows(c0f, batch.rows[0], units);
+        for (int k = 0; k < chunks.length; k++) {
+            chunks[k] = kernel.forward(xs[k], carryKernel, w.recurrentKernel(), bias, h, c, false, training);
+            ys[k] = chunks[k].y();
+            cs[k] = chunks[k].c();
+            if (k + 1 < chunks.length) {
+                h = PackedBatch.firstRows(chunks[k].h(), batch.rows[k + 1]);
+                c = lstm ? PackedBatch.firstRows(chunks[k].c(), batch.rows[k + 1]) : null;
+            }
+        }
+        boolean zeroAfter = options.zeroOutputForMask();
+        INDArray output = options.sequences() ? batch.sequence(ys, units, zeroAfter) : batch.last(ys, units, zeroAfter);
+        INDArray hFinal = batch.finalH(ys, h0f, units);
+        INDArray[] states = lstm ? new INDArray[] {hFinal, batch.finalState(cs, c0f, units)} : new INDArray[] {hFinal};
+        return new Call(kernel, null, output, states, options,
+            new Packed(batch, chunks, carryKernel, x.size(2), h0f, c0f));
+    }
+
+    /**
+     * The kernel row of the packed input's carry feature: the gates that make a step an identity
+     * driven to saturation (LSTM: input and output gates shut, forget gate open; GRU: update gate
+     * open), the others untouched.
+     */
+    private static float[] carryRow(Weights w) {
+        int u = w.units();
+        float[] row = new float[w.cell().oneDnn.gates * u];
+        if (w.cell() == Cell.LSTM) {
+            java.util.Arrays.fill(row, 0, u, -PackedBatch.CARRY);
+            java.util.Arrays.fill(row, u, 2 * u, PackedBatch.CARRY);
+            java.util.Arrays.fill(row, 3 * u, 4 * u, -PackedBatch.CARRY);
+        } else {
+            java.util.Arrays.fill(row, 0, u, PackedBatch.CARRY);
+        }
+        return row;
     }
 
     /**
@@ -150,14 +236,22 @@ public final class FusedRnn {
      */
     public static Gradients backward(Call call, Weights w, INDArray dOutput, INDArray dh, INDArray dc, INDArray dKernel,
                                      INDArray dRecurrent, INDArray dBias) {
-        if (call.oneDnn == null) {
+        if (!call.onOneDnn()) {
             return null;
         }
-        INDArray g = dOutput == null ? null : dOutput.castTo(DataType.FLOAT);
-        INDArray dy = call.sequences ? (g == null || !call.reverse ? g : ArrayOps.reverse(g, 1)) : null;
-        INDArray dhAll = call.sequences ? dh : dh == null ? g : g == null ? dh : g.add(dh);
         INDArray biasRows = w.bias() == null ? null
             : Nd4j.zeros(DataType.FLOAT, w.cell().oneDnn.biasGates, w.units());
+        if (call.packed != null) {
+            Gradients grads = backwardPacked(call, w, dOutput, dh, dc, dKernel, dRecurrent, biasRows);
+            if (biasRows != null && dBias != null) {
+                addKerasBiasGradient(w, biasRows, dBias);
+            }
+            return grads;
+        }
+        boolean sequences = call.options.sequences();
+        INDArray g = dOutput == null ? null : dOutput.castTo(DataType.FLOAT);
+        INDArray dy = sequences ? (g == null || !call.options.reverse() ? g : ArrayOps.reverse(g, 1)) : null;
+        INDArray dhAll = sequences ? dh : dh == null ? g : g == null ? dh : g.add(dh);
         OneDnnRnn.Gradients grads = call.kernel.backward(call.oneDnn, w.kernel(), w.recurrentKernel(), oneDnnBias(w), dy,
             dhAll == null ? null : dhAll.castTo(DataType.FLOAT), dc == null ? null : dc.castTo(DataType.FLOAT),
             dKernel, dRecurrent, biasRows);
@@ -165,6 +259,39 @@ public final class FusedRnn {
             addKerasBiasGradient(w, biasRows, dBias);
         }
         return new Gradients(grads.dx(), grads.dh0(), grads.dc0());
+    }
+
+    /**
+     * The chunks' backward, last chunk first, each passing its initial states' gradients to the
+     * chunk before; the carry row's weight gradient is dropped.
+     */
+    private static Gradients backwardPacked(Call call, Weights w, INDArray dOutput, INDArray dh, INDArray dc,
+                                            INDArray dKernel, INDArray dRecurrent, INDArray biasRows) {
+        Packed p = call.packed;
+        PackedBatch batch = p.batch();
+        int units = w.units();
+        boolean lstm = w.cell() == Cell.LSTM;
+        INDArray[] dys = batch.outputGradients(dOutput, call.options.sequences(), call.options.zeroOutputForMask(), dh,
+            units);
+        INDArray dCarryKernel = dKernel == null ? null : Nd4j.zeros(DataType.FLOAT, p.kernel().shape());
+        INDArray[] dxs = new INDArray[p.chunks().length];
+        INDArray dhNext = null;
+        INDArray dcNext = null;
+        INDArray bias = oneDnnBias(w);
+        for (int k = p.chunks().length - 1; k >= 0; k--) {
+            OneDnnRnn.Gradients g = call.kernel.backward(p.chunks()[k], p.kernel(), w.recurrentKernel(), bias, dys[k],
+                batch.stateGradient(k, dhNext, null, units), lstm ? batch.stateGradient(k, dcNext, dc, units) : null,
+                dCarryKernel, dRecurrent, biasRows);
+            dxs[k] = g.dx();
+            dhNext = g.dh0();
+            dcNext = g.dc0();
+        }
+        if (dCarryKernel != null) {
+            dKernel.addi(dCarryKernel.get(NDArrayIndex.interval(0, p.features()), NDArrayIndex.all()));
+        }
+        return new Gradients(batch.inputGradient(dxs, (int) p.features()),
+            batch.initialGradient(dhNext, dh, units, false),
+            lstm ? batch.initialGradient(dcNext, dc, units, true) : null);
     }
 
     private static OneDnnRnn kernel(Weights w) {

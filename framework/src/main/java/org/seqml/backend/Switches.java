@@ -16,6 +16,8 @@ package org.seqml.backend;
  * <li>{@code -Dseqml.fusedUpdates=false}: optimizers update on ND4J's plain ops.</li>
  * <li>{@code -Dseqml.arrayPool=false}: a training step's large arrays are not reused.</li>
  * <li>{@code -Dseqml.flushDenormals=false}: keep IEEE denormals while seqml computes.</li>
+ * <li>{@code -Dseqml.packedRnn=false}: padded batches run the recurrent loop instead of oneDNN's
+ * kernels on packed rows; {@code -Dseqml.packChunk=n}: the packed rows' chunk of steps (32).</li>
  * <li>{@code -Dseqml.fusedLstmMaxBatch=n}: LSTM inference batches up to n (64) take ND4J's fused
  * {@code lstmLayer} op where oneDNN declines; 0 turns it off.</li>
  * <li>{@code -Dseqml.nativeGcAllowanceMb=n}, {@code -Dseqml.mallocTrim=false}: {@link NativeMemory}.</li>
@@ -34,6 +36,8 @@ public final class Switches {
     static final boolean FUSED_UPDATES = flag("seqml.fusedUpdates", true);
     static final boolean ARRAY_POOL = flag("seqml.arrayPool", true);
     static final boolean FLUSH_DENORMALS = !PORTABLE && flag("seqml.flushDenormals", true);
+    static final boolean PACKED_RNN = flag("seqml.packedRnn", true);
+    static final int PACK_CHUNK = Math.max(1, Integer.getInteger("seqml.packChunk", 32));
     static final int FUSED_LSTM_MAX_BATCH = Integer.getInteger("seqml.fusedLstmMaxBatch", 64);
     static final long NATIVE_GC_ALLOWANCE_BYTES = Long.getLong("seqml.nativeGcAllowanceMb", 256) << 20;
     static final boolean MALLOC_TRIM = flag("seqml.mallocTrim", true);

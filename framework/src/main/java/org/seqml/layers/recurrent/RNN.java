@@ -365,7 +365,9 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
         FusedRnn.Weights w = new FusedRnn.Weights(cell, units(), kernel().value(), recurrentKernel().value(),
             bias == null ? null : bias.value());
         INDArray mask = masks.length > 0 ? masks[0] : null;
-        if (!FusedRnn.takes(w, x, mask, options.goBackwards(), training)) {
+        FusedRnn.Options loop = new FusedRnn.Options(options.goBackwards(), options.returnSequences(),
+            options.zeroOutputForMask());
+        if (!FusedRnn.takes(w, x, mask, loop, training)) {
             return null;   // before any dropout draw: the loop draws this call's masks
         }
         INDArray dropMask = null;
@@ -375,9 +377,8 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
             dropMask = keepMask(b, x.size(2), options.dropout(), x.dataType());
             x = x.mul(dropMask.reshape(b, 1, x.size(2)).broadcast(x.shape()));
         }
-        FusedRnn.Call call = FusedRnn.forward(w, x, initialState(inputs, 0, b),
-            stateCount() == 2 ? initialState(inputs, 1, b) : null, options.goBackwards(), options.returnSequences(),
-            training);
+        FusedRnn.Call call = FusedRnn.forward(w, x, mask, initialState(inputs, 0, b),
+            stateCount() == 2 ? initialState(inputs, 1, b) : null, loop, training);
         INDArray[] finals = call.states();
         INDArray[] outs = new INDArray[1 + (options.returnState() ? finals.length : 0)];
         outs[0] = call.output();
