@@ -116,9 +116,9 @@ public final class FusedRnn {
     /**
      * Whether a kernel takes this call, asked before {@link #forward} and before the caller
      * prepares the call's inputs (a layer draws its dropout mask only for a call that runs here;
-     * the loop draws its own). {@code mask} (batch, time) or null: a padded batch is taken by
-     * oneDNN when each row's valid steps are one run ({@link PackedBatch}); a mask with holes is
-     * declined (the loop's semantics).
+     * the loop draws its own). {@code mask} (batch, time) or null: oneDNN takes a masked batch
+     * packed ({@link PackedBatch}), whatever its layout; a mask with an entry other than 0 and 1 is
+     * declined (the loop weighs the states by it).
      */
     public static boolean takes(Weights w, INDArray x, INDArray mask, Options options, boolean training) {
         if (OneDnn.declinedHere()) {
@@ -130,8 +130,9 @@ public final class FusedRnn {
         return onOneDnn(w, x) || onNd4jLstm(w, x, options.reverse(), training);
     }
 
+    /** Whether a mask masks anything: an all-ones mask (a batch of full rows) is as none. */
     private static boolean padded(INDArray mask) {
-        return mask != null && mask.minNumber().doubleValue() == 0;
+        return mask != null && (mask.minNumber().doubleValue() != 1 || mask.maxNumber().doubleValue() != 1);
     }
 
     private static boolean onOneDnn(Weights w, INDArray x) {

@@ -7,13 +7,16 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * A padded batch laid out for the fused recurrent kernels, which know nothing of masks: each row's
- * valid steps (one contiguous run under its mask, after padding, before it, or both) moved to the
- * start of the row, in processing order (a {@code goBackwards} row reversed within its own run),
- * rows sorted by length, longest first, and the time axis cut into chunks that hold only the rows
- * still running, as PyTorch's {@code pack_padded_sequence} keeps only the running rows at each
- * step. Chunk {@code k} is one kernel call on {@code (rows[k], steps[k])}; its final states are
- * the next chunk's initial states for its first rows.
+ * A masked batch laid out for the fused recurrent kernels, which know nothing of masks: each row's
+ * valid steps, in processing order (a {@code goBackwards} row reversed), moved together to the
+ * start of the row, wherever the padding was (after, before, both, or holes inside), since Keras's
+ * masked step keeps the states and so is as if it were not there; rows sorted by their count of
+ * valid steps, longest first; and the time axis cut into chunks that hold only the rows still
+ * running, as PyTorch's {@code pack_padded_sequence} keeps only the running rows at each step.
+ * Chunk {@code k} is one kernel call on {@code (rows[k], steps[k])}; its final states are the next
+ * chunk's initial states for its first rows. The outputs then go back where the loop puts them:
+ * a masked step's output repeats the last valid one (zeros before the first, and zeros throughout
+ * with {@code zeroOutputForMask}).
  *
  * <p>A row that ends inside a chunk it is in must keep its states unchanged for the chunk's
  * remaining steps, which the kernels cannot be told. It is done through the input: every packed
@@ -26,9 +29,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * flows into the weights from them. An LSTM's {@code h} after the end is not carried (its output
  * gate is closed); its final {@code h} is read from the output at the row's last valid step.
  * <pre>
- * mask row (processing order)  0 0 1 1 1 0      first 2, length 3
- * packed row                   x2 x3 x4 | carry carry ...
- * output at masked steps       0 before the run; after it the last valid output (or 0 with zeroOutputForMask)
+ * mask row (processing order)  0 1 1 0 1 0      valid steps 1, 2, 4
+ * packed row                   x1 x2 x4 | carry carry ...
+ * outputs                      0 y1 y2 y2 y4 y4   (zeroOutputForMask: 0 y1 y2 0 y4 0)
  * </pre>
  */
 final class PackedBatch {
@@ -42,39 +45,38 @@ final class PackedBatch {
     final boolean reverse;
     /** Packed row i holds batch row order[i]. */
     final int[] order;
-    /** Per packed row: the first valid step (processing order) and the number of valid steps. */
-    final int[] first;
+    /** Per packed row: its valid steps (processing order) and their count. */
+    final int[][] valid;
     final int[] length;
     /** Per chunk: its rows (the first ones of the packing), first packed step and steps. */
     final int[] rows;
     final int[] begin;
     final int[] steps;
 
-    private PackedBatch(int batch, int time, boolean reverse, int[] order, int[] first, int[] length, int[] rows,
+    private PackedBatch(int batch, int time, boolean reverse, int[] order, int[][] valid, int[] length, int[] rows,
                         int[] begin, int[] steps) {
         this.batch = batch;
         this.time = time;
         this.reverse = reverse;
         this.order = order;
-        this.first = first;
+        this.valid = valid;
         this.length = length;
         this.rows = rows;
         this.begin = begin;
         this.steps = steps;
     }
 
-    /** Whether every row's valid steps form one run (possibly empty) and every entry is 0 or 1. */
+    /** Whether every entry of the mask is 0 or 1 (any other weighting is the loop's alone). */
     static boolean packable(INDArray mask) {
-        return runs(mask, false) != null;
+        return validSteps(mask, false) != null;
     }
 
     /**
      * The packing of a (batch, time) mask for a call running right to left when {@code reverse},
-     * in chunks of about {@code chunk} steps; null when a row's valid steps have a hole or an entry
-     * is neither 0 nor 1.
+     * in chunks of about {@code chunk} steps; null when an entry is neither 0 nor 1.
      */
     static PackedBatch of(INDArray mask, boolean reverse, int chunk) {
-        int[][] runs = runs(mask, reverse);
+        int[][] runs = validSteps(mask, reverse);
         if (runs == null) {
             return null;
         }
@@ -83,14 +85,15 @@ final class PackedBatch {
         for (int r = 0; r < b; r++) {
             sorted[r] = r;
         }
-        java.util.Arrays.sort(sorted, (p, q) -> Integer.compare(runs[1][q], runs[1][p]));   // stable: ties keep order
+        // stable: ties keep their order
+        java.util.Arrays.sort(sorted, (p, q) -> Integer.compare(runs[q].length, runs[p].length));
         int[] order = new int[b];
-        int[] first = new int[b];
+        int[][] valid = new int[b][];
         int[] length = new int[b];
         for (int i = 0; i < b; i++) {
             order[i] = sorted[i];
-            first[i] = runs[0][sorted[i]];
-            length[i] = runs[1][sorted[i]];
+            valid[i] = runs[sorted[i]];
+            length[i] = valid[i].length;
         }
         int packed = roundUp(length[0], ROW_STEP);
         List<int[]> chunks = new ArrayList<>();
@@ -117,40 +120,29 @@ final class PackedBatch {
             begin[c] = chunks.get(c)[1];
             steps[c] = chunks.get(c)[2];
         }
-        return new PackedBatch(b, (int) mask.size(1), reverse, order, first, length, rows, begin, steps);
+        return new PackedBatch(b, (int) mask.size(1), reverse, order, valid, length, rows, begin, steps);
     }
 
-    /** {first step, length} per row in processing order, or null for a hole or an entry not 0 or 1. */
-    private static int[][] runs(INDArray mask, boolean reverse) {
+    /** Each row's valid steps in processing order, or null for an entry neither 0 nor 1. */
+    private static int[][] validSteps(INDArray mask, boolean reverse) {
         int b = (int) mask.size(0);
         int t = (int) mask.size(1);
         float[] m = mask.castTo(DataType.FLOAT).dup('c').data().asFloat();
-        int[] first = new int[b];
-        int[] length = new int[b];
+        int[][] out = new int[b][];
+        int[] steps = new int[t];
         for (int r = 0; r < b; r++) {
-            int start = -1;
-            int end = -1;
+            int n = 0;
             for (int p = 0; p < t; p++) {
                 float v = m[r * t + (reverse ? t - 1 - p : p)];
                 if (v == 1f) {
-                    if (end >= 0) {
-                        return null;   // a valid step after the run ended: a hole
-                    }
-                    if (start < 0) {
-                        start = p;
-                    }
-                } else if (v == 0f) {
-                    if (start >= 0 && end < 0) {
-                        end = p;
-                    }
-                } else {
+                    steps[n++] = p;
+                } else if (v != 0f) {
                     return null;
                 }
             }
-            first[r] = Math.max(start, 0);
-            length[r] = start < 0 ? 0 : (end < 0 ? t : end) - start;
+            out[r] = java.util.Arrays.copyOf(steps, n);
         }
-        return new int[][] {first, length};
+        return out;
     }
 
     private static int roundUp(int n, int step) {
@@ -163,7 +155,7 @@ final class PackedBatch {
 
     /** The batch's time step (original order) of packed row i's step g. */
     private int step(int i, int g) {
-        int p = first[i] + g;
+        int p = valid[i][g];
         return reverse ? time - 1 - p : p;
     }
 
@@ -227,12 +219,13 @@ final class PackedBatch {
         FloatBuffer[] ys = floats(y);
         for (int i = 0; i < batch; i++) {
             int row = order[i] * time * units;
+            int g = -1;   // the last valid step so far
             for (int p = 0; p < time; p++) {
-                int g = p - first[i];
-                if (g >= length[i] && !zeroAfter && length[i] > 0) {
-                    g = length[i] - 1;
+                boolean kept = g + 1 < length[i] && valid[i][g + 1] == p;
+                if (kept) {
+                    g++;
                 }
-                if (g >= 0 && g < length[i]) {
+                if (kept || g >= 0 && !zeroAfter) {
                     copyOut(ys, i, g, units, o, row + p * units);
                 } else {
                     fill(o, row + p * units, units, 0f);
@@ -261,7 +254,7 @@ final class PackedBatch {
     }
 
     private boolean lastIsValid(int i, boolean zeroAfter) {
-        return length[i] > 0 && (!zeroAfter || first[i] + length[i] == time);
+        return length[i] > 0 && (!zeroAfter || valid[i][length[i] - 1] == time - 1);
     }
 
     /**
@@ -364,15 +357,15 @@ final class PackedBatch {
             }
             if (g != null && sequences) {
                 int row = order[i] * time * units;
-                for (int p = first[i]; p < time; p++) {
-                    int s = p - first[i];
-                    if (s >= length[i]) {
-                        if (zeroAfter) {
-                            break;
-                        }
-                        s = length[i] - 1;
+                int s = -1;
+                for (int p = valid[i][0]; p < time; p++) {
+                    boolean kept = s + 1 < length[i] && valid[i][s + 1] == p;
+                    if (kept) {
+                        s++;
                     }
-                    addIn(d, i, s, units, g, row + p * units);
+                    if (kept || !zeroAfter) {
+                        addIn(d, i, s, units, g, row + p * units);
+                    }
                 }
             } else if (g != null && lastIsValid(i, zeroAfter)) {
                 addIn(d, i, length[i] - 1, units, g, order[i] * units);

@@ -16,6 +16,7 @@ import java.util.regex.Pattern;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.seqml.RandomSeed;
 import org.seqml.layers.Dense;
 import org.seqml.layers.Embedding;
@@ -29,9 +30,12 @@ import org.seqml.models.SymbolicTensor;
 import org.seqml.optimizers.Adam;
 
 /**
- * The benchmark workloads W1-W5 of {@code ../shared/bench/README.md}, run through the public API,
- * beside the PyTorch peer ({@code pytorch_peer.py}) in the same run when Debian's python3-torch is
- * installed. Prints samples/s per workload (median of the timed steps) and the ratio seqml/PyTorch.
+ * The benchmark workloads W1-W5 of {@code ../shared/bench/README.md}, and W6, W1's model on padded
+ * text (a batch of 64 with lengths from 20 to 200, mean 110, pre-padded as Keras's
+ * {@code pad_sequences} pads, under Embedding's {@code maskZero}), run through the public API,
+ * beside the PyTorch peer ({@code examples/bench/pytorch_peer.py}, the shared peer plus W6 on
+ * {@code pack_padded_sequence}) in the same run when Debian's python3-torch is installed. Prints
+ * samples/s per workload (median of the timed steps) and the ratio seqml/PyTorch.
  *
  * <pre>
  * mvn -q -pl examples -am compile exec:java -Dexec.mainClass=org.seqml.examples.benchmark.Benchmark \
@@ -163,7 +167,8 @@ public final class Benchmark {
                 case "w3" -> classifier(new Bidirectional(new LSTM(128)), 64);
                 case "w5" -> classifier(new LSTM(128), 1);
                 case "w4" -> seq2seq();
-                default -> throw new IllegalArgumentException("unknown workload " + name + "; known: w1..w5");
+                case "w6" -> padded();
+                default -> throw new IllegalArgumentException("unknown workload " + name + "; known: w1..w6");
             };
         }
 
@@ -176,6 +181,30 @@ public final class Benchmark {
             INDArray x = ids(batch, 200, 20000);
             INDArray y = Nd4j.rand(DataType.FLOAT, batch, 1).gt(0.5).castTo(DataType.FLOAT);
             return new Workload(model, new INDArray[] {x}, new INDArray[] {y}, batch);
+        }
+
+        /** W6's lengths: 20 to 200, spread evenly over the batch; the peer's {@code lengths()} gives the same. */
+        static int[] lengths(int batch) {
+            int[] out = new int[batch];
+            for (int i = 0; i < batch; i++) {
+                out[i] = 20 + ((i * 37) % batch) * 180 / (batch - 1);
+            }
+            return out;
+        }
+
+        /** W1's model under maskZero on W6's padded batch: each row's tokens at its end, zeros before. */
+        private static Workload padded() {
+            SymbolicTensor tokens = Input.of(200);
+            SymbolicTensor h = new LSTM(128).apply(new Embedding(20000, 128).maskZero(true).apply(tokens));
+            Model model = new Model(tokens, new Dense(1).activation("sigmoid").apply(h));
+            model.compile(new Adam(1e-3), "binary_crossentropy");
+            INDArray x = ids(64, 200, 20000).addi(1);
+            int[] lengths = lengths(64);
+            for (int i = 0; i < 64; i++) {
+                x.get(NDArrayIndex.point(i), NDArrayIndex.interval(0, 200 - lengths[i])).assign(0);
+            }
+            INDArray y = Nd4j.rand(DataType.FLOAT, 64, 1).gt(0.5).castTo(DataType.FLOAT);
+            return new Workload(model, new INDArray[] {x}, new INDArray[] {y}, 64);
         }
 
         /** Teacher-forced encoder-decoder: the encoder's (h, c) seed the decoder; vocabulary 5000, length 20. */
@@ -198,7 +227,7 @@ public final class Benchmark {
         }
     }
 
-    /** Runs ../shared/bench/pytorch_peer.py tuned as its README says, when Debian's torch is installed. */
+    /** Runs the peer (seqml's copy, else ../shared/bench's) tuned as its README says, when Debian's torch is installed. */
     static final class PyTorchPeer {
         private static final Pattern RESULT = Pattern.compile(
             "RESULT .*\"workload\": \"(w\\d)\", \"mode\": \"(\\w+)\".*\"samples_per_s\": ([0-9.eE+-]+)");
@@ -248,7 +277,8 @@ public final class Benchmark {
         }
 
         private static Path locate() {
-            for (String p : new String[] {"../shared/bench/pytorch_peer.py", "../../shared/bench/pytorch_peer.py"}) {
+            for (String p : new String[] {"examples/bench/pytorch_peer.py", "bench/pytorch_peer.py",
+                "../shared/bench/pytorch_peer.py", "../../shared/bench/pytorch_peer.py"}) {
                 if (Files.exists(Path.of(p))) {
                     return Path.of(p);
                 }

@@ -137,6 +137,12 @@ public final class Bidirectional extends Layer {
     private record Both(Forward f, Forward b, INDArray yf, INDArray yb) {
     }
 
+    /** The two directions' forwards of a forward of this layer (tests check which path each ran). */
+    static Forward[] directions(Forward forward) {
+        Both both = forward.cache(Both.class);
+        return new Forward[] {both.f(), both.b()};
+    }
+
     @Override
     public Forward forward(INDArray[] inputs, INDArray[] masks, boolean training) {
         List<INDArray> in = Arrays.asList(inputs);
