@@ -27,7 +27,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *
  * <pre>{@code
  * FusedRnn.Weights w = new FusedRnn.Weights(FusedRnn.Cell.LSTM, 128, kernel, recurrentKernel, bias);
- * FusedRnn.Options options = new FusedRnn.Options(false, true, false);
+ * FusedRnn.Options options = new FusedRnn.Options(false, true, false, false);
  * if (!FusedRnn.takes(w, x, mask, options, training)) { ... the layer's own loop ... }
  * FusedRnn.Call call = FusedRnn.forward(w, x, mask, null, null, options, training);
  * }</pre>
@@ -56,9 +56,10 @@ public final class FusedRnn {
 
     /**
      * The loop's options a kernel must honour: right to left ({@code goBackwards}), the whole
-     * sequence or the last output, and zeros rather than the last output at masked steps.
+     * sequence or the last output, zeros rather than the last output at masked steps, and whether
+     * the final states are used (returned or carried to the next batch).
      */
-    public record Options(boolean reverse, boolean sequences, boolean zeroOutputForMask) {
+    public record Options(boolean reverse, boolean sequences, boolean zeroOutputForMask, boolean states) {
     }
 
     /** A forward a native kernel ran: the output (the sequence or the last h) and the final states. */
@@ -152,7 +153,10 @@ public final class FusedRnn {
         boolean reverse = options.reverse();
         boolean sequences = options.sequences();
         if (padded(mask)) {
-            return forwardPacked(w, PackedBatch.of(mask, reverse, Switches.PACK_CHUNK), x, h0, c0, options, training);
+            // rows share lanes where no state goes in or out; a GRU's reset step would leak into its bias gradient
+            boolean share = w.cell() == Cell.LSTM && h0 == null && c0 == null && !options.states();
+            return forwardPacked(w, PackedBatch.of(mask, reverse, Switches.PACK_CHUNK, share), x, h0, c0, options,
+                training);
         }
         if (onOneDnn(w, x)) {
             OneDnnRnn kernel = kernel(w);
@@ -182,7 +186,7 @@ public final class FusedRnn {
     private static Call forwardPacked(Weights w, PackedBatch batch, INDArray x, INDArray h0, INDArray c0,
                                       Options options, boolean training) {
         OneDnnRnn kernel = kernel(w);
-        INDArray carryKernel = PackedBatch.carryKernel(w.kernel(), carryRow(w));
+        INDArray carryKernel = PackedBatch.extraKernel(w.kernel(), carryRow(w), resetRow(w));
         INDArray bias = oneDnnBias(w);
         INDArray[] xs = batch.pack(x);
         int units = w.units();
@@ -209,6 +213,20 @@ public final class FusedRnn {
         INDArray[] states = lstm ? new INDArray[] {hFinal, batch.finalState(cs, c0f, units)} : new INDArray[] {hFinal};
         return new Call(kernel, null, output, states, options,
             new Packed(batch, chunks, carryKernel, x.size(2), h0f, c0f));
+    }
+
+    /**
+     * The kernel row of the packed input's reset feature (LSTM): input, forget and output gates
+     * shut, so the step's c and h are zeros; a GRU's row is zeros (its rows never share a lane).
+     */
+    private static float[] resetRow(Weights w) {
+        int u = w.units();
+        float[] row = new float[w.cell().oneDnn.gates * u];
+        if (w.cell() == Cell.LSTM) {
+            java.util.Arrays.fill(row, 0, 2 * u, -PackedBatch.CARRY);
+            java.util.Arrays.fill(row, 3 * u, 4 * u, -PackedBatch.CARRY);
+        }
+        return row;
     }
 
     /**
@@ -290,9 +308,8 @@ public final class FusedRnn {
         if (dCarryKernel != null) {
             dKernel.addi(dCarryKernel.get(NDArrayIndex.interval(0, p.features()), NDArrayIndex.all()));
         }
-        return new Gradients(batch.inputGradient(dxs, (int) p.features()),
-            batch.initialGradient(dhNext, dh, units, false),
-            lstm ? batch.initialGradient(dcNext, dc, units, true) : null);
+        return new Gradients(batch.inputGradient(dxs, (int) p.features()), batch.initialGradient(dhNext, dh, units),
+            lstm ? batch.initialGradient(dcNext, dc, units) : null);
     }
 
     private static OneDnnRnn kernel(Weights w) {

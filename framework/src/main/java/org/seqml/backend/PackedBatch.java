@@ -7,63 +7,79 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * A masked batch laid out for the fused recurrent kernels, which know nothing of masks: each row's
- * valid steps, in processing order (a {@code goBackwards} row reversed), moved together to the
- * start of the row, wherever the padding was (after, before, both, or holes inside), since Keras's
- * masked step keeps the states and so is as if it were not there; rows sorted by their count of
- * valid steps, longest first; and the time axis cut into chunks that hold only the rows still
- * running, as PyTorch's {@code pack_padded_sequence} keeps only the running rows at each step.
- * Chunk {@code k} is one kernel call on {@code (rows[k], steps[k])}; its final states are the next
- * chunk's initial states for its first rows. The outputs then go back where the loop puts them:
- * a masked step's output repeats the last valid one (zeros before the first, and zeros throughout
- * with {@code zeroOutputForMask}).
+ * A masked batch laid out for the fused recurrent kernels, which know nothing of masks. Each row's
+ * valid steps, in processing order (a {@code goBackwards} row reversed), are moved together,
+ * wherever the padding was (after, before, both, or holes inside), since Keras's masked step keeps
+ * the states and so is as if it were not there. The rows go into lanes, the kernel's batch rows: a
+ * row per lane, or, when no state is passed in or out, several short rows one after another in a
+ * lane, each starting from zero states after a reset step (first fit, longest rows first, into
+ * lanes as long as the longest row). The lanes are sorted by length and the time axis is cut into
+ * chunks that hold only the lanes still running, as PyTorch's {@code pack_padded_sequence} keeps
+ * only the running rows at each step. Chunk {@code k} is one kernel call on
+ * {@code (rows[k], steps[k])}; its final states are the next chunk's initial states for its first
+ * lanes. The outputs then go back where the loop puts them: a masked step's output repeats the
+ * last valid one (zeros before the first, and zeros throughout with {@code zeroOutputForMask}).
  *
- * <p>A row that ends inside a chunk it is in must keep its states unchanged for the chunk's
- * remaining steps, which the kernels cannot be told. It is done through the input: every packed
- * step carries one extra feature, 0 at a valid step and 1 after the row's end, and the kernel gets
- * one extra input row, {@link #CARRY} on the gates that make the step an identity and 0 on the
- * others: an LSTM's forget gate saturates at exactly 1 and its input and output gates at 0, so
- * {@code c} passes unchanged; a GRU's update gate saturates at exactly 1, so
- * {@code h = 1 * h + 0 * candidate}. A sigmoid's derivative at those values is exactly 0 in
- * float32, so the backward passes the states' gradients through those steps unchanged and nothing
- * flows into the weights from them. An LSTM's {@code h} after the end is not carried (its output
- * gate is closed); its final {@code h} is read from the output at the row's last valid step.
+ * <p>The kernels cannot be told that a lane has ended or that a row starts afresh; the input tells
+ * them. Every packed step carries two extra features, carry (1 past a lane's end) and reset (1 on
+ * the step before a lane's second or later row), and the kernel gets two extra input rows that
+ * drive gates to saturation, {@link #CARRY} or {@code -CARRY}, where a sigmoid is exactly 1 or 0
+ * in float32 and its derivative exactly 0:
+ * <ul>
+ * <li>carry: an LSTM's forget gate open and its input and output gates shut, so {@code c} passes
+ * unchanged (its {@code h} is not carried: a row's final {@code h} is read from its last valid
+ * output); a GRU's update gate open, so {@code h = 1 * h + 0 * candidate}. The backward passes
+ * the states' gradients through unchanged, and nothing flows into the weights.</li>
+ * <li>reset (LSTM only): the input, forget and output gates shut, so {@code c = 0} and
+ * {@code h = 0}; no gradient passes it, none flows into the weights.</li>
+ * </ul>
  * <pre>
  * mask row (processing order)  0 1 1 0 1 0      valid steps 1, 2, 4
- * packed row                   x1 x2 x4 | carry carry ...
- * outputs                      0 y1 y2 y2 y4 y4   (zeroOutputForMask: 0 y1 y2 0 y4 0)
+ * its lane                     x1 x2 x4 reset x'0 x'1 ... carry carry
+ * its outputs                  0 y1 y2 y2 y4 y4   (zeroOutputForMask: 0 y1 y2 0 y4 0)
  * </pre>
  */
 final class PackedBatch {
-    /** The extra input row's weight on a saturated gate: sigmoid(1024 + any realistic pre-activation) is 1.0f. */
+    /** The saturating weight: sigmoid(1024 + any realistic pre-activation) is 1.0f, and of its negative 0. */
     static final float CARRY = 1024f;
-    /** Rows are added to a chunk in multiples of this (padded with finished rows), to bound the kernels' shapes. */
+    /** The extra input features: carry, reset. */
+    static final int EXTRA = 2;
+    /** How many lanes the rows take. */
+    int lanes() {
+        return laneSteps.length;
+    }
+
+    /** Lanes are added to a chunk in multiples of this (padded with finished ones), to bound the kernels' shapes. */
     static final int ROW_STEP = 8;
+    private static final int RESET = -2;
+    private static final int PAST = -1;
 
     final int batch;
     final int time;
     final boolean reverse;
-    /** Packed row i holds batch row order[i]. */
-    final int[] order;
-    /** Per packed row: its valid steps (processing order) and their count. */
-    final int[][] valid;
-    final int[] length;
-    /** Per chunk: its rows (the first ones of the packing), first packed step and steps. */
+    /** Per batch row: its lane (-1 for a row with no valid step), its first packed step there, its valid steps. */
+    private final int[] lane;
+    private final int[] offset;
+    private final int[][] valid;
+    /** Per lane: the batch row at each of its steps, {@value #RESET} on a reset step. */
+    private final int[][] laneSteps;
+    /** Per chunk: its lanes (the first ones), first packed step and steps. */
     final int[] rows;
     final int[] begin;
     final int[] steps;
 
-    private PackedBatch(int batch, int time, boolean reverse, int[] order, int[][] valid, int[] length, int[] rows,
-                        int[] begin, int[] steps) {
+    private PackedBatch(int batch, int time, boolean reverse, int[] lane, int[] offset, int[][] valid,
+                        int[][] laneSteps, int[][] chunks) {
         this.batch = batch;
         this.time = time;
         this.reverse = reverse;
-        this.order = order;
+        this.lane = lane;
+        this.offset = offset;
         this.valid = valid;
-        this.length = length;
-        this.rows = rows;
-        this.begin = begin;
-        this.steps = steps;
+        this.laneSteps = laneSteps;
+        this.rows = chunks[0];
+        this.begin = chunks[1];
+        this.steps = chunks[2];
     }
 
     /** Whether every entry of the mask is 0 or 1 (any other weighting is the loop's alone). */
@@ -73,54 +89,93 @@ final class PackedBatch {
 
     /**
      * The packing of a (batch, time) mask for a call running right to left when {@code reverse},
-     * in chunks of about {@code chunk} steps; null when an entry is neither 0 nor 1.
+     * in chunks of about {@code chunk} steps, rows sharing lanes when {@code share}; null when an
+     * entry is neither 0 nor 1.
      */
-    static PackedBatch of(INDArray mask, boolean reverse, int chunk) {
-        int[][] runs = validSteps(mask, reverse);
-        if (runs == null) {
+    static PackedBatch of(INDArray mask, boolean reverse, int chunk, boolean share) {
+        int[][] valid = validSteps(mask, reverse);
+        if (valid == null) {
             return null;
         }
-        int b = (int) mask.size(0);
-        Integer[] sorted = new Integer[b];
+        int b = valid.length;
+        List<Integer> byLength = new ArrayList<>();
         for (int r = 0; r < b; r++) {
-            sorted[r] = r;
+            if (valid[r].length > 0) {
+                byLength.add(r);
+            }
         }
-        // stable: ties keep their order
-        java.util.Arrays.sort(sorted, (p, q) -> Integer.compare(runs[q].length, runs[p].length));
-        int[] order = new int[b];
-        int[][] valid = new int[b][];
-        int[] length = new int[b];
-        for (int i = 0; i < b; i++) {
-            order[i] = sorted[i];
-            valid[i] = runs[sorted[i]];
-            length[i] = valid[i].length;
+        byLength.sort((p, q) -> Integer.compare(valid[q].length, valid[p].length));   // stable
+        int capacity = byLength.isEmpty() ? 0 : valid[byLength.get(0)].length;
+        List<List<Integer>> lanes = new ArrayList<>();
+        List<Integer> ends = new ArrayList<>();
+        int[] offset = new int[b];
+        for (int r : byLength) {
+            int n = valid[r].length;
+            int l = 0;
+            while (l < lanes.size() && !(share && ends.get(l) + 1 + n <= capacity)) {
+                l++;
+            }
+            if (l == lanes.size()) {
+                lanes.add(new ArrayList<>());
+                ends.add(-1);
+            }
+            offset[r] = ends.get(l) + 1;   // after the reset step (none before a lane's first row)
+            ends.set(l, offset[r] + n);
+            lanes.get(l).add(r);
         }
-        int packed = roundUp(length[0], ROW_STEP);
+        Integer[] order = new Integer[lanes.size()];
+        for (int l = 0; l < order.length; l++) {
+            order[l] = l;
+        }
+        java.util.Arrays.sort(order, (p, q) -> Integer.compare(ends.get(q), ends.get(p)));
+        int[] lane = new int[b];
+        java.util.Arrays.fill(lane, -1);
+        int[][] laneSteps = new int[order.length][];
+        int[] lengths = new int[order.length];
+        for (int i = 0; i < order.length; i++) {
+            lengths[i] = ends.get(order[i]);
+            laneSteps[i] = new int[lengths[i]];
+            for (int r : lanes.get(order[i])) {
+                lane[r] = i;
+                java.util.Arrays.fill(laneSteps[i], offset[r], offset[r] + valid[r].length, r);
+                if (offset[r] > 0) {
+                    laneSteps[i][offset[r] - 1] = RESET;
+                }
+            }
+        }
+        return new PackedBatch(b, (int) mask.size(1), reverse, lane, offset, valid, laneSteps,
+            chunks(lengths, b, chunk));
+    }
+
+    /**
+     * The chunks {rows, begin, steps} over lanes of these lengths (longest first): every
+     * {@code chunk} steps, the lanes still running rounded up to {@value #ROW_STEP} (at most
+     * {@code cap}); neighbours with as many lanes merge into one call.
+     */
+    private static int[][] chunks(int[] lengths, int cap, int chunk) {
+        int packed = lengths.length == 0 ? 0 : roundUp(lengths[0], ROW_STEP);
         List<int[]> chunks = new ArrayList<>();
         for (int start = 0; start < packed; start += chunk) {
             int running = 0;
-            while (running < b && length[running] > start) {
+            while (running < lengths.length && lengths[running] > start) {
                 running++;
             }
-            int n = Math.min(b, roundUp(running, ROW_STEP));
+            int n = Math.min(cap, roundUp(running, ROW_STEP));
             int end = Math.min(packed, start + chunk);
             int[] last = chunks.isEmpty() ? null : chunks.get(chunks.size() - 1);
             if (last != null && last[0] == n) {
-                last[2] += end - start;   // as many rows as the chunk before: one call for both
+                last[2] += end - start;
             } else {
                 chunks.add(new int[] {n, start, end - start});
             }
         }
-        int k = chunks.size();
-        int[] rows = new int[k];
-        int[] begin = new int[k];
-        int[] steps = new int[k];
-        for (int c = 0; c < k; c++) {
-            rows[c] = chunks.get(c)[0];
-            begin[c] = chunks.get(c)[1];
-            steps[c] = chunks.get(c)[2];
+        int[][] out = new int[3][chunks.size()];
+        for (int c = 0; c < chunks.size(); c++) {
+            for (int k = 0; k < 3; k++) {
+                out[k][c] = chunks.get(c)[k];
+            }
         }
-        return new PackedBatch(b, (int) mask.size(1), reverse, order, valid, length, rows, begin, steps);
+        return out;
     }
 
     /** Each row's valid steps in processing order, or null for an entry neither 0 nor 1. */
@@ -153,80 +208,97 @@ final class PackedBatch {
         return rows.length;
     }
 
-    /** The batch's time step (original order) of packed row i's step g. */
-    private int step(int i, int g) {
-        int p = valid[i][g];
+    /** The batch's time step (original order) of row r's k-th valid step. */
+    private int step(int r, int k) {
+        int p = valid[r][k];
         return reverse ? time - 1 - p : p;
     }
 
-    /** The chunk holding packed step g. */
-    private int chunkOf(int g) {
+    /**
+     * Where (lane i, packed step g) is: its chunk in the high half, its index in the chunk's
+     * arrays (in units of one step's vector) in the low half.
+     */
+    private long at(int i, int g) {
         int c = 0;
         while (c + 1 < begin.length && begin[c + 1] <= g) {
             c++;
         }
-        return c;
+        return (long) c << 32 | (i * steps[c] + g - begin[c]);
+    }
+
+    private static int chunkOf(long at) {
+        return (int) (at >>> 32);
+    }
+
+    private static int indexOf(long at) {
+        return (int) at;
     }
 
     // ---- forward --------------------------------------------------------------------------
 
     /**
-     * The chunks' inputs (rows[k], steps[k], features + 1) from x (batch, time, features): the
-     * valid steps with a 0 feature after them, and zeros with a 1 at every step past a row's end.
+     * The chunks' inputs (rows[k], steps[k], features + {@value #EXTRA}) from x (batch, time,
+     * features): the rows' valid steps, and zeros with the carry or reset feature set elsewhere.
      */
     INDArray[] pack(INDArray x) {
         int f = (int) x.size(2);
-        FloatBuffer in = floats(OneDnn.dense(x));
+        int w = f + EXTRA;
+        FloatBuffer in = floats(dense(x));
         INDArray[] out = new INDArray[chunks()];
         for (int c = 0; c < out.length; c++) {
-            out[c] = CallScope.uninitialized(DataType.FLOAT, rows[c], steps[c], f + 1);
+            out[c] = CallScope.uninitialized(DataType.FLOAT, rows[c], steps[c], w);
             FloatBuffer o = floats(out[c]);
             for (int i = 0; i < rows[c]; i++) {
+                int[] s = i < laneSteps.length ? laneSteps[i] : new int[0];
                 for (int j = 0; j < steps[c]; j++) {
                     int g = begin[c] + j;
-                    int at = (i * steps[c] + j) * (f + 1);
-                    if (g < length[i]) {
-                        o.put(at, in, ((order[i] * time) + step(i, g)) * f, f);
-                        o.put(at + f, 0f);
+                    int at = (i * steps[c] + j) * w;
+                    int r = g < s.length ? s[g] : PAST;
+                    if (r >= 0) {
+                        o.put(at, in, (r * time + step(r, g - offset[r])) * f, f);
                     } else {
                         fill(o, at, f, 0f);
-                        o.put(at + f, 1f);
                     }
+                    o.put(at + f, r == PAST ? 1f : 0f);
+                    o.put(at + f + 1, r == RESET ? 1f : 0f);
                 }
             }
         }
         return out;
     }
 
-    /** The kernel (features, G*U) with the carry row under it: {@code carryRow} (G*U) holds the gates' values. */
-    static INDArray carryKernel(INDArray kernel, float[] carryRow) {
+    /** The kernel (features, G*U) with the carry and reset rows (G*U each) under it. */
+    static INDArray extraKernel(INDArray kernel, float[] carryRow, float[] resetRow) {
         long f = kernel.size(0);
-        INDArray out = CallScope.uninitialized(DataType.FLOAT, f + 1, kernel.size(1));
+        int width = (int) kernel.size(1);
+        INDArray out = CallScope.uninitialized(DataType.FLOAT, f + EXTRA, width);
         out.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, f), org.nd4j.linalg.indexing.NDArrayIndex.all())
             .assign(kernel);
-        floats(out).put((int) (f * kernel.size(1)), carryRow);
+        FloatBuffer o = floats(out);
+        o.put((int) (f * width), carryRow);
+        o.put((int) ((f + 1) * width), resetRow);
         return out;
     }
 
     /**
      * The layer's sequence output (batch, time, units) in processing order from the chunks'
-     * outputs: zeros before a row's run, its outputs along it, and after it the last valid output
-     * repeated, or zeros when {@code zeroAfter}.
+     * outputs: zeros before a row's first valid step, its outputs at valid steps, and at masked
+     * steps after it the last valid output, or zeros when {@code zeroAfter}.
      */
     INDArray sequence(INDArray[] y, int units, boolean zeroAfter) {
         INDArray out = CallScope.uninitialized(DataType.FLOAT, batch, time, units);
         FloatBuffer o = floats(out);
         FloatBuffer[] ys = floats(y);
-        for (int i = 0; i < batch; i++) {
-            int row = order[i] * time * units;
-            int g = -1;   // the last valid step so far
+        for (int r = 0; r < batch; r++) {
+            int row = r * time * units;
+            int k = -1;   // the last valid step so far
             for (int p = 0; p < time; p++) {
-                boolean kept = g + 1 < length[i] && valid[i][g + 1] == p;
+                boolean kept = k + 1 < valid[r].length && valid[r][k + 1] == p;
                 if (kept) {
-                    g++;
+                    k++;
                 }
-                if (kept || g >= 0 && !zeroAfter) {
-                    copyOut(ys, i, g, units, o, row + p * units);
+                if (kept || k >= 0 && !zeroAfter) {
+                    copyOut(ys, r, k, units, o, row + p * units);
                 } else {
                     fill(o, row + p * units, units, 0f);
                 }
@@ -236,25 +308,26 @@ final class PackedBatch {
     }
 
     /**
-     * The output at the last processing step (batch, units): a row's last valid output when its
-     * run reaches the end or {@code zeroAfter} is off, else zeros.
+     * The output at the last processing step (batch, units): a row's last valid output when that
+     * step is valid or {@code zeroAfter} is off, else zeros.
      */
     INDArray last(INDArray[] y, int units, boolean zeroAfter) {
         INDArray out = CallScope.uninitialized(DataType.FLOAT, batch, units);
         FloatBuffer o = floats(out);
         FloatBuffer[] ys = floats(y);
-        for (int i = 0; i < batch; i++) {
-            if (lastIsValid(i, zeroAfter)) {
-                copyOut(ys, i, length[i] - 1, units, o, order[i] * units);
+        for (int r = 0; r < batch; r++) {
+            if (lastIsValid(r, zeroAfter)) {
+                copyOut(ys, r, valid[r].length - 1, units, o, r * units);
             } else {
-                fill(o, order[i] * units, units, 0f);
+                fill(o, r * units, units, 0f);
             }
         }
         return out;
     }
 
-    private boolean lastIsValid(int i, boolean zeroAfter) {
-        return length[i] > 0 && (!zeroAfter || valid[i][length[i] - 1] == time - 1);
+    private boolean lastIsValid(int r, boolean zeroAfter) {
+        int n = valid[r].length;
+        return n > 0 && (!zeroAfter || valid[r][n - 1] == time - 1);
     }
 
     /**
@@ -265,11 +338,11 @@ final class PackedBatch {
         INDArray out = CallScope.uninitialized(DataType.FLOAT, batch, units);
         FloatBuffer o = floats(out);
         FloatBuffer[] ys = floats(y);
-        FloatBuffer initial = h0 == null ? null : floats(OneDnn.dense(h0));
-        for (int i = 0; i < batch; i++) {
-            int at = order[i] * units;
-            if (length[i] > 0) {
-                copyOut(ys, i, length[i] - 1, units, o, at);
+        FloatBuffer initial = h0 == null ? null : floats(dense(h0));
+        for (int r = 0; r < batch; r++) {
+            int at = r * units;
+            if (valid[r].length > 0) {
+                copyOut(ys, r, valid[r].length - 1, units, o, at);
             } else if (initial != null) {
                 o.put(at, initial, at, units);
             } else {
@@ -280,18 +353,18 @@ final class PackedBatch {
     }
 
     /**
-     * A state carried to the end (an LSTM's c): each row's value in the final states of the last
-     * chunk it is in ({@code states[k]} (rows[k], units)), or its initial state (null: zeros).
+     * A state carried to the end of a lane (an LSTM's c) for a packing of a row per lane: each
+     * row's value in the final states of the last chunk its lane is in ({@code states[k]}
+     * (rows[k], units)), or its initial state (null: zeros) when it has no valid step.
      */
     INDArray finalState(INDArray[] states, INDArray initial, int units) {
         INDArray out = CallScope.uninitialized(DataType.FLOAT, batch, units);
         FloatBuffer o = floats(out);
-        FloatBuffer init = initial == null ? null : floats(OneDnn.dense(initial));
-        for (int i = 0; i < batch; i++) {
-            int at = order[i] * units;
-            int c = lastChunkOf(i);
-            if (c >= 0) {
-                o.put(at, floats(states[c]), i * units, units);
+        FloatBuffer init = initial == null ? null : floats(dense(initial));
+        for (int r = 0; r < batch; r++) {
+            int at = r * units;
+            if (lane[r] >= 0) {
+                o.put(at, floats(states[lastChunkOf(lane[r])]), lane[r] * units, units);
             } else if (init != null) {
                 o.put(at, init, at, units);
             } else {
@@ -301,25 +374,30 @@ final class PackedBatch {
         return out;
     }
 
-    /** The last chunk packed row i is in, or -1. */
     private int lastChunkOf(int i) {
-        int c = -1;
+        int c = 0;
         while (c + 1 < rows.length && i < rows[c + 1]) {
             c++;
         }
         return c;
     }
 
-    /** Rows of a (batch, units) state in packing order, the first {@code n}; null stays null (zeros). */
+    /**
+     * A (batch, units) state for the first {@code n} lanes, a row per lane: each lane's row's, zeros
+     * for the lanes past the rows; null stays null (zeros).
+     */
     INDArray packRows(INDArray state, int n, int units) {
         if (state == null) {
             return null;
         }
         INDArray out = CallScope.uninitialized(DataType.FLOAT, n, units);
         FloatBuffer o = floats(out);
-        FloatBuffer in = floats(OneDnn.dense(state));
-        for (int i = 0; i < n; i++) {
-            o.put(i * units, in, order[i] * units, units);
+        FloatBuffer in = floats(dense(state));
+        fill(o, 0, n * units, 0f);
+        for (int r = 0; r < batch; r++) {
+            if (lane[r] >= 0 && lane[r] < n) {
+                o.put(lane[r] * units, in, r * units, units);
+            }
         }
         return out;
     }
@@ -349,38 +427,40 @@ final class PackedBatch {
             dy[c] = CallScope.uninitialized(DataType.FLOAT, rows[c], steps[c], units).assign(0);
         }
         FloatBuffer[] d = floats(dy);
-        FloatBuffer g = dOut == null ? null : floats(OneDnn.dense(dOut.castTo(DataType.FLOAT)));
-        FloatBuffer gh = dh == null ? null : floats(OneDnn.dense(dh.castTo(DataType.FLOAT)));
-        for (int i = 0; i < batch; i++) {
-            if (length[i] == 0) {
+        FloatBuffer g = dOut == null ? null : floats(dense(dOut.castTo(DataType.FLOAT)));
+        FloatBuffer gh = dh == null ? null : floats(dense(dh.castTo(DataType.FLOAT)));
+        for (int r = 0; r < batch; r++) {
+            int n = valid[r].length;
+            if (n == 0) {
                 continue;
             }
             if (g != null && sequences) {
-                int row = order[i] * time * units;
-                int s = -1;
-                for (int p = valid[i][0]; p < time; p++) {
-                    boolean kept = s + 1 < length[i] && valid[i][s + 1] == p;
+                int row = r * time * units;
+                int k = -1;
+                for (int p = valid[r][0]; p < time; p++) {
+                    boolean kept = k + 1 < n && valid[r][k + 1] == p;
                     if (kept) {
-                        s++;
+                        k++;
                     }
                     if (kept || !zeroAfter) {
-                        addIn(d, i, s, units, g, row + p * units);
+                        addIn(d, r, k, units, g, row + p * units);
                     }
                 }
-            } else if (g != null && lastIsValid(i, zeroAfter)) {
-                addIn(d, i, length[i] - 1, units, g, order[i] * units);
+            } else if (g != null && lastIsValid(r, zeroAfter)) {
+                addIn(d, r, n - 1, units, g, r * units);
             }
             if (gh != null) {
-                addIn(d, i, length[i] - 1, units, gh, order[i] * units);
+                addIn(d, r, n - 1, units, gh, r * units);
             }
         }
         return dy;
     }
 
     /**
-     * The gradient of a carried state (an LSTM's c) entering chunk c's end: {@code fromNext} (rows
-     * of chunk c+1; null for the last chunk) for the rows that go on, and the final state's
-     * gradient {@code dFinal} (batch, units; null for none) for the rows chunk c is the last of.
+     * The gradient of a state entering chunk c's end: {@code fromNext} (the lanes of chunk c+1;
+     * null for the last chunk) for the lanes that go on, and for the lanes chunk c is the last of,
+     * their row's final-state gradient from {@code dFinal} (batch, units; null for none: zeros; a
+     * row per lane).
      */
     INDArray stateGradient(int c, INDArray fromNext, INDArray dFinal, int units) {
         int n = rows[c];
@@ -388,59 +468,53 @@ final class PackedBatch {
         INDArray out = CallScope.uninitialized(DataType.FLOAT, n, units);
         FloatBuffer o = floats(out);
         if (going > 0) {
-            o.put(0, floats(OneDnn.dense(fromNext)), 0, going * units);
+            o.put(0, floats(dense(fromNext)), 0, going * units);
         }
-        FloatBuffer fin = dFinal == null ? null : floats(OneDnn.dense(dFinal.castTo(DataType.FLOAT)));
-        for (int i = going; i < n; i++) {
-            if (fin != null) {
-                o.put(i * units, fin, order[i] * units, units);
-            } else {
-                fill(o, i * units, units, 0f);
+        fill(o, going * units, (n - going) * units, 0f);
+        if (dFinal != null) {
+            FloatBuffer fin = floats(dense(dFinal.castTo(DataType.FLOAT)));
+            for (int r = 0; r < batch; r++) {
+                if (lane[r] >= going && lane[r] < n) {
+                    o.put(lane[r] * units, fin, r * units, units);
+                }
             }
         }
         return out;
     }
 
-    /** The input gradient (batch, time, features) from the chunks' (rows, steps, features + 1): zeros at masked steps. */
+    /** The input gradient (batch, time, features) from the chunks' (rows, steps, features + extra): zeros at masked steps. */
     INDArray inputGradient(INDArray[] dx, int features) {
         INDArray out = CallScope.uninitialized(DataType.FLOAT, batch, time, features).assign(0);
         FloatBuffer o = floats(out);
-        for (int c = 0; c < dx.length; c++) {
-            FloatBuffer d = floats(dx[c]);
-            for (int i = 0; i < rows[c]; i++) {
-                int end = Math.min(steps[c], length[i] - begin[c]);
-                for (int j = 0; j < end; j++) {
-                    o.put((order[i] * time + step(i, begin[c] + j)) * features, d,
-                        (i * steps[c] + j) * (features + 1), features);
-                }
+        FloatBuffer[] d = floats(dx);
+        int w = features + EXTRA;
+        for (int r = 0; r < batch; r++) {
+            for (int k = 0; k < valid[r].length; k++) {
+                long at = at(lane[r], offset[r] + k);
+                o.put((r * time + step(r, k)) * features, d[chunkOf(at)], indexOf(at) * w, features);
             }
         }
         return out;
     }
 
     /**
-     * The initial state's gradient (batch, units): chunk 0's ({@code fromFirst}, its rows) for the
-     * rows in it, plus {@code dFinal} (null for none) for the rows with no valid step, whose state
-     * passed through unchanged: all of them, or, when the chunks carried that gradient
-     * ({@code carried}: an LSTM's c), those in no chunk.
+     * The initial state's gradient (batch, units), a row per lane: chunk 0's ({@code fromFirst},
+     * its lanes) for the rows with valid steps, {@code dFinal} (null: zeros) for the others, whose
+     * state passed through unchanged.
      */
-    INDArray initialGradient(INDArray fromFirst, INDArray dFinal, int units, boolean carried) {
+    INDArray initialGradient(INDArray fromFirst, INDArray dFinal, int units) {
         INDArray out = CallScope.uninitialized(DataType.FLOAT, batch, units);
         FloatBuffer o = floats(out);
-        FloatBuffer first0 = fromFirst == null ? null : floats(OneDnn.dense(fromFirst));
-        FloatBuffer fin = dFinal == null ? null : floats(OneDnn.dense(dFinal.castTo(DataType.FLOAT)));
-        int n = rows.length == 0 ? 0 : rows[0];
-        for (int i = 0; i < batch; i++) {
-            int at = order[i] * units;
-            if (i < n) {
-                o.put(at, first0, i * units, units);
+        FloatBuffer first = fromFirst == null ? null : floats(dense(fromFirst));
+        FloatBuffer fin = dFinal == null ? null : floats(dense(dFinal.castTo(DataType.FLOAT)));
+        for (int r = 0; r < batch; r++) {
+            int at = r * units;
+            if (lane[r] >= 0) {
+                o.put(at, first, lane[r] * units, units);
+            } else if (fin != null) {
+                o.put(at, fin, at, units);
             } else {
                 fill(o, at, units, 0f);
-            }
-            if (fin != null && length[i] == 0 && !(carried && i < n)) {
-                for (int u = 0; u < units; u++) {
-                    o.put(at + u, o.get(at + u) + fin.get(at + u));
-                }
             }
         }
         return out;
@@ -448,15 +522,17 @@ final class PackedBatch {
 
     // ---- helpers --------------------------------------------------------------------------
 
-    private void copyOut(FloatBuffer[] ys, int i, int g, int units, FloatBuffer to, int at) {
-        int c = chunkOf(g);
-        to.put(at, ys[c], (i * steps[c] + g - begin[c]) * units, units);
+    /** Copies row r's output at its k-th valid step to {@code to} at {@code at}. */
+    private void copyOut(FloatBuffer[] ys, int r, int k, int units, FloatBuffer to, int at) {
+        long from = at(lane[r], offset[r] + k);
+        to.put(at, ys[chunkOf(from)], indexOf(from) * units, units);
     }
 
-    private void addIn(FloatBuffer[] d, int i, int g, int units, FloatBuffer from, int at) {
-        int c = chunkOf(g);
-        FloatBuffer to = d[c];
-        int base = (i * steps[c] + g - begin[c]) * units;
+    /** Adds {@code units} values of {@code from} at {@code at} to row r's output gradient at its k-th valid step. */
+    private void addIn(FloatBuffer[] d, int r, int k, int units, FloatBuffer from, int at) {
+        long where = at(lane[r], offset[r] + k);
+        int base = indexOf(where) * units;
+        FloatBuffer to = d[chunkOf(where)];
         for (int u = 0; u < units; u++) {
             to.put(base + u, to.get(base + u) + from.get(at + u));
         }
@@ -468,12 +544,33 @@ final class PackedBatch {
         }
     }
 
+    /** The array's values, read and written in place: a dense float32 array from its buffer's start. */
     static FloatBuffer floats(INDArray a) {
-        if (!OneDnn.bindable(a) && !(a.offset() == 0 && a.ordering() == 'c'
-            && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(a))) {
+        if (a.dataType() != DataType.FLOAT || a.offset() != 0 || !rowMajor(a)) {
             throw new IllegalArgumentException("PackedBatch reads dense float32 arrays");
         }
         return a.data().asNioFloat();
+    }
+
+    /**
+     * Whether the array is laid out row-major without gaps. Not ND4J's
+     * {@code Shape.hasDefaultStridesForShape}, which says no for a (3, 6, 1) array of strides
+     * (6, 1, 1).
+     */
+    private static boolean rowMajor(INDArray a) {
+        long expected = 1;
+        for (int d = a.rank() - 1; d >= 0; d--) {
+            if (a.size(d) > 1 && a.stride(d) != expected) {
+                return false;
+            }
+            expected *= a.size(d);
+        }
+        return true;
+    }
+
+    /** The array itself when {@link #floats} can read it, else a dense copy. */
+    private static INDArray dense(INDArray a) {
+        return a.dataType() == DataType.FLOAT && a.offset() == 0 && rowMajor(a) ? a : a.castTo(DataType.FLOAT).dup('c');
     }
 
     private static FloatBuffer[] floats(INDArray[] arrays) {

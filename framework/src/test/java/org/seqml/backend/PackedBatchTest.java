@@ -1,0 +1,81 @@
+package org.seqml.backend;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** How a masked batch is laid out in lanes and chunks, and its inputs and outputs moved there and back. */
+class PackedBatchTest {
+    /** Rows of these lengths, each padded after its run. */
+    private static INDArray mask(int time, int... lengths) {
+        INDArray m = Nd4j.zeros(DataType.FLOAT, lengths.length, time);
+        for (int r = 0; r < lengths.length; r++) {
+            for (int t = 0; t < lengths[r]; t++) {
+                m.putScalar(r, t, 1);
+            }
+        }
+        return m;
+    }
+
+    @Test
+    void shortRowsShareLanesOnlyWhenAllowed() {
+        INDArray m = mask(80, 10, 80, 39, 0, 40, 20);
+        // first fit, longest first, a reset step before a lane's second row: 80 | 40 + 39 | 20 + 10
+        PackedBatch shared = PackedBatch.of(m, false, 32, true);
+        assertEquals(3, shared.lanes());
+        PackedBatch own = PackedBatch.of(m, false, 32, false);
+        assertEquals(5, own.lanes(), "a lane per row with steps (the empty row none)");
+        // rows added in eights, at most the batch's 6: one chunk of 6 lanes, 80 steps
+        assertArrayEquals(new int[] {6}, own.rows);
+        assertArrayEquals(new int[] {80}, own.steps);
+        PackedBatch fine = PackedBatch.of(mask(80, 80, 70, 60, 50, 40, 30, 20, 10, 80, 80), false, 16, false);
+        assertArrayEquals(new int[] {10, 8}, fine.rows);
+        assertArrayEquals(new int[] {0, 32}, fine.begin);
+        assertArrayEquals(new int[] {32, 48}, fine.steps);
+    }
+
+    @Test
+    void inputsGoToTheirLanesWithTheCarryAndResetFeatures() {
+        INDArray m = mask(6, 2, 6, 3);
+        INDArray x = Nd4j.arange(3 * 6).castTo(DataType.FLOAT).reshape(3, 6, 1).addi(1);
+        PackedBatch p = PackedBatch.of(m, false, 32, true);
+        INDArray[] in = p.pack(x);
+        assertEquals(1, in.length);
+        // lane 0: row 1 (6 steps), then 2 past its end (packed to 8 steps); lane 1: row 2, reset, row 0
+        float[][] lane0 = {{7, 0, 0}, {8, 0, 0}, {9, 0, 0}, {10, 0, 0}, {11, 0, 0}, {12, 0, 0}, {0, 1, 0}, {0, 1, 0}};
+        float[][] lane1 = {{13, 0, 0}, {14, 0, 0}, {15, 0, 0}, {0, 0, 1}, {1, 0, 0}, {2, 0, 0}, {0, 1, 0}, {0, 1, 0}};
+        // and a third lane, all carry: lanes are added in eights, up to the batch's 3
+        assertArrayEquals(new long[] {3, 8, 3}, in[0].shape());
+        for (int j = 0; j < 8; j++) {
+            assertArrayEquals(lane0[j], in[0].slice(0).getRow(j).toFloatVector(), "lane 0 step " + j);
+            assertArrayEquals(lane1[j], in[0].slice(1).getRow(j).toFloatVector(), "lane 1 step " + j);
+            assertArrayEquals(new float[] {0, 1, 0}, in[0].slice(2).getRow(j).toFloatVector(), "lane 2 step " + j);
+        }
+        // the outputs come back to their rows: y = the packed input's first feature
+        INDArray y = in[0].get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
+            org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1)).dup('c');
+        INDArray seq = p.sequence(new INDArray[] {y}, 1, false);
+        assertArrayEquals(new float[] {1, 2, 2, 2, 2, 2}, seq.slice(0).toFloatVector());
+        assertArrayEquals(new float[] {7, 8, 9, 10, 11, 12}, seq.slice(1).toFloatVector());
+        assertArrayEquals(new float[] {13, 14, 15, 0, 0, 0}, p.sequence(new INDArray[] {y}, 1, true).slice(2)
+            .toFloatVector());
+    }
+
+    @Test
+    void holesArePackedAwayAndGoBackwardsReversesEachRow() {
+        INDArray m = Nd4j.createFromArray(new float[][] {{0, 1, 1, 0, 1, 0}});
+        INDArray x = Nd4j.arange(6).castTo(DataType.FLOAT).reshape(1, 6, 1);
+        INDArray[] forward = PackedBatch.of(m, false, 32, false).pack(x);
+        assertArrayEquals(new float[] {1, 2, 4}, java.util.Arrays.copyOf(forward[0].reshape(8, 3).getColumn(0)
+            .toFloatVector(), 3));
+        INDArray[] backward = PackedBatch.of(m, true, 32, false).pack(x);
+        assertArrayEquals(new float[] {4, 2, 1}, java.util.Arrays.copyOf(backward[0].reshape(8, 3).getColumn(0)
+            .toFloatVector(), 3));
+        assertNull(PackedBatch.of(Nd4j.createFromArray(new float[][] {{1, 0.5f}}), false, 32, false));
+    }
+}
