@@ -257,7 +257,7 @@ final class PackedBatch {
                     if (r >= 0) {
                         o.put(at, in, (r * time + step(r, g - offset[r])) * f, f);
                     } else {
-                        fill(o, at, f, 0f);
+                        zero(o, at, f);
                     }
                     o.put(at + f, r == PAST ? 1f : 0f);
                     o.put(at + f + 1, r == RESET ? 1f : 0f);
@@ -300,7 +300,7 @@ final class PackedBatch {
                 if (kept || k >= 0 && !zeroAfter) {
                     copyOut(ys, r, k, units, o, row + p * units);
                 } else {
-                    fill(o, row + p * units, units, 0f);
+                    zero(o, row + p * units, units);
                 }
             }
         }
@@ -319,7 +319,7 @@ final class PackedBatch {
             if (lastIsValid(r, zeroAfter)) {
                 copyOut(ys, r, valid[r].length - 1, units, o, r * units);
             } else {
-                fill(o, r * units, units, 0f);
+                zero(o, r * units, units);
             }
         }
         return out;
@@ -346,7 +346,7 @@ final class PackedBatch {
             } else if (initial != null) {
                 o.put(at, initial, at, units);
             } else {
-                fill(o, at, units, 0f);
+                zero(o, at, units);
             }
         }
         return out;
@@ -368,7 +368,7 @@ final class PackedBatch {
             } else if (init != null) {
                 o.put(at, init, at, units);
             } else {
-                fill(o, at, units, 0f);
+                zero(o, at, units);
             }
         }
         return out;
@@ -393,7 +393,7 @@ final class PackedBatch {
         INDArray out = CallScope.uninitialized(DataType.FLOAT, n, units);
         FloatBuffer o = floats(out);
         FloatBuffer in = floats(dense(state));
-        fill(o, 0, n * units, 0f);
+        zero(o, 0, n * units);
         for (int r = 0; r < batch; r++) {
             if (lane[r] >= 0 && lane[r] < n) {
                 o.put(lane[r] * units, in, r * units, units);
@@ -470,7 +470,7 @@ final class PackedBatch {
         if (going > 0) {
             o.put(0, floats(dense(fromNext)), 0, going * units);
         }
-        fill(o, going * units, (n - going) * units, 0f);
+        zero(o, going * units, (n - going) * units);
         if (dFinal != null) {
             FloatBuffer fin = floats(dense(dFinal.castTo(DataType.FLOAT)));
             for (int r = 0; r < batch; r++) {
@@ -514,7 +514,7 @@ final class PackedBatch {
             } else if (fin != null) {
                 o.put(at, fin, at, units);
             } else {
-                fill(o, at, units, 0f);
+                zero(o, at, units);
             }
         }
         return out;
@@ -538,9 +538,12 @@ final class PackedBatch {
         }
     }
 
-    private static void fill(FloatBuffer b, int at, int n, float v) {
-        for (int k = 0; k < n; k++) {
-            b.put(at + k, v);
+    private static final float[] ZEROS = new float[4096];
+
+    /** Zeros {@code n} values from {@code at}, in bulk copies. */
+    private static void zero(FloatBuffer b, int at, int n) {
+        for (int done = 0; done < n; done += ZEROS.length) {
+            b.put(at + done, ZEROS, 0, Math.min(ZEROS.length, n - done));
         }
     }
 
