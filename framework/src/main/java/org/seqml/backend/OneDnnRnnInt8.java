@@ -1,0 +1,260 @@
+package org.seqml.backend;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.bytedeco.dnnl.IntMemoryMap;
+import org.bytedeco.dnnl.gru_forward;
+import org.bytedeco.dnnl.lstm_forward;
+import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.primitive;
+import org.bytedeco.dnnl.primitive_attr;
+import org.bytedeco.dnnl.reorder;
+import org.bytedeco.dnnl.rnn_primitive_desc_base;
+import org.bytedeco.dnnl.global.dnnl;
+import org.bytedeco.javacpp.Pointer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A whole LSTM or GRU (the reset-before form: oneDNN 2.5.2 has no int8 linear-before-reset GRU)
+ * sequence on oneDNN's int8 RNN inference primitive: unsigned 8-bit data, signed 8-bit weights,
+ * 32-bit accumulation, float gate math inside the kernel.
+ * <pre>
+ * u8(v)   = clamp(round(127 v + 128), 0, 255)        for the input (scaled, below) and h
+ * q_c     = round(s_c W[:, c]),  s_c = 127 / max(|W_x'[:, c]|, |W_h[:, c]|)    per gate column c
+ * x'      = a x,  W_x' = W_x / a                      a = 1 / (the input's range), so |x'| <= 1
+ * gates_c = (u8(x') - 128) q_x[:, c] / (127 s_c) + (u8(h) - 128) q_h[:, c] / (127 s_c) + b_c
+ * </pre>
+ * oneDNN takes one data scale for the input and the state, so the input is brought to the state's
+ * range [-1, 1] by {@code a}, folded into the kernel when it is quantized ({@link #quantize}).
+ * The final h comes out 8-bit (oneDNN's int8 primitive writes no other), the sequence and c in
+ * float32.
+ */
+final class OneDnnRnnInt8 {
+    static final float DATA_SCALE = 127f;
+    static final float DATA_SHIFT = 128f;
+    /** The weights' scales vary along ldigo's gate and output-channel dimensions. */
+    private static final int PER_COLUMN = (1 << 3) | (1 << 4);
+
+    /**
+     * Quantized weights: kernel (in, G*U) and recurrent kernel (U, G*U) as int8, one scale per
+     * column shared by both, the bias (biasGates, U) in float32 or null, and the input's scale
+     * {@code a}: inputs are multiplied by it, the kernel holds {@code W_x / a}.
+     */
+    record Weights(OneDnnRnn.Cell cell, int units, INDArray kernel, INDArray recurrentKernel, float[] scales,
+                   INDArray bias, float inputScale) {
+    }
+
+    /**
+     * Quantizes float weights for inputs within {@code inputRange} (the largest |x| expected;
+     * larger ones saturate).
+     */
+    static Weights quantize(OneDnnRnn.Cell cell, int units, INDArray kernel, INDArray recurrentKernel, INDArray bias,
+                            double inputRange) {
+        float a = (float) (1 / Math.max(inputRange, 1e-12));
+        INDArray wx = kernel.castTo(DataType.FLOAT).div(a);
+        INDArray wh = recurrentKernel.castTo(DataType.FLOAT);
+        INDArray peak = org.nd4j.linalg.ops.transforms.Transforms.max(
+            org.nd4j.linalg.ops.transforms.Transforms.abs(wx, true).max(0),
+            org.nd4j.linalg.ops.transforms.Transforms.abs(wh, true).max(0), false);
+        float[] scales = peak.toFloatVector();
+        for (int c = 0; c < scales.length; c++) {
+            scales[c] = scales[c] == 0 ? 1f : 127f / scales[c];
+        }
+        INDArray s = Nd4j.createFromArray(scales).reshape(1, scales.length);
+        return new Weights(cell, units, round(wx.mulRowVector(s)), round(wh.mulRowVector(s)), scales,
+            bias == null ? null : bias.castTo(DataType.FLOAT).dup('c'), a);
+    }
+
+    private static INDArray round(INDArray w) {
+        return org.nd4j.linalg.ops.transforms.Transforms.round(w, false).castTo(DataType.INT8);
+    }
+
+    /** The output at every step (batch, time, units), aligned with the input steps, and the final h and c (null for GRU). */
+    record Call(INDArray y, INDArray h, INDArray c) {
+    }
+
+    private record Key(long time, long batch, long inputDim, boolean reverse) {
+    }
+
+    private final Weights weights;
+    private final Map<Key, Primitives> cache = OneDnn.lru(16);
+
+    OneDnnRnnInt8(Weights weights) {
+        if (weights.cell() == OneDnnRnn.Cell.LBR_GRU) {
+            throw new IllegalArgumentException("oneDNN 2.5.2 has no int8 linear-before-reset GRU");
+        }
+        this.weights = weights;
+    }
+
+    /**
+     * Runs {@code x} (batch, time, in; float32) from {@code h0}, {@code c0} (batch, units; null
+     * for zeros), right to left when {@code reverse}.
+     */
+    Call forward(INDArray x, INDArray h0, INDArray c0, boolean reverse) {
+        long b = x.size(0);
+        long t = x.size(1);
+        Primitives p = primitives(new Key(t, b, x.size(2), reverse));
+        int u = weights.units();
+        INDArray in = OneDnn.dense(x.castTo(DataType.FLOAT));
+        INDArray xq = CallScope.uninitialized(DataType.UINT8, b, t, x.size(2));
+        INDArray hq = CallScope.uninitialized(DataType.UINT8, b, u);
+        INDArray c = weights.cell() == OneDnnRnn.Cell.LSTM
+            ? (c0 == null ? Nd4j.zeros(DataType.FLOAT, b, u) : OneDnn.dense(c0.castTo(DataType.FLOAT))) : null;
+        INDArray y = CallScope.uninitialized(DataType.FLOAT, b, t, u);
+        INDArray hOut = CallScope.uninitialized(DataType.UINT8, b, u);
+        INDArray cOut = c == null ? null : Nd4j.createUninitialized(DataType.FLOAT, b, u);
+        OneDnn.run(() -> {
+            Slots s = p.slots.get();
+            quantize(s, p.quantizeInput, p.inputF32, p.inputU8, in, xq, 0);
+            if (h0 == null) {
+                Pointer.memset(hq.data().addressPointer(), (int) DATA_SHIFT, b * u);
+            } else {
+                quantize(s, p.quantizeState, p.stateF32, p.stateU8, OneDnn.dense(h0.castTo(DataType.FLOAT)), hq, 2);
+            }
+            IntMemoryMap args = s.map(10);
+            args.put(dnnl.DNNL_ARG_SRC_LAYER, s.wrap(20, p.inputU8, xq));
+            args.put(dnnl.DNNL_ARG_SRC_ITER, s.wrap(21, p.stateU8, hq));
+            args.put(dnnl.DNNL_ARG_WEIGHTS_LAYER, p.weightsLayer);
+            args.put(dnnl.DNNL_ARG_WEIGHTS_ITER, p.weightsIter);
+            args.put(dnnl.DNNL_ARG_BIAS, s.wrap(22, p.biasD, p.bias));
+            args.put(dnnl.DNNL_ARG_DST_LAYER, s.wrap(23, p.outputF32, y));
+            args.put(dnnl.DNNL_ARG_DST_ITER, s.wrap(24, p.stateU8, hOut));
+            if (c != null) {
+                args.put(dnnl.DNNL_ARG_SRC_ITER_C, s.wrap(25, p.stateF32, c));
+                args.put(dnnl.DNNL_ARG_DST_ITER_C, s.wrap(26, p.stateF32, cOut));
+            }
+            OneDnn.execute(p.forward, p.scratchpad, args);
+        });
+        INDArray h = hOut.castTo(DataType.FLOAT).subi(DATA_SHIFT).divi(DATA_SCALE);
+        return new Call(y, h, cOut);
+    }
+
+    /** Runs a quantizing reorder from {@code from} (float32) to {@code to} (u8). */
+    private static void quantize(Slots s, reorder op, memory.desc fromD, memory.desc toD, INDArray from, INDArray to,
+                                 int slot) {
+        IntMemoryMap map = s.map(slot);
+        map.put(dnnl.DNNL_ARG_FROM, s.wrap(30 + slot, fromD, from));
+        map.put(dnnl.DNNL_ARG_TO, s.wrap(31 + slot, toD, to));
+        OneDnn.execute(op, new memory.desc(), map);
+    }
+
+    private synchronized Primitives primitives(Key key) {
+        return cache.computeIfAbsent(key, Primitives::new);
+    }
+
+    /** A thread's memory objects and argument maps, re-pointed at each call's arrays. */
+    private static final class Slots {
+        private final Map<Integer, memory> memories = new HashMap<>();
+        private final Map<Integer, IntMemoryMap> maps = new HashMap<>();
+
+        memory wrap(int slot, memory.desc d, INDArray a) {
+            memory m = memories.computeIfAbsent(slot, k -> new memory(d, OneDnn.cpu(), null));
+            m.set_data_handle(a.data().addressPointer());
+            return m;
+        }
+
+        IntMemoryMap map(int slot) {
+            return maps.computeIfAbsent(slot, k -> new IntMemoryMap());
+        }
+    }
+
+    /** The primitive for one input shape, the weights packed for it, and the quantizing reorders. */
+    private final class Primitives {
+        final primitive forward;
+        final memory.desc scratchpad;
+        final memory.desc inputF32;
+        final memory.desc inputU8;
+        final memory.desc stateF32;
+        final memory.desc stateU8;
+        final memory.desc outputF32;
+        final memory.desc biasD;
+        final INDArray bias;
+        final memory weightsLayer;
+        final memory weightsIter;
+        final reorder quantizeInput;
+        final reorder quantizeState;
+        final ThreadLocal<Slots> slots = ThreadLocal.withInitial(Slots::new);
+
+        Primitives(Key key) {
+            Weights w = weights;
+            long t = key.time();
+            long n = key.batch();
+            long in = key.inputDim();
+            int u = w.units();
+            int g = w.cell().gates;
+            inputF32 = new memory.desc(new long[] {t, n, in}, memory.data_type.f32, memory.format_tag.ntc);
+            inputU8 = new memory.desc(new long[] {t, n, in}, memory.data_type.u8, memory.format_tag.ntc);
+            stateF32 = new memory.desc(new long[] {1, 1, n, u}, memory.data_type.f32, memory.format_tag.ldnc);
+            stateU8 = new memory.desc(new long[] {1, 1, n, u}, memory.data_type.u8, memory.format_tag.ldnc);
+            outputF32 = new memory.desc(new long[] {t, n, u}, memory.data_type.f32, memory.format_tag.ntc);
+            biasD = new memory.desc(new long[] {1, 1, w.cell().biasGates, u}, memory.data_type.f32,
+                memory.format_tag.ldgo);
+            bias = w.bias() == null ? Nd4j.zeros(DataType.FLOAT, w.cell().biasGates, u) : OneDnn.dense(w.bias());
+            memory.desc wLayerAny = new memory.desc(new long[] {1, 1, in, g, u}, memory.data_type.s8,
+                memory.format_tag.any);
+            memory.desc wIterAny = new memory.desc(new long[] {1, 1, u, g, u}, memory.data_type.s8,
+                memory.format_tag.any);
+            primitive_attr attr = qparams(OneDnn.attr());
+            dnnl.rnn_direction dir = key.reverse() ? dnnl.rnn_direction.unidirectional_right2left
+                : dnnl.rnn_direction.unidirectional_left2right;
+            dnnl.prop_kind prop = dnnl.prop_kind.forward_inference;
+            rnn_primitive_desc_base pd;
+            if (w.cell() == OneDnnRnn.Cell.LSTM) {
+                lstm_forward.primitive_desc lpd = new lstm_forward.primitive_desc(new lstm_forward.desc(prop, dir,
+                    inputU8, stateU8, stateF32, wLayerAny, wIterAny, biasD, outputF32, stateU8, stateF32), attr,
+                    OneDnn.cpu());
+                forward = new lstm_forward(lpd);
+                pd = lpd;
+            } else {
+                gru_forward.primitive_desc gpd = new gru_forward.primitive_desc(new gru_forward.desc(prop, dir,
+                    inputU8, stateU8, wLayerAny, wIterAny, biasD, outputF32, stateU8), attr, OneDnn.cpu());
+                forward = new gru_forward(gpd);
+                pd = gpd;
+            }
+            scratchpad = pd.scratchpad_desc();
+            weightsLayer = pack(w.kernel(), in, g, u, pd.weights_layer_desc());
+            weightsIter = pack(w.recurrentKernel(), u, g, u, pd.weights_iter_desc());
+            quantizeInput = quantizer(inputF32, inputU8, w.inputScale() * DATA_SCALE);
+            quantizeState = quantizer(stateF32, stateU8, DATA_SCALE);
+        }
+
+        /**
+         * The int8 weights (rows, G*U) in the primitive's packed layout, with the compensation
+         * oneDNN keeps beside them for the data's shift.
+         */
+        private memory pack(INDArray q, long rows, int g, int u, memory.desc packed) {
+            memory.desc user = new memory.desc(new long[] {1, 1, rows, g, u}, memory.data_type.s8,
+                memory.format_tag.ldigo);
+            memory to = new memory(packed, OneDnn.cpu());
+            INDArray dense = q.dup('c');
+            memory from = new memory(user, OneDnn.cpu(), dense.data().addressPointer());
+            // library scratchpad: a reorder run once, outside any call's scratchpad
+            reorder.primitive_desc rpd = new reorder.primitive_desc(OneDnn.cpu(), user, OneDnn.cpu(), packed,
+                qparams(new primitive_attr()), false);
+            IntMemoryMap map = new IntMemoryMap();
+            map.put(dnnl.DNNL_ARG_FROM, from);
+            map.put(dnnl.DNNL_ARG_TO, to);
+            OneDnn.run(() -> {
+                new reorder(rpd).execute(OneDnn.stream(), map);
+                OneDnn.stream()._wait();
+            });
+            return to;
+        }
+
+        private primitive_attr qparams(primitive_attr attr) {
+            attr.set_rnn_data_qparams(DATA_SCALE, DATA_SHIFT);
+            attr.set_rnn_weights_qparams(PER_COLUMN, weights.scales());
+            return attr;
+        }
+
+        /** A reorder float32 -> u8: round(scale v + 128), saturated. */
+        private reorder quantizer(memory.desc from, memory.desc to, float scale) {
+            primitive_attr attr = new primitive_attr();
+            attr.set_output_scales(0, new float[] {scale});
+            attr.set_zero_points(dnnl.DNNL_ARG_DST, 0, new int[] {(int) DATA_SHIFT});
+            return new reorder(new reorder.primitive_desc(OneDnn.cpu(), from, OneDnn.cpu(), to, attr, false));
+        }
+    }
+}
