@@ -155,8 +155,8 @@ public final class FusedRnn {
         if (padded(mask)) {
             // rows share lanes where no state goes in or out; a GRU's reset step would leak into its bias gradient
             boolean share = w.cell() == Cell.LSTM && h0 == null && c0 == null && !options.states();
-            return forwardPacked(w, PackedBatch.of(mask, reverse, Switches.PACK_CHUNK, share), x, h0, c0, options,
-                training);
+            return forwardPacked(w, PackedBatch.of(mask, reverse, Switches.PACK_CHUNK,
+                share ? PackedBatch.Layout.LANES : PackedBatch.Layout.ROWS), x, h0, c0, options, training);
         }
         if (onOneDnn(w, x)) {
             OneDnnRnn kernel = kernel(w);

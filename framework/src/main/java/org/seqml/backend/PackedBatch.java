@@ -69,7 +69,7 @@ final class PackedBatch {
     final int[] steps;
 
     private PackedBatch(int batch, int time, boolean reverse, int[] lane, int[] offset, int[][] valid,
-                        int[][] laneSteps, int[][] chunks) {
+                        int[][] laneSteps, int[][] chunks, int extra) {
         this.batch = batch;
         this.time = time;
         this.reverse = reverse;
@@ -80,6 +80,7 @@ final class PackedBatch {
         this.rows = chunks[0];
         this.begin = chunks[1];
         this.steps = chunks[2];
+        this.extra = extra;
     }
 
     /** Whether every entry of the mask is 0 or 1 (any other weighting is the loop's alone). */
@@ -87,12 +88,42 @@ final class PackedBatch {
         return validSteps(mask, false) != null;
     }
 
+    /** How rows are laid out, and whether the packed input carries the extra features. */
+    enum Layout {
+        /** A lane per row, with the carry and reset features; chunks of about the chunk length. */
+        ROWS(true, false, false),
+        /** Short rows share lanes, with the carry and reset features. */
+        LANES(true, true, false),
+        /**
+         * A lane per row and no extra features (a kernel that cannot take them: int8): a row past
+         * its end runs on, which only its unread outputs and its final states see, so this is for
+         * calls whose final states are not used.
+         */
+        PLAIN(false, false, false),
+        /** As {@link #PLAIN}, with a chunk ending at every row's end, so each row's final states are its chunk's. */
+        EXACT(false, false, true);
+
+        final boolean extras;
+        final boolean share;
+        final boolean exact;
+
+        Layout(boolean extras, boolean share, boolean exact) {
+            this.extras = extras;
+            this.share = share;
+            this.exact = exact;
+        }
+    }
+
+    /** The packed input's features beyond the layer's: {@link #EXTRA}, or none. */
+    final int extra;
+
     /**
      * The packing of a (batch, time) mask for a call running right to left when {@code reverse},
-     * in chunks of about {@code chunk} steps, rows sharing lanes when {@code share}; null when an
-     * entry is neither 0 nor 1.
+     * in chunks of about {@code chunk} steps, laid out as {@code layout} says; null when an entry
+     * is neither 0 nor 1.
      */
-    static PackedBatch of(INDArray mask, boolean reverse, int chunk, boolean share) {
+    static PackedBatch of(INDArray mask, boolean reverse, int chunk, Layout layout) {
+        boolean share = layout.share;
         int[][] valid = validSteps(mask, reverse);
         if (valid == null) {
             return null;
@@ -144,7 +175,7 @@ final class PackedBatch {
             }
         }
         return new PackedBatch(b, (int) mask.size(1), reverse, lane, offset, valid, laneSteps,
-            chunks(lengths, b, chunk));
+            layout.exact ? exactChunks(lengths) : chunks(lengths, b, chunk), layout.extras ? EXTRA : 0);
     }
 
     /**
@@ -167,6 +198,25 @@ final class PackedBatch {
                 last[2] += end - start;
             } else {
                 chunks.add(new int[] {n, start, end - start});
+            }
+        }
+        int[][] out = new int[3][chunks.size()];
+        for (int c = 0; c < chunks.size(); c++) {
+            for (int k = 0; k < 3; k++) {
+                out[k][c] = chunks.get(c)[k];
+            }
+        }
+        return out;
+    }
+
+    /** A chunk ending at each lane's end: {rows, begin, steps}, lanes longest first. */
+    private static int[][] exactChunks(int[] lengths) {
+        List<int[]> chunks = new ArrayList<>();
+        int start = 0;
+        for (int i = lengths.length - 1; i >= 0; i--) {
+            if (lengths[i] > start) {
+                chunks.add(new int[] {i + 1, start, lengths[i] - start});
+                start = lengths[i];
             }
         }
         int[][] out = new int[3][chunks.size()];
@@ -237,12 +287,12 @@ final class PackedBatch {
     // ---- forward --------------------------------------------------------------------------
 
     /**
-     * The chunks' inputs (rows[k], steps[k], features + {@value #EXTRA}) from x (batch, time,
-     * features): the rows' valid steps, and zeros with the carry or reset feature set elsewhere.
+     * The chunks' inputs (rows[k], steps[k], features + {@link #extra}) from x (batch, time,
+     * features): the rows' valid steps, and zeros (with the carry or reset feature set) elsewhere.
      */
     INDArray[] pack(INDArray x) {
         int f = (int) x.size(2);
-        int w = f + EXTRA;
+        int w = f + extra;
         FloatBuffer in = floats(dense(x));
         INDArray[] out = new INDArray[chunks()];
         for (int c = 0; c < out.length; c++) {
@@ -259,8 +309,10 @@ final class PackedBatch {
                     } else {
                         zero(o, at, f);
                     }
-                    o.put(at + f, r == PAST ? 1f : 0f);
-                    o.put(at + f + 1, r == RESET ? 1f : 0f);
+                    if (extra > 0) {
+                        o.put(at + f, r == PAST ? 1f : 0f);
+                        o.put(at + f + 1, r == RESET ? 1f : 0f);
+                    }
                 }
             }
         }
@@ -487,7 +539,7 @@ final class PackedBatch {
         INDArray out = CallScope.uninitialized(DataType.FLOAT, batch, time, features).assign(0);
         FloatBuffer o = floats(out);
         FloatBuffer[] d = floats(dx);
-        int w = features + EXTRA;
+        int w = features + extra;
         for (int r = 0; r < batch; r++) {
             for (int k = 0; k < valid[r].length; k++) {
                 long at = at(lane[r], offset[r] + k);

@@ -26,24 +26,37 @@ class PackedBatchTest {
     void shortRowsShareLanesOnlyWhenAllowed() {
         INDArray m = mask(80, 10, 80, 39, 0, 40, 20);
         // first fit, longest first, a reset step before a lane's second row: 80 | 40 + 39 | 20 + 10
-        PackedBatch shared = PackedBatch.of(m, false, 32, true);
+        PackedBatch shared = PackedBatch.of(m, false, 32, PackedBatch.Layout.LANES);
         assertEquals(3, shared.lanes());
-        PackedBatch own = PackedBatch.of(m, false, 32, false);
+        PackedBatch own = PackedBatch.of(m, false, 32, PackedBatch.Layout.ROWS);
         assertEquals(5, own.lanes(), "a lane per row with steps (the empty row none)");
         // rows added in eights, at most the batch's 6: one chunk of 6 lanes, 80 steps
         assertArrayEquals(new int[] {6}, own.rows);
         assertArrayEquals(new int[] {80}, own.steps);
-        PackedBatch fine = PackedBatch.of(mask(80, 80, 70, 60, 50, 40, 30, 20, 10, 80, 80), false, 16, false);
+        PackedBatch fine = PackedBatch.of(mask(80, 80, 70, 60, 50, 40, 30, 20, 10, 80, 80), false, 16,
+            PackedBatch.Layout.ROWS);
         assertArrayEquals(new int[] {10, 8}, fine.rows);
         assertArrayEquals(new int[] {0, 32}, fine.begin);
         assertArrayEquals(new int[] {32, 48}, fine.steps);
     }
 
     @Test
+    void exactChunksEndAtEveryRowsEndAndPlainOnesCarryNoExtraFeatures() {
+        PackedBatch exact = PackedBatch.of(mask(80, 10, 80, 39, 0, 40, 39), false, 32, PackedBatch.Layout.EXACT);
+        assertArrayEquals(new int[] {5, 4, 2, 1}, exact.rows);
+        assertArrayEquals(new int[] {0, 10, 39, 40}, exact.begin);
+        assertArrayEquals(new int[] {10, 29, 1, 40}, exact.steps);
+        INDArray x = Nd4j.ones(DataType.FLOAT, 6, 80, 3);
+        assertArrayEquals(new long[] {5, 10, 3}, exact.pack(x)[0].shape());
+        assertArrayEquals(new long[] {2, 80, 3}, PackedBatch.of(mask(80, 10, 80), false, 32, PackedBatch.Layout.PLAIN)
+            .pack(Nd4j.ones(DataType.FLOAT, 2, 80, 3))[0].shape(), "rows added in eights, at most the batch's 2");
+    }
+
+    @Test
     void inputsGoToTheirLanesWithTheCarryAndResetFeatures() {
         INDArray m = mask(6, 2, 6, 3);
         INDArray x = Nd4j.arange(3 * 6).castTo(DataType.FLOAT).reshape(3, 6, 1).addi(1);
-        PackedBatch p = PackedBatch.of(m, false, 32, true);
+        PackedBatch p = PackedBatch.of(m, false, 32, PackedBatch.Layout.LANES);
         INDArray[] in = p.pack(x);
         assertEquals(1, in.length);
         // lane 0: row 1 (6 steps), then 2 past its end (packed to 8 steps); lane 1: row 2, reset, row 0
@@ -70,12 +83,12 @@ class PackedBatchTest {
     void holesArePackedAwayAndGoBackwardsReversesEachRow() {
         INDArray m = Nd4j.createFromArray(new float[][] {{0, 1, 1, 0, 1, 0}});
         INDArray x = Nd4j.arange(6).castTo(DataType.FLOAT).reshape(1, 6, 1);
-        INDArray[] forward = PackedBatch.of(m, false, 32, false).pack(x);
+        INDArray[] forward = PackedBatch.of(m, false, 32, PackedBatch.Layout.ROWS).pack(x);
         assertArrayEquals(new float[] {1, 2, 4}, java.util.Arrays.copyOf(forward[0].reshape(8, 3).getColumn(0)
             .toFloatVector(), 3));
-        INDArray[] backward = PackedBatch.of(m, true, 32, false).pack(x);
+        INDArray[] backward = PackedBatch.of(m, true, 32, PackedBatch.Layout.ROWS).pack(x);
         assertArrayEquals(new float[] {4, 2, 1}, java.util.Arrays.copyOf(backward[0].reshape(8, 3).getColumn(0)
             .toFloatVector(), 3));
-        assertNull(PackedBatch.of(Nd4j.createFromArray(new float[][] {{1, 0.5f}}), false, 32, false));
+        assertNull(PackedBatch.of(Nd4j.createFromArray(new float[][] {{1, 0.5f}}), false, 32, PackedBatch.Layout.ROWS));
     }
 }
