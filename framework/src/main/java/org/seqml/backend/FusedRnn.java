@@ -70,15 +70,22 @@ public final class FusedRnn {
         private final INDArray[] states;
         private final Options options;
         private final Packed packed;
+        private final boolean int8;
 
         private Call(OneDnnRnn kernel, OneDnnRnn.Call oneDnn, INDArray output, INDArray[] states, Options options,
                      Packed packed) {
+            this(kernel, oneDnn, output, states, options, packed, false);
+        }
+
+        private Call(OneDnnRnn kernel, OneDnnRnn.Call oneDnn, INDArray output, INDArray[] states, Options options,
+                     Packed packed, boolean int8) {
             this.kernel = kernel;
             this.oneDnn = oneDnn;
             this.output = output;
             this.states = states;
             this.options = options;
             this.packed = packed;
+            this.int8 = int8;
         }
 
         /** (batch, time, units) in processing order with returnSequences, else the last h (batch, units). */
@@ -94,6 +101,11 @@ public final class FusedRnn {
         /** Whether oneDNN ran it (its backward runs on oneDNN too). */
         public boolean onOneDnn() {
             return oneDnn != null || packed != null;
+        }
+
+        /** Whether oneDNN's int8 kernel ran it (inference only: it has no backward). */
+        public boolean int8() {
+            return int8;
         }
 
         /** Whether it ran a padded batch packed ({@link PackedBatch}). */
@@ -255,6 +267,9 @@ public final class FusedRnn {
      */
     public static Gradients backward(Call call, Weights w, INDArray dOutput, INDArray dh, INDArray dc, INDArray dKernel,
                                      INDArray dRecurrent, INDArray dBias) {
+        if (call.int8) {
+            throw new IllegalStateException("an int8 forward has no backward: quantized layers are for inference");
+        }
         if (!call.onOneDnn()) {
             return null;
         }
@@ -310,6 +325,121 @@ public final class FusedRnn {
         }
         return new Gradients(batch.inputGradient(dxs, (int) p.features()), batch.initialGradient(dhNext, dh, units),
             lstm ? batch.initialGradient(dcNext, dc, units) : null);
+    }
+
+    // ---- int8 ----------------------------------------------------------------------------
+
+    /**
+     * A layer's weights quantized for oneDNN's int8 kernel ({@link OneDnnRnnInt8}): kernel and
+     * recurrent kernel as int8 {@code (in, G*U)} and {@code (U, G*U)} in Keras's gate order, one
+     * scale per column shared by both, the bias in float32 (Keras's layout, null for none), and the
+     * input's scale (inputs are multiplied by it; the kernel holds {@code W_x / inputScale}). The
+     * kernel's primitives are made on first use, per input shape, and shared by every thread.
+     */
+    public static final class Quantized {
+        private final Cell cell;
+        private final INDArray bias;
+        private final OneDnnRnnInt8 kernel;
+
+        private Quantized(Cell cell, INDArray bias, OneDnnRnnInt8.Weights weights) {
+            this.cell = cell;
+            this.bias = bias;
+            this.kernel = new OneDnnRnnInt8(weights);
+        }
+
+        public Cell cell() {
+            return cell;
+        }
+
+        public int units() {
+            return kernel.weights().units();
+        }
+
+        public INDArray kernel() {
+            return kernel.weights().kernel();
+        }
+
+        public INDArray recurrentKernel() {
+            return kernel.weights().recurrentKernel();
+        }
+
+        public float[] scales() {
+            return kernel.weights().scales().clone();
+        }
+
+        public INDArray bias() {
+            return bias;
+        }
+
+        public float inputScale() {
+            return kernel.weights().inputScale();
+        }
+    }
+
+    /** Whether a cell has an int8 kernel: LSTM and GRU without reset_after (oneDNN 2.5.2 has no int8 linear-before-reset GRU). */
+    public static boolean quantizable(Cell cell) {
+        return cell != Cell.GRU_RESET_AFTER;
+    }
+
+    /** Quantizes a layer's float weights for inputs within {@code inputRange} (larger ones saturate). */
+    public static Quantized quantize(Weights w, double inputRange) {
+        if (!quantizable(w.cell())) {
+            throw new IllegalArgumentException("no int8 kernel for " + w.cell());
+        }
+        return new Quantized(w.cell(), w.bias(), OneDnnRnnInt8.quantize(w.cell().oneDnn, w.units(), w.kernel(),
+            w.recurrentKernel(), oneDnnBias(w), inputRange));
+    }
+
+    /** Quantized weights as {@link Quantized} lists them (read back from a file). */
+    public static Quantized quantized(Cell cell, int units, INDArray kernel, INDArray recurrentKernel, float[] scales,
+                                      INDArray bias, float inputScale) {
+        Weights w = new Weights(cell, units, kernel, recurrentKernel, bias);
+        return new Quantized(cell, bias, new OneDnnRnnInt8.Weights(cell.oneDnn, units, kernel.castTo(DataType.INT8),
+            recurrentKernel.castTo(DataType.INT8), scales.clone(), bias == null ? null : oneDnnBias(w).castTo(
+            DataType.FLOAT), inputScale));
+    }
+
+    /** Whether the int8 kernel takes this call: oneDNN loaded, and a mask (if any) of 0s and 1s. */
+    public static boolean takes(Quantized q, INDArray mask) {
+        return OneDnn.available() && (!padded(mask) || PackedBatch.packable(mask));
+    }
+
+    /** Runs a call {@link #takes(Quantized, INDArray)} said yes to on the int8 kernel (inference). */
+    public static Call forward(Quantized q, INDArray x, INDArray mask, INDArray h0, INDArray c0, Options options) {
+        boolean lstm = q.cell() == Cell.LSTM;
+        int units = q.units();
+        if (!padded(mask)) {
+            OneDnnRnnInt8.Call call = q.kernel.forward(x, h0, c0, options.reverse());
+            INDArray y = options.reverse() ? ArrayOps.reverse(call.y(), 1) : call.y();
+            // the last step's output in float32 rather than the 8-bit final h
+            INDArray h = y.get(NDArrayIndex.all(), NDArrayIndex.point(y.size(1) - 1), NDArrayIndex.all()).dup('c');
+            INDArray[] states = lstm ? new INDArray[] {h, call.c()} : new INDArray[] {h};
+            return new Call(null, null, options.sequences() ? y : h, states, options, null, true);
+        }
+        PackedBatch batch = PackedBatch.of(mask, options.reverse(), Switches.PACK_CHUNK,
+            options.states() ? PackedBatch.Layout.EXACT : PackedBatch.Layout.PLAIN);
+        INDArray[] xs = batch.pack(x);
+        INDArray h0f = h0 == null ? null : h0.castTo(DataType.FLOAT);
+        INDArray c0f = c0 == null ? null : c0.castTo(DataType.FLOAT);
+        INDArray[] ys = new INDArray[batch.chunks()];
+        INDArray[] cs = new INDArray[ys.length];
+        INDArray h = ys.length == 0 ? null : batch.packRows(h0f, batch.rows[0], units);
+        INDArray c = ys.length == 0 || !lstm ? null : batch.packRows(c0f, batch.rows[0], units);
+        for (int k = 0; k < ys.length; k++) {
+            OneDnnRnnInt8.Call call = q.kernel.forward(xs[k], h, c, false);
+            ys[k] = call.y();
+            cs[k] = call.c();
+            if (k + 1 < ys.length) {
+                h = PackedBatch.firstRows(call.h(), batch.rows[k + 1]);
+                c = lstm ? PackedBatch.firstRows(call.c(), batch.rows[k + 1]) : null;
+            }
+        }
+        boolean zeroAfter = options.zeroOutputForMask();
+        INDArray output = options.sequences() ? batch.sequence(ys, units, zeroAfter) : batch.last(ys, units, zeroAfter);
+        INDArray hFinal = batch.finalH(ys, h0f, units);
+        INDArray[] states = !lstm ? new INDArray[] {hFinal}
+            : new INDArray[] {hFinal, options.states() ? batch.finalState(cs, c0f, units) : null};
+        return new Call(null, null, output, states, options, null, true);
     }
 
     private static OneDnnRnn kernel(Weights w) {

@@ -81,6 +81,10 @@ final class OneDnnRnnInt8 {
     private final Weights weights;
     private final Map<Key, Primitives> cache = OneDnn.lru(16);
 
+    Weights weights() {
+        return weights;
+    }
+
     OneDnnRnnInt8(Weights weights) {
         if (weights.cell() == OneDnnRnn.Cell.LBR_GRU) {
             throw new IllegalArgumentException("oneDNN 2.5.2 has no int8 linear-before-reset GRU");

@@ -316,6 +316,16 @@ public abstract class Layer {
         weights.addAll(inner.weights());
     }
 
+    /**
+     * Replaces the layer's weights, none of them trainable: a layer quantized in place lists its
+     * int8 weights and their scales instead of its float ones.
+     */
+    protected final void replaceWeights(List<Parameter> replacement) {
+        replacement.forEach(p -> p.setTrainable(false));
+        weights.clear();
+        weights.addAll(replacement);
+    }
+
     /** The weights in Keras's {@code get_weights()} order. */
     public final List<Parameter> weights() {
         return Collections.unmodifiableList(weights);

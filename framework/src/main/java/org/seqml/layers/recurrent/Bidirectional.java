@@ -105,6 +105,23 @@ public final class Bidirectional extends Layer {
         adoptWeights(bwd());
     }
 
+    /**
+     * Quantizes both directions to int8 in place for inputs within {@code inputRange} (see
+     * {@link RNN#quantize}).
+     */
+    public final void quantize(double inputRange) {
+        fwd().quantize(inputRange);
+        bwd().quantize(inputRange);
+        List<org.seqml.layers.Parameter> both = new ArrayList<>(fwd().weights());
+        both.addAll(bwd().weights());
+        replaceWeights(both);
+    }
+
+    /** Whether both directions hold int8 weights. */
+    public final boolean quantized() {
+        return fwd().quantized() && bwd().quantized();
+    }
+
     /** The input plus direction d's initial states. */
     private <T> List<T> half(List<T> all, int d) {
         List<T> out = new ArrayList<>();

@@ -66,6 +66,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
 
     private final Options options;
     private final TimeLoop loop = new TimeLoop(this);
+    private volatile FusedRnn.Quantized quantized;
     private INDArray[] carried;   // stateful: the final states of the last batch
     private Random rng;
     private long calls;           // training calls that drew dropout masks
@@ -346,8 +347,119 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
      * the call no recurrent dropout (input dropout is applied here, before, as the loop does); the
      * backend runs it or declines, and the loop runs what it declines.
      */
+    // ---- int8 ------------------------------------------------------------------------------
+
+    /**
+     * Quantizes this built layer to int8 in place, for inputs within {@code inputRange} (the
+     * largest |x| it will meet; larger ones saturate): its weights become {@code kernel} and
+     * {@code recurrent_kernel} as int8, {@code bias} (float32), {@code kernel_scale} (one per gate
+     * column, shared by both kernels) and {@code input_scale}, and every later call runs on oneDNN's
+     * int8 kernel, for inference only. As Keras 3's {@code layer.quantize("int8")}.
+     * <pre>
+     * kernel_scale_c = 127 / max(|W_x[:, c]| * inputRange, |W_h[:, c]|)
+     * kernel         = round(W_x * inputRange * kernel_scale),  recurrent_kernel = round(W_h * kernel_scale)
+     * input_scale    = 1 / inputRange
+     * </pre>
+     * LSTM and GRU with {@code resetAfter(false)}, standard activations, no peepholes.
+     */
+    public final void quantize(double inputRange) {
+        FusedRnn.Cell cell = fusedCell();
+        if (!isBuilt()) {
+            throw new IllegalStateException(describe() + " is not built yet: call the model once (or build it) first.");
+        }
+        if (quantized != null) {
+            throw new IllegalStateException(describe() + " is quantized already.");
+        }
+        if (cell == null || !FusedRnn.quantizable(cell)) {
+            throw new IllegalArgumentException(describe() + ": no int8 kernel for this layer yet. Quantizable: LSTM,"
+                + " and GRU with resetAfter(false), with tanh and sigmoid activations and no peepholes.");
+        }
+        if (!(inputRange > 0) || Double.isInfinite(inputRange)) {
+            throw new IllegalArgumentException(describe() + ": inputRange must be positive and finite, got "
+                + inputRange + ".");
+        }
+        Parameter bias = biasParameter();
+        FusedRnn.Quantized q = FusedRnn.quantize(new FusedRnn.Weights(cell, units(), kernel().value(),
+            recurrentKernel().value(), bias == null ? null : bias.value()), inputRange);
+        useQuantized(q);
+    }
+
+    /** Takes int8 weights read back from a file: as {@link #quantize} left them. */
+    public final void loadQuantized(INDArray kernel, INDArray recurrentKernel, INDArray bias, INDArray kernelScale,
+                                    INDArray inputScale) {
+        FusedRnn.Cell cell = fusedCell();
+        if (cell == null || !FusedRnn.quantizable(cell)) {
+            throw new IllegalArgumentException(describe() + ": no int8 kernel for this layer.");
+        }
+        useQuantized(FusedRnn.quantized(cell, units(), kernel, recurrentKernel, kernelScale.toFloatVector(), bias,
+            inputScale.getFloat(0)));
+    }
+
+    private void useQuantized(FusedRnn.Quantized q) {
+        List<Parameter> weights = new ArrayList<>();
+        weights.add(new Parameter("kernel", q.kernel()));
+        weights.add(new Parameter("recurrent_kernel", q.recurrentKernel()));
+        if (q.bias() != null) {
+            weights.add(new Parameter("bias", q.bias()));
+        }
+        weights.add(new Parameter("kernel_scale", Nd4j.createFromArray(q.scales())));
+        weights.add(new Parameter("input_scale", Nd4j.createFromArray(new float[] {q.inputScale()})));
+        replaceWeights(weights);
+        quantized = q;
+    }
+
+    /** Whether {@link #quantize} has an int8 kernel for this layer. */
+    public final boolean int8Capable() {
+        FusedRnn.Cell cell = fusedCell();
+        return cell != null && FusedRnn.quantizable(cell);
+    }
+
+    /** Whether every output lies in [-1, 1]: h of a cell with the standard tanh output. */
+    public final boolean boundedOutput() {
+        return fusedCell() != null;
+    }
+
+    /** Whether the layer holds int8 weights ({@link #quantize}). */
+    public final boolean quantized() {
+        return quantized != null;
+    }
+
+    /** A call of an int8 layer: oneDNN's int8 kernel, inference only. */
+    private Forward quantizedForward(FusedRnn.Quantized q, INDArray[] inputs, INDArray[] masks, boolean training) {
+        if (training) {
+            throw new IllegalStateException(describe() + " is quantized to int8 and runs inference only: train the"
+                + " float model, then quantize it.");
+        }
+        INDArray mask = masks.length > 0 ? masks[0] : null;
+        if (!FusedRnn.takes(q, mask)) {
+            throw new IllegalStateException(describe() + " is quantized to int8, which runs on oneDNN only, with masks"
+                + " of 0s and 1s: oneDNN is off here (-Dseqml.onednn=false, -Dseqml.portable=true or a non-CPU"
+                + " backend) or the mask weighs steps.");
+        }
+        INDArray x = inputs[0];
+        long b = x.size(0);
+        FusedRnn.Options loop = new FusedRnn.Options(options.goBackwards(), options.returnSequences(),
+            options.zeroOutputForMask(), options.returnState() || options.stateful());
+        FusedRnn.Call call = FusedRnn.forward(q, x, mask, initialState(inputs, 0, b),
+            stateCount() == 2 ? initialState(inputs, 1, b) : null, loop);
+        INDArray[] finals = call.states();
+        INDArray[] outs = new INDArray[1 + (options.returnState() ? finals.length : 0)];
+        outs[0] = call.output();
+        System.arraycopy(finals, 0, outs, 1, outs.length - 1);
+        if (options.stateful()) {
+            carry(finals);
+        }
+        INDArray[] outMasks = new INDArray[outs.length];
+        outMasks[0] = options.returnSequences() ? mask : null;
+        return new Forward(inputs, masks, outs, outMasks, new INDArray[0], training, call);
+    }
+
     @Override
     public final Forward forward(INDArray[] inputs, INDArray[] masks, boolean training) {
+        FusedRnn.Quantized q = quantized;
+        if (q != null) {
+            return quantizedForward(q, inputs, masks, training);
+        }
         FusedRnn.Cell cell = fusedCell();
         if (cell != null && !(training && options.recurrentDropout() > 0)) {
             Forward fused = fused(cell, inputs, masks, training);
@@ -440,6 +552,9 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
 
     @Override
     public final INDArray[] backward(Forward forward, INDArray[] outputGradients) {
+        if (forward.cache() instanceof FusedRnn.Call call && call.int8()) {
+            throw new IllegalStateException(describe() + " is quantized to int8 and has no backward.");
+        }
         if (forward.cache() instanceof FusedCall fused) {
             INDArray[] grads = fusedBackward(fused, outputGradients);
             if (grads != null) {

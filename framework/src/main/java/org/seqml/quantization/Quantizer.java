@@ -1,0 +1,147 @@
+package org.seqml.quantization;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.seqml.backend.CallScope;
+import org.seqml.data.Batch;
+import org.seqml.data.Dataset;
+import org.seqml.layers.Dropout;
+import org.seqml.layers.Embedding;
+import org.seqml.layers.Layer;
+import org.seqml.layers.Masking;
+import org.seqml.layers.recurrent.Bidirectional;
+import org.seqml.layers.recurrent.RNN;
+import org.seqml.models.Graph;
+import org.seqml.models.Model;
+import org.seqml.models.Node;
+import org.seqml.models.SymbolicTensor;
+
+/**
+ * Post-training int8 quantization of a trained model's recurrent layers, in place, as Keras 3's
+ * {@code model.quantize("int8")}: each LSTM and GRU ({@code resetAfter(false)}), alone or in a
+ * Bidirectional, gets int8 weights with a scale per gate column and runs on oneDNN's int8 kernel
+ * (see {@link RNN#quantize}); the model then predicts and evaluates, and trains no more.
+ *
+ * <p>The kernel needs the largest |x| its input will take. {@link #quantize(Model)} reads it from
+ * what feeds the layer, with no data: an Embedding's largest |weight| (a lookup cannot exceed it),
+ * a recurrent layer's output (tanh: 1), through Dropout and Masking. Anything else needs ranges
+ * measured on representative data: {@link #calibrate}, then {@link #quantize(Model, Calibration)}.
+ * <pre>{@code
+ * Quantizer.quantize(model);                                   // ranges from the layers before
+ * Calibration c = Quantizer.calibrate(model, data, 20);        // or measured on 20 batches
+ * Quantizer.quantize(model, c);
+ * }</pre>
+ */
+public final class Quantizer {
+    private Quantizer() {
+    }
+
+    /** The largest |input| each quantizable layer met, by layer name. */
+    public record Calibration(Map<String, Double> inputRanges) {
+        public Calibration {
+            inputRanges = Map.copyOf(inputRanges);
+        }
+    }
+
+    /** Quantizes every quantizable recurrent layer, with input ranges from the layers before; returns them. */
+    public static List<Layer> quantize(Model model) {
+        Map<String, Double> ranges = new LinkedHashMap<>();
+        for (Node node : quantizable(model)) {
+            ranges.put(node.layer().name(), knownRange(node.inputs().get(0), node.layer()));
+        }
+        return quantize(model, new Calibration(ranges));
+    }
+
+    /** Quantizes every quantizable recurrent layer with the calibrated input ranges; returns them. */
+    public static List<Layer> quantize(Model model, Calibration calibration) {
+        List<Node> nodes = quantizable(model);
+        for (Node node : nodes) {
+            if (!calibration.inputRanges().containsKey(node.layer().name())) {
+                throw new IllegalArgumentException("Quantizer: the calibration has no range for " + node.layer().describe()
+                    + ". Calibrate this model: Quantizer.calibrate(model, data, steps).");
+            }
+        }
+        List<Layer> done = new ArrayList<>();
+        for (Node node : nodes) {
+            double range = Math.max(calibration.inputRanges().get(node.layer().name()), 1e-6);
+            if (node.layer() instanceof Bidirectional bi) {
+                bi.quantize(range);
+            } else {
+                ((RNN<?>) node.layer()).quantize(range);
+            }
+            done.add(node.layer());
+        }
+        return done;
+    }
+
+    /** Measures each quantizable layer's input range over {@code steps} batches of {@code data} (all when fewer). */
+    public static Calibration calibrate(Model model, Dataset data, int steps) {
+        if (steps < 1) {
+            throw new IllegalArgumentException("steps must be at least 1, got " + steps + ".");
+        }
+        Graph graph = model.graph();
+        List<Node> nodes = quantizable(model);
+        Map<String, Double> ranges = new LinkedHashMap<>();
+        Iterator<Batch> batches = data.batches(0);
+        for (int s = 0; s < steps && batches.hasNext(); s++) {
+            Batch batch = batches.next();
+            try (CallScope scope = CallScope.open()) {
+                Graph.Run run = graph.forward(batch.x(), false);
+                for (Node node : nodes) {
+                    INDArray x = graph.forwardOf(run, node.outputs().get(0)).inputs()[0];
+                    ranges.merge(node.layer().name(), x.amaxNumber().doubleValue(), Math::max);
+                }
+            }
+        }
+        if (ranges.isEmpty() && !nodes.isEmpty()) {
+            throw new IllegalArgumentException("Quantizer.calibrate: the dataset gave no batch.");
+        }
+        return new Calibration(ranges);
+    }
+
+    /** Calibrates on the arrays (one per model input), in batches of {@code batchSize}. */
+    public static Calibration calibrate(Model model, INDArray[] x, int batchSize) {
+        return calibrate(model, Dataset.fromArrays(x, new INDArray[0], null).batch(batchSize), Integer.MAX_VALUE);
+    }
+
+    /** The recurrent layers (and Bidirectionals) of the model that have an int8 kernel and are not quantized yet. */
+    private static List<Node> quantizable(Model model) {
+        List<Node> out = new ArrayList<>();
+        for (Node node : model.graph().nodes()) {
+            Layer layer = node.layer();
+            if (layer instanceof Bidirectional bi ? !bi.quantized() && canQuantize(bi.config().forwardLayer())
+                : layer instanceof RNN<?> rnn && !rnn.quantized() && canQuantize(rnn)) {
+                out.add(node);
+            }
+        }
+        return out;
+    }
+
+    private static boolean canQuantize(RNN<?> rnn) {
+        return rnn.int8Capable() && rnn.isBuilt();
+    }
+
+    /** The largest |x| the tensor can hold, from the layer that makes it. */
+    private static double knownRange(SymbolicTensor t, Layer consumer) {
+        Layer producer = t.node().layer();
+        if (producer instanceof Embedding) {
+            return producer.weights().get(0).value().amaxNumber().doubleValue();
+        }
+        if (producer instanceof RNN<?> rnn && rnn.boundedOutput()) {
+            return 1;
+        }
+        if (producer instanceof Bidirectional bi && bi.config().forwardLayer().boundedOutput()) {
+            return bi.config().mergeMode() == org.seqml.layers.recurrent.MergeMode.SUM ? 2 : 1;
+        }
+        if (producer instanceof Dropout || producer instanceof Masking) {
+            return knownRange(t.node().inputs().get(0), consumer);
+        }
+        throw new IllegalArgumentException("Quantizer: the range of " + consumer.describe() + "'s input (made by "
+            + producer.describe() + ") is not known without data. Measure it: Quantizer.quantize(model,"
+            + " Quantizer.calibrate(model, data, steps)).");
+    }
+}
