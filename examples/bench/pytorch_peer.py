@@ -2,7 +2,8 @@
 """PyTorch 1.13 (Debian python3-torch) CPU peer for W1..W6, plus torch.mm peak and per-op overhead.
 
 seqml's copy of ../shared/bench/pytorch_peer.py, with W6: W1's model on a padded batch (the
-lengths() below, 20 to 200), run the way PyTorch runs padded text: pack_padded_sequence.
+lengths() below, 20 to 200), run the way PyTorch runs padded text: pack_padded_sequence; and the
+mode infer8: inference after torch.quantization.quantize_dynamic (int8 LSTM, GRU and Linear).
 
 Usage:
   pytorch_peer.py peak [--quick]
@@ -128,6 +129,8 @@ def bench(workload, mode, reps, warm):
             loss0 = float(lossf(model(*inputs), y))
     else:
         model.eval()
+        if mode == "infer8":  # int8 weights, activations quantized per call
+            model = torch.quantization.quantize_dynamic(model, {nn.LSTM, nn.GRU, nn.Linear}, dtype=torch.qint8)
 
         def step():
             with torch.inference_mode():
@@ -226,6 +229,6 @@ if __name__ == "__main__":
         for task in a.tasks.split(","):
             w, _, mode = task.partition(":")
             if w == "w5":  # batch-1 latency: many short calls
-                bench(w, "infer", a.reps * 10, a.warmup * 5)
+                bench(w, mode if mode == "infer8" else "infer", a.reps * 10, a.warmup * 5)
             else:
                 bench(w, mode or "train", a.reps, a.warmup)

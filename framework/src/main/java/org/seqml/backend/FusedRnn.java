@@ -338,12 +338,10 @@ public final class FusedRnn {
      */
     public static final class Quantized {
         private final Cell cell;
-        private final INDArray bias;
         private final OneDnnRnnInt8 kernel;
 
-        private Quantized(Cell cell, INDArray bias, OneDnnRnnInt8.Weights weights) {
+        private Quantized(Cell cell, OneDnnRnnInt8.Weights weights) {
             this.cell = cell;
-            this.bias = bias;
             this.kernel = new OneDnnRnnInt8(weights);
         }
 
@@ -355,23 +353,28 @@ public final class FusedRnn {
             return kernel.weights().units();
         }
 
+        /** (in, G*U) int8. */
         public INDArray kernel() {
             return kernel.weights().kernel();
         }
 
+        /** (U, G*U) int8. */
         public INDArray recurrentKernel() {
             return kernel.weights().recurrentKernel();
         }
 
-        public float[] scales() {
-            return kernel.weights().scales().clone();
+        /** (G*U) float32: q = round(scale W). */
+        public INDArray scales() {
+            return kernel.weights().scales();
         }
 
+        /** (G*U) float32, or null. */
         public INDArray bias() {
-            return bias;
+            return kernel.weights().bias();
         }
 
-        public float inputScale() {
+        /** (1) float32. */
+        public INDArray inputScale() {
             return kernel.weights().inputScale();
         }
     }
@@ -386,17 +389,8 @@ public final class FusedRnn {
         if (!quantizable(w.cell())) {
             throw new IllegalArgumentException("no int8 kernel for " + w.cell());
         }
-        return new Quantized(w.cell(), w.bias(), OneDnnRnnInt8.quantize(w.cell().oneDnn, w.units(), w.kernel(),
-            w.recurrentKernel(), oneDnnBias(w), inputRange));
-    }
-
-    /** Quantized weights as {@link Quantized} lists them (read back from a file). */
-    public static Quantized quantized(Cell cell, int units, INDArray kernel, INDArray recurrentKernel, float[] scales,
-                                      INDArray bias, float inputScale) {
-        Weights w = new Weights(cell, units, kernel, recurrentKernel, bias);
-        return new Quantized(cell, bias, new OneDnnRnnInt8.Weights(cell.oneDnn, units, kernel.castTo(DataType.INT8),
-            recurrentKernel.castTo(DataType.INT8), scales.clone(), bias == null ? null : oneDnnBias(w).castTo(
-            DataType.FLOAT), inputScale));
+        return new Quantized(w.cell(), OneDnnRnnInt8.quantize(w.cell().oneDnn, w.units(), w.kernel(),
+            w.recurrentKernel(), w.bias(), inputRange));
     }
 
     /** Whether the int8 kernel takes this call: oneDNN loaded, and a mask (if any) of 0s and 1s. */

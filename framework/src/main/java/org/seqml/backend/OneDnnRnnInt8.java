@@ -39,11 +39,13 @@ final class OneDnnRnnInt8 {
 
     /**
      * Quantized weights: kernel (in, G*U) and recurrent kernel (U, G*U) as int8, one scale per
-     * column shared by both, the bias (biasGates, U) in float32 or null, and the input's scale
-     * {@code a}: inputs are multiplied by it, the kernel holds {@code W_x / a}.
+     * column shared by both (G*U), the bias (G*U) in float32 or null, and the input's scale
+     * {@code a} (1): inputs are multiplied by it, the kernel holds {@code W_x / a}. The arrays are
+     * the layer's weights, read when a shape's primitive is made (a loaded model assigns them
+     * first).
      */
-    record Weights(OneDnnRnn.Cell cell, int units, INDArray kernel, INDArray recurrentKernel, float[] scales,
-                   INDArray bias, float inputScale) {
+    record Weights(OneDnnRnn.Cell cell, int units, INDArray kernel, INDArray recurrentKernel, INDArray scales,
+                   INDArray bias, INDArray inputScale) {
     }
 
     /**
@@ -62,9 +64,10 @@ final class OneDnnRnnInt8 {
         for (int c = 0; c < scales.length; c++) {
             scales[c] = scales[c] == 0 ? 1f : 127f / scales[c];
         }
-        INDArray s = Nd4j.createFromArray(scales).reshape(1, scales.length);
-        return new Weights(cell, units, round(wx.mulRowVector(s)), round(wh.mulRowVector(s)), scales,
-            bias == null ? null : bias.castTo(DataType.FLOAT).dup('c'), a);
+        INDArray s = Nd4j.createFromArray(scales);
+        return new Weights(cell, units, round(wx.mulRowVector(s)), round(wh.mulRowVector(s)), s,
+            bias == null ? null : bias.castTo(DataType.FLOAT).dup('c').reshape(scales.length),
+            Nd4j.createFromArray(new float[] {a}));
     }
 
     private static INDArray round(INDArray w) {
@@ -175,6 +178,7 @@ final class OneDnnRnnInt8 {
         final memory.desc outputF32;
         final memory.desc biasD;
         final INDArray bias;
+        final float[] scales;
         final memory weightsLayer;
         final memory weightsIter;
         final reorder quantizeInput;
@@ -195,7 +199,9 @@ final class OneDnnRnnInt8 {
             outputF32 = new memory.desc(new long[] {t, n, u}, memory.data_type.f32, memory.format_tag.ntc);
             biasD = new memory.desc(new long[] {1, 1, w.cell().biasGates, u}, memory.data_type.f32,
                 memory.format_tag.ldgo);
-            bias = w.bias() == null ? Nd4j.zeros(DataType.FLOAT, w.cell().biasGates, u) : OneDnn.dense(w.bias());
+            bias = w.bias() == null ? Nd4j.zeros(DataType.FLOAT, w.cell().biasGates, u)
+                : w.bias().castTo(DataType.FLOAT).reshape(w.cell().biasGates, u).dup('c');
+            scales = w.scales().toFloatVector();
             memory.desc wLayerAny = new memory.desc(new long[] {1, 1, in, g, u}, memory.data_type.s8,
                 memory.format_tag.any);
             memory.desc wIterAny = new memory.desc(new long[] {1, 1, u, g, u}, memory.data_type.s8,
@@ -220,7 +226,7 @@ final class OneDnnRnnInt8 {
             scratchpad = pd.scratchpad_desc();
             weightsLayer = pack(w.kernel(), in, g, u, pd.weights_layer_desc());
             weightsIter = pack(w.recurrentKernel(), u, g, u, pd.weights_iter_desc());
-            quantizeInput = quantizer(inputF32, inputU8, w.inputScale() * DATA_SCALE);
+            quantizeInput = quantizer(inputF32, inputU8, w.inputScale().getFloat(0) * DATA_SCALE);
             quantizeState = quantizer(stateF32, stateU8, DATA_SCALE);
         }
 
@@ -249,7 +255,7 @@ final class OneDnnRnnInt8 {
 
         private primitive_attr qparams(primitive_attr attr) {
             attr.set_rnn_data_qparams(DATA_SCALE, DATA_SHIFT);
-            attr.set_rnn_weights_qparams(PER_COLUMN, weights.scales());
+            attr.set_rnn_weights_qparams(PER_COLUMN, scales);
             return attr;
         }
 

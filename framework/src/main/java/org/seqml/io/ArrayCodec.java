@@ -33,7 +33,7 @@ final class ArrayCodec {
 
     /** Encodes {@code a} as the next entry of {@code entries}; returns its spec. */
     static ObjectNode write(INDArray a, List<byte[]> entries) {
-        if (a.dataType() != DataType.FLOAT && a.dataType() != DataType.DOUBLE) {
+        if (a.dataType() != DataType.FLOAT && a.dataType() != DataType.DOUBLE && a.dataType() != DataType.INT8) {
             throw new IllegalArgumentException("cannot save arrays of " + a.dataType());
         }
         ObjectNode node = JSON.objectNode();
@@ -42,6 +42,12 @@ final class ArrayCodec {
         ArrayNode shape = node.putArray("shape");
         for (long d : a.shape()) {
             shape.add(d);
+        }
+        if (a.dataType() == DataType.INT8) {
+            // quantized weights: a byte each, as they are
+            node.put("encoding", "dense");
+            entries.add(a.dup('c').data().asBytes());
+            return node;
         }
         double[] v = a.dup('c').data().asDouble();
         int nonzero = 0;
@@ -100,6 +106,10 @@ final class ArrayCodec {
             n *= shape[i];
         }
         DataType type = DataType.valueOf(spec.path("dtype").asText());
+        if (type == DataType.INT8) {
+            expect(entry, data.length, n);
+            return Nd4j.createFromArray(data).reshape(shape);
+        }
         int width = type == DataType.DOUBLE ? 8 : 4;
         String encoding = spec.path("encoding").asText("dense");
         ByteBuffer in = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);

@@ -51,6 +51,10 @@ final class LayerCodec {
         if (layer instanceof RNN<?> rnn) {
             node.set("options", record(rnn.options()));
         }
+        if (layer instanceof RNN<?> rnn && rnn.quantized()
+            || layer instanceof org.seqml.layers.recurrent.Bidirectional bi && bi.quantized()) {
+            node.put("quantized", "int8");   // its weights are int8 kernels and their scales
+        }
         ObjectNode regs = node.putObject("regularizers");
         layer.regularizers().forEach((w, r) -> regs.set(w, Beans.encode(r)));
         ObjectNode cons = node.putObject("constraints");

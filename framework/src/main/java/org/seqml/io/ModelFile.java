@@ -76,6 +76,28 @@ public final class ModelFile {
         AtomicFile.write(path, Long.MAX_VALUE, zip -> write(model, zip, includeOptimizer));
     }
 
+    /**
+     * Gives the layers saved int8 their int8 form (quantized from their fresh weights, with
+     * placeholder ranges), so that the file's int8 kernels and scales are then assigned to them.
+     */
+    private static void requantize(Model model, JsonNode architecture) throws ModelFileException {
+        for (JsonNode l : architecture.get("layers")) {
+            if (!l.path("quantized").asText().equals("int8")) {
+                continue;
+            }
+            String name = l.path("name").asText();
+            Layer layer = model.graph().layers().stream().filter(x -> x.name().equals(name)).findFirst()
+                .orElseThrow(() -> new ModelFileException("layer '" + name + "' is missing"));
+            if (layer instanceof Bidirectional bi) {
+                bi.quantize(1);
+            } else if (layer instanceof org.seqml.layers.recurrent.RNN<?> rnn) {
+                rnn.quantize(1);
+            } else {
+                throw new ModelFileException("layer '" + name + "' is saved int8 but has no int8 form");
+            }
+        }
+    }
+
     /** Writes only the weights (by layer name, with shapes), atomically: Keras's save_weights. */
     public static void saveWeights(Model model, Path path) throws IOException {
         AtomicFile.write(path, Long.MAX_VALUE, zip -> {
@@ -393,6 +415,7 @@ public final class ModelFile {
         }
         Model model = m.path("class").asText().equals("Sequential") ? sequential(m, inputs.get(0), layers)
             : new Model(inputs, outputs, m.path("name").asText());
+        requantize(model, m);
         List<Parameter> params = model.graph().parameters();
         JsonNode weights = root.get("weights");
         if (weights.size() != params.size()) {

@@ -110,7 +110,7 @@ class OneDnnRnnInt8Test {
         INDArray wx = q.kernel().castTo(DataType.FLOAT);
         INDArray wh = q.recurrentKernel().castTo(DataType.FLOAT);
         for (int c = 0; c < g * u; c++) {
-            double s = q.scales()[c];
+            double s = q.scales().getDouble(c);
             double l1x = Transforms.abs(wx.getColumn(c), true).sumNumber().doubleValue() / s;
             double l1h = Transforms.abs(wh.getColumn(c), true).sumNumber().doubleValue() / s;
             double d = (features + u) * 0.5 / s + (l1x + l1h) * 0.5 / OneDnnRnnInt8.DATA_SCALE;

@@ -89,6 +89,26 @@ class QuantizerTest {
     }
 
     @Test
+    void aQuantizedModelSavesItsInt8WeightsAndLoadsToTheSamePredictions(@org.junit.jupiter.api.io.TempDir
+                                                                        java.nio.file.Path dir) throws Exception {
+        Model model = model();
+        INDArray x = tokens();
+        java.nio.file.Path floatFile = dir.resolve("float.seqml");
+        model.save(floatFile);
+        Quantizer.quantize(model);
+        INDArray before = model.predict(x, 5);
+        java.nio.file.Path file = dir.resolve("int8.seqml");
+        model.save(file);
+        Model loaded = Model.load(file);
+        assertEquals(0, Transforms.abs(before.sub(loaded.predict(x, 5)), false).maxNumber().doubleValue(), 1e-6);
+        RNN<?> gru = (RNN<?>) loaded.graph().layers().stream().filter(l -> l instanceof RNN<?> r && r.quantized())
+            .findFirst().orElseThrow();
+        assertEquals(DataType.INT8, gru.weights().get(0).value().dataType());
+        // the recurrent kernels, a byte a weight instead of four (the embedding stays float32 here)
+        assertTrue(java.nio.file.Files.size(file) < java.nio.file.Files.size(floatFile));
+    }
+
+    @Test
     void aRangeNoLayerBeforeBoundsNeedsCalibration() {
         SymbolicTensor in = Input.of(10, 4);
         SymbolicTensor projected = new Dense(8).apply(in);

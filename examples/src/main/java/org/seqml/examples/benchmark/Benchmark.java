@@ -35,7 +35,9 @@ import org.seqml.optimizers.Adam;
  * {@code pad_sequences} pads, under Embedding's {@code maskZero}), run through the public API,
  * beside the PyTorch peer ({@code examples/bench/pytorch_peer.py}, the shared peer plus W6 on
  * {@code pack_padded_sequence}) in the same run when Debian's python3-torch is installed. Prints
- * samples/s per workload (median of the timed steps) and the ratio seqml/PyTorch.
+ * samples/s per workload (median of the timed steps) and the ratio seqml/PyTorch. Modes: {@code train},
+ * {@code infer}, and {@code infer8}: inference after int8 quantization ({@code Quantizer.quantize};
+ * the peer's {@code torch.quantization.quantize_dynamic} of its LSTM and Linear layers).
  *
  * <pre>
  * mvn -q -pl examples -am compile exec:java -Dexec.mainClass=org.seqml.examples.benchmark.Benchmark \
@@ -132,6 +134,10 @@ public final class Benchmark {
         boolean train = parts.length > 1 && parts[1].equals("train");
         RandomSeed.set(1);
         Workload workload = Workload.of(w);
+        if (parts.length > 1 && parts[1].equals("infer8")) {
+            // post-training int8, no data needed: the LSTM's input range is the embedding's largest weight
+            org.seqml.quantization.Quantizer.quantize(workload.model());
+        }
         Runnable step = train ? () -> workload.model().trainOnBatch(workload.x(), workload.y())
             : () -> workload.model().predict(workload.x(), workload.batch());
         long start = System.nanoTime();

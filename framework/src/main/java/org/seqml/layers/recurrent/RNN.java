@@ -384,17 +384,6 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
         useQuantized(q);
     }
 
-    /** Takes int8 weights read back from a file: as {@link #quantize} left them. */
-    public final void loadQuantized(INDArray kernel, INDArray recurrentKernel, INDArray bias, INDArray kernelScale,
-                                    INDArray inputScale) {
-        FusedRnn.Cell cell = fusedCell();
-        if (cell == null || !FusedRnn.quantizable(cell)) {
-            throw new IllegalArgumentException(describe() + ": no int8 kernel for this layer.");
-        }
-        useQuantized(FusedRnn.quantized(cell, units(), kernel, recurrentKernel, kernelScale.toFloatVector(), bias,
-            inputScale.getFloat(0)));
-    }
-
     private void useQuantized(FusedRnn.Quantized q) {
         List<Parameter> weights = new ArrayList<>();
         weights.add(new Parameter("kernel", q.kernel()));
@@ -402,8 +391,8 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
         if (q.bias() != null) {
             weights.add(new Parameter("bias", q.bias()));
         }
-        weights.add(new Parameter("kernel_scale", Nd4j.createFromArray(q.scales())));
-        weights.add(new Parameter("input_scale", Nd4j.createFromArray(new float[] {q.inputScale()})));
+        weights.add(new Parameter("kernel_scale", q.scales()));
+        weights.add(new Parameter("input_scale", q.inputScale()));
         replaceWeights(weights);
         quantized = q;
     }
