@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import org.seqml.layers.InputLayer;
 import org.seqml.layers.Layer;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.seqml.layers.Parameter;
 
 /**
@@ -46,7 +47,9 @@ final class Summary {
                 continue;
             }
             listed.add(layer);
-            String type = layer.name() + " (" + layer.getClass().getSimpleName() + ")";
+            boolean int8 = layer.weights().stream().anyMatch(w -> w.value().dataType() == DataType.INT8);
+            // a quantized layer says so: its kernels are int8, its scales and bias float32
+            String type = layer.name() + " (" + layer.getClass().getSimpleName() + (int8 ? ", int8" : "") + ")";
             String shape = shapes(node);
             String params = String.format(Locale.ROOT, "%,d", layer.countParams());
             sb.append(functional ? row(widths, type, shape, params, connections(graph, layer, nodes))
@@ -62,6 +65,11 @@ final class Summary {
         sb.append(String.format(Locale.ROOT, "Total params: %,d%n", all));
         sb.append(String.format(Locale.ROOT, "Trainable params: %,d%n", trainable));
         sb.append(String.format(Locale.ROOT, "Non-trainable params: %,d%n", all - trainable));
+        long int8 = graph.parameters().stream().filter(p -> p.value().dataType() == DataType.INT8)
+            .mapToLong(Parameter::size).sum();
+        if (int8 > 0) {
+            sb.append(String.format(Locale.ROOT, "int8 params: %,d (the others float32)%n", int8));
+        }
         sb.append("_".repeat(total)).append('\n');
         return sb.toString();
     }

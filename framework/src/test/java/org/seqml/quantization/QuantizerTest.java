@@ -80,6 +80,13 @@ class QuantizerTest {
             gru.weights().stream().map(p -> p.name()).toList());
         assertEquals(DataType.INT8, gru.weights().get(0).value().dataType());
         assertFalse(gru.weights().get(0).trainable());
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        model.summary(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+        String summary = printed.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(summary.contains("(GRU, int8)") && summary.contains("(Bidirectional, int8)"), summary);
+        assertTrue(summary.contains("int8 params: " + String.format(java.util.Locale.ROOT, "%,d",
+            done.stream().flatMap(l -> l.weights().stream()).filter(p -> p.value().dataType() == DataType.INT8)
+                .mapToLong(p -> p.value().length()).sum())), summary);
         INDArray quantized = model.predict(x, 5);
         double worst = Transforms.abs(exact.sub(quantized), false).maxNumber().doubleValue();
         // each step's error is a fraction of an 8-bit step (see OneDnnRnnInt8Test); over 30 steps,
