@@ -52,7 +52,8 @@ final class LayerCodec {
             node.set("options", record(rnn.options()));
         }
         if (layer instanceof RNN<?> rnn && rnn.quantized()
-            || layer instanceof org.seqml.layers.recurrent.Bidirectional bi && bi.quantized()) {
+            || layer instanceof org.seqml.layers.recurrent.Bidirectional bi && bi.quantized()
+            || layer instanceof org.seqml.layers.Embedding e && e.quantized()) {
             node.put("quantized", "int8");   // its weights are int8 kernels and their scales
         }
         ObjectNode regs = node.putObject("regularizers");

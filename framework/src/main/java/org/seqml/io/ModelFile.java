@@ -92,6 +92,8 @@ public final class ModelFile {
                 bi.quantize(1);
             } else if (layer instanceof org.seqml.layers.recurrent.RNN<?> rnn) {
                 rnn.quantize(1);
+            } else if (layer instanceof org.seqml.layers.Embedding e) {
+                e.quantize();
             } else {
                 throw new ModelFileException("layer '" + name + "' is saved int8 but has no int8 form");
             }

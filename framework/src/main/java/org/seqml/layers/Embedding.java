@@ -5,6 +5,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.seqml.Shape;
 import org.seqml.backend.Blas;
 import org.seqml.backend.CallScope;
+import org.seqml.backend.Int8Rows;
 import org.seqml.initializers.Initializer;
 import org.seqml.initializers.RandomUniform;
 
@@ -38,6 +39,7 @@ public final class Embedding extends Layer {
 
     private final Config config;
     private Parameter embeddings;
+    private volatile INDArray[] quantized;   // {int8 table, scale per row} once quantized
 
     /** {@code inputDim}: the vocabulary size (largest id + 1); {@code outputDim}: the vector size. */
     public Embedding(int inputDim, int outputDim) {
@@ -80,13 +82,51 @@ public final class Embedding extends Layer {
         long[] ids = ids(inputs[0]);
         checkIds(ids, inputs[0]);
         INDArray table = embeddings.value();
-        INDArray rows = CallScope.uninitialized(table.dataType(), ids.length, config.outputDim());
-        Blas.gatherRows(table, ids, rows);
+        INDArray[] int8 = quantized;
+        INDArray rows = CallScope.uninitialized(int8 != null ? DataType.FLOAT : table.dataType(), ids.length,
+            config.outputDim());
+        if (int8 != null) {
+            Int8Rows.gather(int8[0], int8[1], ids, rows);
+        } else {
+            Blas.gatherRows(table, ids, rows);
+        }
         long[] shape = java.util.Arrays.copyOf(inputs[0].shape(), inputs[0].rank() + 1);
         shape[shape.length - 1] = config.outputDim();
-        INDArray mask = config.maskZero() ? inputs[0].neq(0).castTo(embeddings.value().dataType()) : null;
+        INDArray mask = config.maskZero() ? inputs[0].neq(0).castTo(rows.dataType()) : null;
         return new Forward(inputs, masks, new INDArray[] {rows.reshape('c', shape)}, new INDArray[] {mask},
             new INDArray[] {rows}, training, ids);
+    }
+
+    /**
+     * Quantizes the table to int8 in place, a scale per row, as Keras 3's
+     * {@code Embedding.quantize("int8")}: its weights become {@code embeddings} (int8) and
+     * {@code embeddings_scale} (one per row), frozen; a lookup gives the rows back in float32.
+     * <pre>
+     * embeddings_scale_r = 127 / max |E[r, :]|,   embeddings = round(E * embeddings_scale),   row r = embeddings[r] / embeddings_scale_r
+     * </pre>
+     */
+    public void quantize() {
+        if (!isBuilt()) {
+            throw new IllegalStateException(describe() + " is not built yet: call the model once (or build it) first.");
+        }
+        if (quantized != null) {
+            throw new IllegalStateException(describe() + " is quantized already.");
+        }
+        INDArray[] q = Int8Rows.quantize(embeddings.value());
+        replaceWeights(java.util.List.of(new Parameter("embeddings", q[0]), new Parameter("embeddings_scale", q[1])));
+        quantized = q;
+        embeddings = weights().get(0);
+    }
+
+    /** The largest |weight| of the table (of the float table it stands for, once int8). */
+    public double largestWeight() {
+        INDArray[] q = quantized;
+        return q == null ? embeddings.value().amaxNumber().doubleValue() : 127.0 / q[1].minNumber().doubleValue();
+    }
+
+    /** Whether the table is int8 ({@link #quantize}). */
+    public boolean quantized() {
+        return quantized != null;
     }
 
     @Override

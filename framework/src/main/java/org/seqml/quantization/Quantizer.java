@@ -21,10 +21,11 @@ import org.seqml.models.Node;
 import org.seqml.models.SymbolicTensor;
 
 /**
- * Post-training int8 quantization of a trained model's recurrent layers, in place, as Keras 3's
+ * Post-training int8 quantization of a trained model, in place, as Keras 3's
  * {@code model.quantize("int8")}: each LSTM and GRU ({@code resetAfter(false)}), alone or in a
  * Bidirectional, gets int8 weights with a scale per gate column and runs on oneDNN's int8 kernel
- * (see {@link RNN#quantize}); the model then predicts and evaluates, and trains no more.
+ * (see {@link RNN#quantize}); each Embedding gets an int8 table with a scale per row
+ * ({@link Embedding#quantize}). The model then predicts and evaluates, and trains no more.
  *
  * <p>The kernel needs the largest |x| its input will take. {@link #quantize(Model)} reads it from
  * what feeds the layer, with no data: an Embedding's largest |weight| (a lookup cannot exceed it),
@@ -47,7 +48,7 @@ public final class Quantizer {
         }
     }
 
-    /** Quantizes every quantizable recurrent layer, with input ranges from the layers before; returns them. */
+    /** Quantizes every quantizable layer, with input ranges from the layers before; returns them. */
     public static List<Layer> quantize(Model model) {
         Map<String, Double> ranges = new LinkedHashMap<>();
         for (Node node : quantizable(model)) {
@@ -56,7 +57,7 @@ public final class Quantizer {
         return quantize(model, new Calibration(ranges));
     }
 
-    /** Quantizes every quantizable recurrent layer with the calibrated input ranges; returns them. */
+    /** Quantizes every quantizable layer, the recurrent ones with the calibrated input ranges; returns them. */
     public static List<Layer> quantize(Model model, Calibration calibration) {
         List<Node> nodes = quantizable(model);
         for (Node node : nodes) {
@@ -66,6 +67,12 @@ public final class Quantizer {
             }
         }
         List<Layer> done = new ArrayList<>();
+        List<Embedding> tables = new ArrayList<>();
+        for (Node node : model.graph().nodes()) {
+            if (node.layer() instanceof Embedding e && e.isBuilt() && !e.quantized() && !tables.contains(e)) {
+                tables.add(e);
+            }
+        }
         for (Node node : nodes) {
             double range = Math.max(calibration.inputRanges().get(node.layer().name()), 1e-6);
             if (node.layer() instanceof Bidirectional bi) {
@@ -74,6 +81,11 @@ public final class Quantizer {
                 ((RNN<?>) node.layer()).quantize(range);
             }
             done.add(node.layer());
+        }
+        // after the recurrent layers, whose ranges may have come from a table's largest weight
+        for (Embedding e : tables) {
+            e.quantize();
+            done.add(e);
         }
         return done;
     }
@@ -128,8 +140,8 @@ public final class Quantizer {
     /** The largest |x| the tensor can hold, from the layer that makes it. */
     private static double knownRange(SymbolicTensor t, Layer consumer) {
         Layer producer = t.node().layer();
-        if (producer instanceof Embedding) {
-            return producer.weights().get(0).value().amaxNumber().doubleValue();
+        if (producer instanceof Embedding e) {
+            return e.largestWeight();
         }
         if (producer instanceof RNN<?> rnn && rnn.boundedOutput()) {
             return 1;

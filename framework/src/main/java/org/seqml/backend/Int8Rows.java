@@ -1,0 +1,54 @@
+package org.seqml.backend;
+
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Tables of int8 rows, each with its own scale: an embedding quantized as Keras 3's
+ * {@code Embedding.quantize("int8")} does, looked up a row at a time.
+ * <pre>
+ * scale_r = 127 / max |E[r, :]|        q[r, :] = round(E[r, :] scale_r)        row r = q[r, :] / scale_r
+ * </pre>
+ */
+public final class Int8Rows {
+    private Int8Rows() {
+    }
+
+    /** {quantized (rows, cols) int8, scales (rows) float32} of a float table; an all-zero row gets scale 1. */
+    public static INDArray[] quantize(INDArray table) {
+        INDArray t = table.castTo(DataType.FLOAT);
+        float[] peak = org.nd4j.linalg.ops.transforms.Transforms.abs(t, true).max(1).toFloatVector();
+        float[] scales = new float[peak.length];
+        for (int r = 0; r < peak.length; r++) {
+            scales[r] = peak[r] == 0 ? 1f : 127f / peak[r];
+        }
+        INDArray s = Nd4j.createFromArray(scales);
+        INDArray q = org.nd4j.linalg.ops.transforms.Transforms.round(t.mulColumnVector(s.reshape(scales.length, 1)),
+            false).castTo(DataType.INT8);
+        return new INDArray[] {q, s};
+    }
+
+    /** out[k, :] = q[ids[k], :] / scales[ids[k]]: the rows looked up, back in float32 (only those). */
+    public static void gather(INDArray q, INDArray scales, long[] ids, INDArray out) {
+        int cols = (int) q.size(1);
+        if (q.dataType() != DataType.INT8 || q.offset() != 0 || q.ordering() != 'c' || out.dataType() != DataType.FLOAT
+            || !OneDnn.bindable(out) || out.length() != (long) ids.length * cols) {
+            throw new IllegalArgumentException("Int8Rows.gather: a dense int8 table and a dense float32 output of"
+                + " (ids, cols)");
+        }
+        ByteBuffer table = q.data().asNio();
+        FloatBuffer o = out.data().asNioFloat();
+        float[] inverse = scales.toFloatVector();
+        for (int k = 0; k < ids.length; k++) {
+            int from = (int) ids[k] * cols;
+            float s = 1f / inverse[(int) ids[k]];
+            int at = k * cols;
+            for (int c = 0; c < cols; c++) {
+                o.put(at + c, table.get(from + c) * s);
+            }
+        }
+    }
+}
