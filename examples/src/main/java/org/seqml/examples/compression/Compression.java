@@ -29,13 +29,15 @@ import org.seqml.optimizers.Adam;
 import org.seqml.pruning.PolynomialDecay;
 import org.seqml.pruning.Pruning;
 import org.seqml.pruning.UnitPruning;
+import org.seqml.quantization.Quantizer;
 import org.seqml.text.TextVectorization;
 import org.seqml.training.Distiller;
 import org.seqml.training.FitOptions;
 
 /**
  * Compression of the spam classifier (the README's main example), each way measured on the same
- * test mails: the float32 BiLSTM baseline; magnitude pruning to 50, 80 and 90 % during a short
+ * test mails: the float32 BiLSTM baseline; int8 post-training quantization (ranges from the layers
+ * before, and calibrated on training mails); magnitude pruning to 50, 80 and 90 % during a short
  * fine-tuning (TF-MOT's PolynomialDecay, then stripped); structured pruning to half the LSTM units
  * (then fine-tuned); and a small student (Embedding 8, LSTM 16) trained on hard labels alone and
  * distilled from the baseline, over several seeds. One table: test accuracy, spam F1, the size of
@@ -46,15 +48,15 @@ import org.seqml.training.FitOptions;
  * mvn -q -pl examples -am compile exec:java -Dexec.mainClass=org.seqml.examples.compression.Compression
  * </pre>
  * Options ({@code -Dexec.args="seeds=3 studentEpochs=6"}): epochs, fineTuneEpochs, studentEpochs,
- * seeds, limit (training mails), seed.
+ * seeds, limit (training mails), seed, int8Only (1: the baseline and the int8 rows alone).
  */
 public final class Compression {
 
     /** What the run may change. */
     public record Options(int epochs, int fineTuneEpochs, int studentEpochs, int seeds, int limit, int length,
-                          long seed, int timedCalls, Path outputDir) {
+                          long seed, int timedCalls, Path outputDir, boolean int8Only) {
         public static Options defaults() {
-            return new Options(4, 2, 6, 3, Integer.MAX_VALUE, 200, 5, 200, Path.of("target/compression"));
+            return new Options(4, 2, 6, 3, Integer.MAX_VALUE, 200, 5, 200, Path.of("target/compression"), false);
         }
     }
 
@@ -67,11 +69,12 @@ public final class Compression {
     }
 
     public static void main(String[] args) {
-        Args a = Args.parse(args, Set.of("epochs", "fineTuneEpochs", "studentEpochs", "seeds", "limit", "seed"));
+        Args a = Args.parse(args, Set.of("epochs", "fineTuneEpochs", "studentEpochs", "seeds", "limit", "seed",
+            "int8Only"));
         Options d = Options.defaults();
         run(new Options(a.get("epochs", d.epochs()), a.get("fineTuneEpochs", d.fineTuneEpochs()),
             a.get("studentEpochs", d.studentEpochs()), a.get("seeds", d.seeds()), a.get("limit", d.limit()),
-            d.length(), (long) a.get("seed", (int) d.seed()), d.timedCalls(), d.outputDir()));
+            d.length(), (long) a.get("seed", (int) d.seed()), d.timedCalls(), d.outputDir(), a.get("int8Only", 0) == 1));
     }
 
     public static List<Row> run(Options o) {
@@ -87,6 +90,21 @@ public final class Compression {
         INDArray trainIds = baseline.vectorize(data.trainTexts());
         List<Row> rows = new ArrayList<>();
         rows.add(measure("float32 BiLSTM(32) baseline", baseline, testIds, data.testLabels(), o));
+
+        // post-training int8: ranges from the layers before (the embedding's largest weight), or
+        // measured on training mails
+        Model dynamic = copy(baseline);
+        Quantizer.quantize(dynamic);
+        compile(dynamic, 0.003);
+        rows.add(measure("int8 (ranges from the layers before)", dynamic, testIds, data.testLabels(), o));
+        Model calibrated = copy(baseline);
+        Quantizer.quantize(calibrated, Quantizer.calibrate(calibrated,
+            org.seqml.data.Dataset.fromArrays(new INDArray[] {trainIds}, new INDArray[0], null).batch(64), 20));
+        compile(calibrated, 0.003);
+        rows.add(measure("int8 (ranges calibrated on 20 training batches)", calibrated, testIds, data.testLabels(), o));
+        if (o.int8Only()) {
+            return finish(rows, o);
+        }
 
         int stepsPerEpoch = (int) Math.ceil(data.trainTexts().size() / 64.0);
         for (double sparsity : new double[] {0.5, 0.8, 0.9}) {
@@ -112,6 +130,11 @@ public final class Compression {
             data, o));
         rows.add(students("student Embedding(8) LSTM(16), distilled", true, baseline, vectorize, trainIds, testIds,
             data, o));
+        return finish(rows, o);
+    }
+
+    /** Prints the table and writes it to the output directory. */
+    private static List<Row> finish(List<Row> rows, Options o) {
         String table = table(rows);
         System.out.print(table);
         if (o.outputDir() != null) {

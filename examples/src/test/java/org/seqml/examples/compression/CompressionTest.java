@@ -10,14 +10,19 @@ class CompressionTest {
 
     @Test
     void aQuickRunFillsTheTableAndEachWaySaves() {
-        List<Compression.Row> rows = Compression.run(new Compression.Options(1, 1, 1, 2, 200, 40, 5, 2, null));
-        assertEquals(7, rows.size());
+        List<Compression.Row> rows = Compression.run(new Compression.Options(1, 1, 1, 2, 200, 40, 5, 2, null, false));
+        assertEquals(9, rows.size());
         Compression.Row baseline = rows.get(0);
-        Compression.Row pruned90 = rows.get(3);
-        Compression.Row half = rows.get(4);
-        Compression.Row student = rows.get(6);
-        assertTrue(rows.get(1).fileBytes() < baseline.fileBytes(), "50 % zeros stored sparse");
-        assertTrue(pruned90.fileBytes() < rows.get(2).fileBytes() && rows.get(2).fileBytes() < rows.get(1).fileBytes(),
+        Compression.Row int8 = rows.get(1);
+        Compression.Row pruned90 = rows.get(5);
+        Compression.Row half = rows.get(6);
+        Compression.Row student = rows.get(8);
+        // int8: a byte a weight, nearly all of them (the biases, the scales, the Dense layers and the
+        // vocabulary stay as they were)
+        assertTrue(int8.fileBytes() * 3 < baseline.fileBytes(), int8.fileBytes() + " vs " + baseline.fileBytes());
+        assertTrue(Math.abs(int8.accuracy() - baseline.accuracy()) < 0.05, int8 + " vs " + baseline);
+        assertTrue(rows.get(3).fileBytes() < baseline.fileBytes(), "50 % zeros stored sparse");
+        assertTrue(pruned90.fileBytes() < rows.get(4).fileBytes() && rows.get(4).fileBytes() < rows.get(3).fileBytes(),
             "the files shrink with the sparsity");
         assertTrue(pruned90.fileBytes() < baseline.fileBytes() / 3, pruned90.fileBytes() + " vs " + baseline.fileBytes());
         assertTrue(half.params() < baseline.params() && student.params() * 5 < baseline.params());

@@ -1,6 +1,7 @@
 package org.seqml.layers.pooling;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.seqml.backend.TimePooling;
 import org.seqml.layers.Forward;
 
 /**
@@ -36,6 +37,10 @@ public final class GlobalAveragePooling1D extends GlobalPooling1D {
         INDArray m = firstMask(masks);
         INDArray y;
         INDArray count;
+        if (m != null && TimePooling.takes(x)) {
+            INDArray[] pooled = TimePooling.mean(x, m);
+            return result(inputs, masks, pooled[0], training, pooled[1]);
+        }
         if (m == null) {
             y = x.mean(1);
             count = null;
@@ -55,7 +60,9 @@ public final class GlobalAveragePooling1D extends GlobalPooling1D {
         INDArray m = forward.inputMask();
         long time = x.size(1);
         INDArray dx;
-        if (m == null) {
+        if (m != null && TimePooling.takes(x)) {
+            dx = TimePooling.meanBackward(dy, m, forward.saved(0), time);
+        } else if (m == null) {
             dx = dy.div(time).reshape(x.size(0), 1, x.size(2)).repeat(1, time);
         } else {
             INDArray share = dy.divColumnVector(forward.saved(0));

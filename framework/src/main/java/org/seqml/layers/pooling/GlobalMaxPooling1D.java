@@ -1,6 +1,7 @@
 package org.seqml.layers.pooling;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.seqml.backend.TimePooling;
 import org.seqml.backend.Ops;
 import org.nd4j.linalg.factory.Nd4j;
 import org.seqml.layers.Forward;
@@ -36,6 +37,10 @@ public final class GlobalMaxPooling1D extends GlobalPooling1D {
     public Forward forward(INDArray[] inputs, INDArray[] masks, boolean training) {
         INDArray x = inputs[0];
         INDArray m = firstMask(masks);
+        if (TimePooling.takes(x)) {
+            INDArray[] pooled = TimePooling.max(x, m);
+            return result(inputs, masks, pooled[0], training, pooled[1]);
+        }
         INDArray candidates = x;
         if (m != null) {
             // masked steps get a large negative offset so they never win
@@ -53,7 +58,10 @@ public final class GlobalMaxPooling1D extends GlobalPooling1D {
     public INDArray[] backward(Forward forward, INDArray[] outputGradients) {
         INDArray x = forward.input();
         INDArray dy = flatGradient(forward, outputGradients);
-        INDArray select = forward.saved(0);
-        return new INDArray[] {dy.reshape(x.size(0), 1, x.size(2)).broadcast(x.shape()).mul(select)};
+        INDArray saved = forward.saved(0);
+        if (saved.dataType() == org.nd4j.linalg.api.buffer.DataType.INT32) {   // the winners of TimePooling.max
+            return new INDArray[] {TimePooling.maxBackward(dy, saved, x.size(1))};
+        }
+        return new INDArray[] {dy.reshape(x.size(0), 1, x.size(2)).broadcast(x.shape()).mul(saved)};
     }
 }

@@ -43,6 +43,35 @@ class GlobalPooling1DTest {
         LayerContract.check(new GlobalAveragePooling1D().keepdims(true), new long[][] {{5, 3}}, Arrays.random(2, 5, 3));
     }
 
+    /**
+     * float32 input takes the one-pass path (backend TimePooling); float64 the ND4J route. Both give
+     * the same pooled values and input gradients, for every mask: partial, none, all masked, ties.
+     */
+    @Test
+    void theFloat32PathMatchesTheReferenceRoute() {
+        INDArray x = Arrays.random(4, 9, 5).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+        x.putScalar(new long[] {3, 2, 1}, 0.9);
+        x.putScalar(new long[] {3, 6, 1}, 0.9);   // a tie: the first valid step wins on both paths
+        INDArray mask = Nd4j.create(new double[][] {{1, 1, 0, 1, 0, 0, 1, 1, 1}, {1, 1, 1, 1, 1, 1, 1, 1, 1},
+            {0, 0, 0, 0, 0, 0, 0, 0, 0}, {0, 0, 1, 0, 0, 0, 1, 1, 0}});
+        INDArray dy = Arrays.random(4, 5).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+        for (org.seqml.layers.Layer layer : new org.seqml.layers.Layer[] {new GlobalAveragePooling1D(),
+            new GlobalMaxPooling1D()}) {
+            for (INDArray m : new INDArray[] {mask, null}) {
+                org.seqml.layers.Forward ref = layer.call(new INDArray[] {x}, new INDArray[] {m}, true);
+                INDArray refDx = layer.backward(ref, new INDArray[] {dy})[0];
+                INDArray x32 = x.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+                org.seqml.layers.Forward fast = layer.call(new INDArray[] {x32}, new INDArray[] {m}, true);
+                INDArray fastDx = layer.backward(fast, new INDArray[] {dy.castTo(x32.dataType())})[0];
+                String what = layer + (m == null ? " unmasked" : " masked");
+                assertEquals(0, ref.output().sub(fast.output().castTo(x.dataType())).amaxNumber().doubleValue(), 1e-6,
+                    what + " output");
+                assertEquals(0, refDx.sub(fastDx.castTo(x.dataType())).amaxNumber().doubleValue(), 1e-6,
+                    what + " gradient");
+            }
+        }
+    }
+
     @Test
     void gradientsMatchNumericalEstimateWithAndWithoutMask() {
         INDArray mask = Nd4j.create(new double[][] {{1, 1, 0, 1, 0}, {1, 1, 1, 1, 1}});
