@@ -41,8 +41,36 @@ public final class ArrayOps {
         if (n == 1) {
             return a.dup();   // a one-entry index would drop the axis
         }
+        if (a.dataType() == DataType.FLOAT && n <= Integer.MAX_VALUE && a.length() <= Integer.MAX_VALUE) {
+            return reverseBlocks(a, axis);
+        }
         INDArray index = Nd4j.linspace(DataType.INT64, n - 1, n, -1);   // start, count, step
         return Nd4j.exec(new Gather(a, index, axis))[0];
+    }
+
+    /**
+     * float32: as (outer, n, inner) blocks, each inner run copied whole: ND4J's gather along the
+     * middle axis took 8 ms for a (64, 200, 32) sequence (a Bidirectional's backward half).
+     */
+    private static INDArray reverseBlocks(INDArray a, int axis) {
+        INDArray in = a.offset() == 0 && a.ordering() == 'c' && !a.isView() ? a : a.dup('c');
+        long[] shape = in.shape();
+        int n = (int) shape[axis];
+        int inner = 1;
+        for (int d = axis + 1; d < shape.length; d++) {
+            inner *= (int) shape[d];
+        }
+        int outer = (int) (in.length() / ((long) n * inner));
+        INDArray out = CallScope.uninitialized(DataType.FLOAT, shape);   // the caller's call owns it
+        java.nio.FloatBuffer from = PackedBatch.floats(in);
+        java.nio.FloatBuffer to = PackedBatch.floats(out);
+        for (int o = 0; o < outer; o++) {
+            int base = o * n * inner;
+            for (int i = 0; i < n; i++) {
+                to.put(base + i * inner, from, base + (n - 1 - i) * inner, inner);
+            }
+        }
+        return out;
     }
 
     private static INDArrayIndex[] along(int rank, int axis, long from, long to) {

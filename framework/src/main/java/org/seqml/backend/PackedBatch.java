@@ -85,7 +85,12 @@ final class PackedBatch {
 
     /** Whether every entry of the mask is 0 or 1 (any other weighting is the loop's alone). */
     static boolean packable(INDArray mask) {
-        return validSteps(mask, false) != null;
+        for (float v : mask.castTo(DataType.FLOAT).dup('c').data().asFloat()) {
+            if (v != 0f && v != 1f) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** How rows are laid out, and whether the packed input carries the extra features. */
