@@ -200,31 +200,48 @@ public final class FusedRnn {
         OneDnnRnn kernel = kernel(w);
         INDArray carryKernel = PackedBatch.extraKernel(w.kernel(), carryRow(w), resetRow(w));
         INDArray bias = oneDnnBias(w);
-        INDArray[] xs = batch.pack(x);
-        int units = w.units();
-        boolean lstm = w.cell() == Cell.LSTM;
         INDArray h0f = h0 == null ? null : h0.castTo(DataType.FLOAT);
         INDArray c0f = c0 == null ? null : c0.castTo(DataType.FLOAT);
         OneDnnRnn.Call[] chunks = new OneDnnRnn.Call[batch.chunks()];
-        INDArray[] ys = new INDArray[chunks.length];
-        INDArray[] cs = new INDArray[chunks.length];
-        INDArray h = chunks.length == 0 ? null : batch.packRows(h0f, batch.rows[0], units);
-        INDArray c = chunks.length == 0 || !lstm ? null : batch.packRows(c0f, batch.rows[0], units);
-        for (int k = 0; k < chunks.length; k++) {
-            chunks[k] = kernel.forward(xs[k], carryKernel, w.recurrentKernel(), bias, h, c, false, training);
-            ys[k] = chunks[k].y();
-            cs[k] = chunks[k].c();
-            if (k + 1 < chunks.length) {
-                h = PackedBatch.firstRows(chunks[k].h(), batch.rows[k + 1]);
-                c = lstm ? PackedBatch.firstRows(chunks[k].c(), batch.rows[k + 1]) : null;
+        INDArray[] out = packedRun(batch, x, h0f, c0f, w.units(), w.cell() == Cell.LSTM, options, true, (k, xk, h, c) -> {
+            chunks[k] = kernel.forward(xk, carryKernel, w.recurrentKernel(), bias, h, c, false, training);
+            return new INDArray[] {chunks[k].y(), chunks[k].h(), chunks[k].c()};
+        });
+        return new Call(kernel, null, out[0], java.util.Arrays.copyOfRange(out, 1, out.length), options,
+            new Packed(batch, chunks, carryKernel, x.size(2), h0f, c0f));
+    }
+
+    /** One chunk's kernel call from its initial states: {y (rows, steps, units), final h, final c or null}. */
+    private interface ChunkRun {
+        INDArray[] run(int chunk, INDArray x, INDArray h, INDArray c);
+    }
+
+    /**
+     * Runs a packed batch chunk after chunk, each starting from the states the one before ended
+     * in, and puts the outputs back where the loop puts them: {output, final h, final c} (c only
+     * for an LSTM, and null unless {@code finalC}).
+     */
+    private static INDArray[] packedRun(PackedBatch batch, INDArray x, INDArray h0f, INDArray c0f, int units,
+                                        boolean lstm, Options options, boolean finalC, ChunkRun chunk) {
+        INDArray[] xs = batch.pack(x);
+        INDArray[] ys = new INDArray[xs.length];
+        INDArray[] cs = new INDArray[xs.length];
+        INDArray h = xs.length == 0 ? null : batch.packRows(h0f, batch.rows[0], units);
+        INDArray c = xs.length == 0 || !lstm ? null : batch.packRows(c0f, batch.rows[0], units);
+        for (int k = 0; k < xs.length; k++) {
+            INDArray[] r = chunk.run(k, xs[k], h, c);
+            ys[k] = r[0];
+            cs[k] = r[2];
+            if (k + 1 < xs.length) {
+                h = PackedBatch.firstRows(r[1], batch.rows[k + 1]);
+                c = lstm ? PackedBatch.firstRows(r[2], batch.rows[k + 1]) : null;
             }
         }
         boolean zeroAfter = options.zeroOutputForMask();
         INDArray output = options.sequences() ? batch.sequence(ys, units, zeroAfter) : batch.last(ys, units, zeroAfter);
         INDArray hFinal = batch.finalH(ys, h0f, units);
-        INDArray[] states = lstm ? new INDArray[] {hFinal, batch.finalState(cs, c0f, units)} : new INDArray[] {hFinal};
-        return new Call(kernel, null, output, states, options,
-            new Packed(batch, chunks, carryKernel, x.size(2), h0f, c0f));
+        return lstm ? new INDArray[] {output, hFinal, finalC ? batch.finalState(cs, c0f, units) : null}
+            : new INDArray[] {output, hFinal};
     }
 
     /**
@@ -412,28 +429,12 @@ public final class FusedRnn {
         }
         PackedBatch batch = PackedBatch.of(mask, options.reverse(), Switches.PACK_CHUNK,
             options.states() ? PackedBatch.Layout.EXACT : PackedBatch.Layout.PLAIN);
-        INDArray[] xs = batch.pack(x);
-        INDArray h0f = h0 == null ? null : h0.castTo(DataType.FLOAT);
-        INDArray c0f = c0 == null ? null : c0.castTo(DataType.FLOAT);
-        INDArray[] ys = new INDArray[batch.chunks()];
-        INDArray[] cs = new INDArray[ys.length];
-        INDArray h = ys.length == 0 ? null : batch.packRows(h0f, batch.rows[0], units);
-        INDArray c = ys.length == 0 || !lstm ? null : batch.packRows(c0f, batch.rows[0], units);
-        for (int k = 0; k < ys.length; k++) {
-            OneDnnRnnInt8.Call call = q.kernel.forward(xs[k], h, c, false);
-            ys[k] = call.y();
-            cs[k] = call.c();
-            if (k + 1 < ys.length) {
-                h = PackedBatch.firstRows(call.h(), batch.rows[k + 1]);
-                c = lstm ? PackedBatch.firstRows(call.c(), batch.rows[k + 1]) : null;
-            }
-        }
-        boolean zeroAfter = options.zeroOutputForMask();
-        INDArray output = options.sequences() ? batch.sequence(ys, units, zeroAfter) : batch.last(ys, units, zeroAfter);
-        INDArray hFinal = batch.finalH(ys, h0f, units);
-        INDArray[] states = !lstm ? new INDArray[] {hFinal}
-            : new INDArray[] {hFinal, options.states() ? batch.finalState(cs, c0f, units) : null};
-        return new Call(null, null, output, states, options, null, true);
+        INDArray[] out = packedRun(batch, x, h0 == null ? null : h0.castTo(DataType.FLOAT),
+            c0 == null ? null : c0.castTo(DataType.FLOAT), units, lstm, options, options.states(), (k, xk, h, c) -> {
+                OneDnnRnnInt8.Call call = q.kernel.forward(xk, h, c, false);
+                return new INDArray[] {call.y(), call.h(), call.c()};
+            });
+        return new Call(null, null, out[0], java.util.Arrays.copyOfRange(out, 1, out.length), options, null, true);
     }
 
     private static OneDnnRnn kernel(Weights w) {

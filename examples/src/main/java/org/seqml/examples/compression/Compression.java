@@ -239,10 +239,12 @@ public final class Compression {
             }
         }
         Arrays.sort(ms);
-        // batch 64: the whole test set, best of three passes
+        // batch 64: 640 test mails, the best pass of those in 2 s (at least 5): a pass takes about
+        // 0.1 s, and this machine's drift moved single passes by 1.5x
         INDArray batchable = testIds.get(NDArrayIndex.interval(0, Math.min(n, 640)), NDArrayIndex.all());
         double best = Double.MAX_VALUE;
-        for (int rep = 0; rep < Math.min(3, calls); rep++) {
+        long start = System.nanoTime();
+        for (int rep = 0; rep < Math.min(5, calls) || rep < 100 && System.nanoTime() - start < 2e9 && calls > 2; rep++) {
             long t0 = System.nanoTime();
             m.predict(batchable, 64);
             best = Math.min(best, (System.nanoTime() - t0) / 1e9);

@@ -431,6 +431,12 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
             options.zeroOutputForMask(), options.returnState() || options.stateful());
         FusedRnn.Call call = FusedRnn.forward(q, x, mask, initialState(inputs, 0, b),
             stateCount() == 2 ? initialState(inputs, 1, b) : null, loop);
+        return fusedResult(inputs, masks, call, training, call);
+    }
+
+    /** A kernel's call as the layer's forward: its output, its final states with returnState (carried when stateful). */
+    private Forward fusedResult(INDArray[] inputs, INDArray[] masks, FusedRnn.Call call, boolean training,
+                                Object cache) {
         INDArray[] finals = call.states();
         INDArray[] outs = new INDArray[1 + (options.returnState() ? finals.length : 0)];
         outs[0] = call.output();
@@ -439,8 +445,8 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
             carry(finals);
         }
         INDArray[] outMasks = new INDArray[outs.length];
-        outMasks[0] = options.returnSequences() ? mask : null;
-        return new Forward(inputs, masks, outs, outMasks, new INDArray[0], training, call);
+        outMasks[0] = options.returnSequences() && masks.length > 0 ? masks[0] : null;   // as the loop's
+        return new Forward(inputs, masks, outs, outMasks, new INDArray[0], training, cache);
     }
 
     @Override
@@ -480,16 +486,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
         }
         FusedRnn.Call call = FusedRnn.forward(w, x, mask, initialState(inputs, 0, b),
             stateCount() == 2 ? initialState(inputs, 1, b) : null, loop, training);
-        INDArray[] finals = call.states();
-        INDArray[] outs = new INDArray[1 + (options.returnState() ? finals.length : 0)];
-        outs[0] = call.output();
-        System.arraycopy(finals, 0, outs, 1, outs.length - 1);
-        if (options.stateful()) {
-            carry(finals);
-        }
-        INDArray[] outMasks = new INDArray[outs.length];
-        outMasks[0] = options.returnSequences() ? mask : null;   // as the loop's
-        return new Forward(inputs, masks, outs, outMasks, new INDArray[0], training, new FusedCall(call, w, dropMask));
+        return fusedResult(inputs, masks, call, training, new FusedCall(call, w, dropMask));
     }
 
     /** The backward of a fused forward, or null when its kernel has none (the caller runs the loop). */
