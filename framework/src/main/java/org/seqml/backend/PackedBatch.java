@@ -186,7 +186,8 @@ final class PackedBatch {
     /**
      * The chunks {rows, begin, steps} over lanes of these lengths (longest first): every
      * {@code chunk} steps, the lanes still running rounded up to {@value #ROW_STEP} (at most
-     * {@code cap}); neighbours with as many lanes merge into one call.
+     * {@code cap}); a chunk joins the one before while that adds at most
+     * {@code -Dseqml.packMerge} (512) lane-steps to it in all.
      */
     private static int[][] chunks(int[] lengths, int cap, int chunk) {
         int packed = lengths.length == 0 ? 0 : roundUp(lengths[0], ROW_STEP);
@@ -199,10 +200,14 @@ final class PackedBatch {
             int n = Math.min(cap, roundUp(running, ROW_STEP));
             int end = Math.min(packed, start + chunk);
             int[] last = chunks.isEmpty() ? null : chunks.get(chunks.size() - 1);
-            if (last != null && last[0] == n) {
+            // a chunk's call costs about as much as a few hundred more lane-steps (weight reorders,
+            // the gradient buffers): one call for both when the lanes it would add are fewer
+            long extra = last == null ? 0 : (long) (last[0] - n) * (end - start) + last[3];
+            if (last != null && extra <= Switches.PACK_MERGE) {
                 last[2] += end - start;
+                last[3] = (int) extra;
             } else {
-                chunks.add(new int[] {n, start, end - start});
+                chunks.add(new int[] {n, start, end - start, 0});
             }
         }
         int[][] out = new int[3][chunks.size()];

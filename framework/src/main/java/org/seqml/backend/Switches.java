@@ -17,7 +17,8 @@ package org.seqml.backend;
  * <li>{@code -Dseqml.arrayPool=false}: a training step's large arrays are not reused.</li>
  * <li>{@code -Dseqml.flushDenormals=false}: keep IEEE denormals while seqml computes.</li>
  * <li>{@code -Dseqml.packedRnn=false}: padded batches run the recurrent loop instead of oneDNN's
- * kernels on packed rows; {@code -Dseqml.packChunk=n}: the packed rows' chunk of steps (32).</li>
+ * kernels on packed rows; {@code -Dseqml.packChunk=n}: the packed rows' chunk of steps (32);
+ * {@code -Dseqml.packMerge=n}: a chunk joins the one before when that adds at most n lane-steps (512).</li>
  * <li>{@code -Dseqml.fusedLstmMaxBatch=n}: LSTM inference batches up to n (64) take ND4J's fused
  * {@code lstmLayer} op where oneDNN declines; 0 turns it off.</li>
  * <li>{@code -Dseqml.nativeGcAllowanceMb=n}, {@code -Dseqml.mallocTrim=false}: {@link NativeMemory}.</li>
@@ -38,6 +39,7 @@ public final class Switches {
     static final boolean FLUSH_DENORMALS = !PORTABLE && flag("seqml.flushDenormals", true);
     static final boolean PACKED_RNN = flag("seqml.packedRnn", true);
     static final int PACK_CHUNK = Math.max(1, Integer.getInteger("seqml.packChunk", 32));
+    static final long PACK_MERGE = Math.max(0, Long.getLong("seqml.packMerge", 512));
     static final int FUSED_LSTM_MAX_BATCH = Integer.getInteger("seqml.fusedLstmMaxBatch", 64);
     static final long NATIVE_GC_ALLOWANCE_BYTES = Long.getLong("seqml.nativeGcAllowanceMb", 256) << 20;
     static final boolean MALLOC_TRIM = flag("seqml.mallocTrim", true);

@@ -33,11 +33,20 @@ class PackedBatchTest {
         // rows added in eights, at most the batch's 6: one chunk of 6 lanes, 80 steps
         assertArrayEquals(new int[] {6}, own.rows);
         assertArrayEquals(new int[] {80}, own.steps);
+        // a few lanes fewer for the rest: one call (48 x 2 lane-steps cost less than a call)
         PackedBatch fine = PackedBatch.of(mask(80, 80, 70, 60, 50, 40, 30, 20, 10, 80, 80), false, 16,
             PackedBatch.Layout.ROWS);
-        assertArrayEquals(new int[] {10, 8}, fine.rows);
-        assertArrayEquals(new int[] {0, 32}, fine.begin);
-        assertArrayEquals(new int[] {32, 48}, fine.steps);
+        assertArrayEquals(new int[] {10}, fine.rows);
+        assertArrayEquals(new int[] {80}, fine.steps);
+        // many lanes fewer for long: the first 16 steps of 8 lanes join (24 x 16 = 384 lane-steps
+        // added), the next 16 would pass 512: a call of their own
+        int[] lengths = new int[32];
+        java.util.Arrays.fill(lengths, 10);
+        java.util.Arrays.fill(lengths, 0, 8, 80);
+        PackedBatch split = PackedBatch.of(mask(80, lengths), false, 16, PackedBatch.Layout.ROWS);
+        assertArrayEquals(new int[] {32, 8}, split.rows);
+        assertArrayEquals(new int[] {0, 32}, split.begin);
+        assertArrayEquals(new int[] {32, 48}, split.steps);
     }
 
     @Test
