@@ -93,7 +93,10 @@ public final class FusedRnn {
             return output;
         }
 
-        /** The final h (and c for LSTM), (batch, units) each. */
+        /**
+         * The final h (and c for LSTM), (batch, units) each; a masked batch's c is null unless
+         * {@link Options#states} asked for the final states.
+         */
         public INDArray[] states() {
             return states.clone();
         }
@@ -114,9 +117,8 @@ public final class FusedRnn {
         }
     }
 
-    /** A padded batch's forward: its packing, the chunks' calls, the kernel with its carry row, the initial states. */
-    private record Packed(PackedBatch batch, OneDnnRnn.Call[] chunks, INDArray kernel, long features, INDArray h0,
-                          INDArray c0) {
+    /** A padded batch's forward: its packing, the chunks' calls, the kernel with its extra rows, the input's width. */
+    private record Packed(PackedBatch batch, OneDnnRnn.Call[] chunks, INDArray kernel, long features) {
     }
 
     /** The gradients of the sequence input and of the initial states (dc0 null for a GRU). */
@@ -203,12 +205,13 @@ public final class FusedRnn {
         INDArray h0f = h0 == null ? null : h0.castTo(DataType.FLOAT);
         INDArray c0f = c0 == null ? null : c0.castTo(DataType.FLOAT);
         OneDnnRnn.Call[] chunks = new OneDnnRnn.Call[batch.chunks()];
-        INDArray[] out = packedRun(batch, x, h0f, c0f, w.units(), w.cell() == Cell.LSTM, options, true, (k, xk, h, c) -> {
-            chunks[k] = kernel.forward(xk, carryKernel, w.recurrentKernel(), bias, h, c, false, training);
-            return new INDArray[] {chunks[k].y(), chunks[k].h(), chunks[k].c()};
-        });
+        INDArray[] out = packedRun(batch, x, h0f, c0f, w.units(), w.cell() == Cell.LSTM, options, options.states(),
+            (k, xk, h, c) -> {
+                chunks[k] = kernel.forward(xk, carryKernel, w.recurrentKernel(), bias, h, c, false, training);
+                return new INDArray[] {chunks[k].y(), chunks[k].h(), chunks[k].c()};
+            });
         return new Call(kernel, null, out[0], java.util.Arrays.copyOfRange(out, 1, out.length), options,
-            new Packed(batch, chunks, carryKernel, x.size(2), h0f, c0f));
+            new Packed(batch, chunks, carryKernel, x.size(2)));
     }
 
     /** One chunk's kernel call from its initial states: {y (rows, steps, units), final h, final c or null}. */
@@ -219,7 +222,8 @@ public final class FusedRnn {
     /**
      * Runs a packed batch chunk after chunk, each starting from the states the one before ended
      * in, and puts the outputs back where the loop puts them: {output, final h, final c} (c only
-     * for an LSTM, and null unless {@code finalC}).
+     * for an LSTM, and null unless {@code finalC}: the final states are used, so no lanes are
+     * shared and each row's c is its lane's).
      */
     private static INDArray[] packedRun(PackedBatch batch, INDArray x, INDArray h0f, INDArray c0f, int units,
                                         boolean lstm, Options options, boolean finalC, ChunkRun chunk) {

@@ -51,18 +51,21 @@ public final class Quantizer {
     /** Quantizes every quantizable layer, with input ranges from the layers before; returns them. */
     public static List<Layer> quantize(Model model) {
         Map<String, Double> ranges = new LinkedHashMap<>();
-        for (Node node : quantizable(model)) {
-            ranges.put(node.layer().name(), knownRange(node.inputs().get(0), node.layer()));
+        List<Layer> layers = quantizable(model);
+        for (Node node : model.graph().nodes()) {
+            if (layers.contains(node.layer())) {   // a shared layer: the widest of its inputs
+                ranges.merge(node.layer().name(), knownRange(node.inputs().get(0), node.layer()), Math::max);
+            }
         }
         return quantize(model, new Calibration(ranges));
     }
 
     /** Quantizes every quantizable layer, the recurrent ones with the calibrated input ranges; returns them. */
     public static List<Layer> quantize(Model model, Calibration calibration) {
-        List<Node> nodes = quantizable(model);
-        for (Node node : nodes) {
-            if (!calibration.inputRanges().containsKey(node.layer().name())) {
-                throw new IllegalArgumentException("Quantizer: the calibration has no range for " + node.layer().describe()
+        List<Layer> layers = quantizable(model);
+        for (Layer layer : layers) {
+            if (!calibration.inputRanges().containsKey(layer.name())) {
+                throw new IllegalArgumentException("Quantizer: the calibration has no range for " + layer.describe()
                     + ". Calibrate this model: Quantizer.calibrate(model, data, steps).");
             }
         }
@@ -73,14 +76,14 @@ public final class Quantizer {
                 tables.add(e);
             }
         }
-        for (Node node : nodes) {
-            double range = Math.max(calibration.inputRanges().get(node.layer().name()), 1e-6);
-            if (node.layer() instanceof Bidirectional bi) {
+        for (Layer layer : layers) {
+            double range = Math.max(calibration.inputRanges().get(layer.name()), 1e-6);
+            if (layer instanceof Bidirectional bi) {
                 bi.quantize(range);
             } else {
-                ((RNN<?>) node.layer()).quantize(range);
+                ((RNN<?>) layer).quantize(range);
             }
-            done.add(node.layer());
+            done.add(layer);
         }
         // after the recurrent layers, whose ranges may have come from a table's largest weight
         for (Embedding e : tables) {
@@ -96,20 +99,22 @@ public final class Quantizer {
             throw new IllegalArgumentException("steps must be at least 1, got " + steps + ".");
         }
         Graph graph = model.graph();
-        List<Node> nodes = quantizable(model);
+        List<Layer> layers = quantizable(model);
         Map<String, Double> ranges = new LinkedHashMap<>();
         Iterator<Batch> batches = data.batches(0);
         for (int s = 0; s < steps && batches.hasNext(); s++) {
             Batch batch = batches.next();
             try (CallScope scope = CallScope.open()) {
                 Graph.Run run = graph.forward(batch.x(), false);
-                for (Node node : nodes) {
-                    INDArray x = graph.forwardOf(run, node.outputs().get(0)).inputs()[0];
-                    ranges.merge(node.layer().name(), x.amaxNumber().doubleValue(), Math::max);
+                for (Node node : graph.nodes()) {
+                    if (layers.contains(node.layer())) {
+                        INDArray x = graph.forwardOf(run, node.outputs().get(0)).inputs()[0];
+                        ranges.merge(node.layer().name(), x.amaxNumber().doubleValue(), Math::max);
+                    }
                 }
             }
         }
-        if (ranges.isEmpty() && !nodes.isEmpty()) {
+        if (ranges.isEmpty() && !layers.isEmpty()) {
             throw new IllegalArgumentException("Quantizer.calibrate: the dataset gave no batch.");
         }
         return new Calibration(ranges);
@@ -120,14 +125,16 @@ public final class Quantizer {
         return calibrate(model, Dataset.fromArrays(x, new INDArray[0], null).batch(batchSize), Integer.MAX_VALUE);
     }
 
-    /** The recurrent layers (and Bidirectionals) of the model that have an int8 kernel and are not quantized yet. */
-    private static List<Node> quantizable(Model model) {
-        List<Node> out = new ArrayList<>();
+    /** The recurrent layers (and Bidirectionals) of the model that have an int8 kernel and are not quantized yet, once each. */
+    private static List<Layer> quantizable(Model model) {
+        List<Layer> out = new ArrayList<>();
         for (Node node : model.graph().nodes()) {
             Layer layer = node.layer();
-            if (layer instanceof Bidirectional bi ? !bi.quantized() && canQuantize(bi.config().forwardLayer())
-                : layer instanceof RNN<?> rnn && !rnn.quantized() && canQuantize(rnn)) {
-                out.add(node);
+            boolean candidate = layer instanceof Bidirectional bi
+                ? !bi.quantized() && canQuantize(bi.config().forwardLayer())
+                : layer instanceof RNN<?> rnn && !rnn.quantized() && canQuantize(rnn);
+            if (candidate && !out.contains(layer)) {
+                out.add(layer);
             }
         }
         return out;

@@ -120,6 +120,27 @@ class QuantizerTest {
     }
 
     @Test
+    void aSharedLayerIsQuantizedOnceWithTheWidestOfItsInputs() {
+        SymbolicTensor a = Input.of(12);
+        SymbolicTensor b = Input.of(12);
+        Embedding small = new Embedding(20, 4);
+        Embedding wide = new Embedding(20, 4);
+        LSTM shared = new LSTM(5);
+        Model model = new Model(List.of(a, b), List.of(new org.seqml.layers.merging.Add().apply(
+            shared.apply(small.apply(a)), shared.apply(wide.apply(b)))));
+        small.weights().get(0).value().assign(Arrays.random(20, 4).muli(0.1));
+        wide.weights().get(0).value().assign(Arrays.random(20, 4).muli(2));
+        double widest = wide.largestWeight();
+        INDArray[] x = {Arrays.tokens(20, 6, 12), Arrays.tokens(20, 6, 12)};
+        INDArray exact = model.predict(x)[0];
+        List<Layer> done = Quantizer.quantize(model);
+        assertEquals(1, done.stream().filter(l -> l == shared).count());
+        assertEquals((float) (1 / widest), shared.weights().get(4).value().getFloat(0), 1e-6, "input_scale");
+        double worst = Transforms.abs(exact.sub(model.predict(x)[0]), false).maxNumber().doubleValue();
+        assertTrue(worst < 4 / 127.0, "int8 against float32: " + worst);
+    }
+
+    @Test
     void aRangeNoLayerBeforeBoundsNeedsCalibration() {
         SymbolicTensor in = Input.of(10, 4);
         SymbolicTensor projected = new Dense(8).apply(in);
