@@ -213,8 +213,23 @@ final class OneDnn {
 
     /** Whether the array's buffer starts at its first element and holds it densely, row-major. */
     static boolean bindable(INDArray a) {
-        return a.dataType() == DataType.FLOAT && a.offset() == 0 && a.ordering() == 'c'
-            && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(a) && a.data().length() == a.length();
+        return a.dataType() == DataType.FLOAT && a.offset() == 0 && rowMajor(a) && a.data().length() == a.length();
+    }
+
+    /**
+     * Whether the array is laid out row-major without gaps. Not ND4J's
+     * {@code Shape.hasDefaultStridesForShape}, which says no for a (3, 6, 1) array of strides
+     * (6, 1, 1): a forecasting model's one-feature sequence was copied before every kernel call.
+     */
+    static boolean rowMajor(INDArray a) {
+        long expected = 1;
+        for (int d = a.rank() - 1; d >= 0; d--) {
+            if (a.size(d) > 1 && a.stride(d) != expected) {
+                return false;
+            }
+            expected *= a.size(d);
+        }
+        return true;
     }
 
     /** The array itself when oneDNN can read it in place, else a dense copy. */

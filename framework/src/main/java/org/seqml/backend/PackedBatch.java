@@ -611,31 +611,15 @@ final class PackedBatch {
 
     /** The array's values, read and written in place: a dense float32 array from its buffer's start. */
     static FloatBuffer floats(INDArray a) {
-        if (a.dataType() != DataType.FLOAT || a.offset() != 0 || !rowMajor(a)) {
+        if (a.dataType() != DataType.FLOAT || a.offset() != 0 || !OneDnn.rowMajor(a)) {
             throw new IllegalArgumentException("PackedBatch reads dense float32 arrays");
         }
         return a.data().asNioFloat();
     }
 
-    /**
-     * Whether the array is laid out row-major without gaps. Not ND4J's
-     * {@code Shape.hasDefaultStridesForShape}, which says no for a (3, 6, 1) array of strides
-     * (6, 1, 1).
-     */
-    private static boolean rowMajor(INDArray a) {
-        long expected = 1;
-        for (int d = a.rank() - 1; d >= 0; d--) {
-            if (a.size(d) > 1 && a.stride(d) != expected) {
-                return false;
-            }
-            expected *= a.size(d);
-        }
-        return true;
-    }
-
     /** The array itself when {@link #floats} can read it, else a dense copy. */
     private static INDArray dense(INDArray a) {
-        return a.dataType() == DataType.FLOAT && a.offset() == 0 && rowMajor(a) ? a : a.castTo(DataType.FLOAT).dup('c');
+        return OneDnn.dense(a.castTo(DataType.FLOAT));
     }
 
     private static FloatBuffer[] floats(INDArray[] arrays) {

@@ -147,7 +147,6 @@ public final class TimePooling {
     }
 
     private static INDArray dense(INDArray a) {
-        INDArray f = a.castTo(DataType.FLOAT);
-        return f.offset() == 0 && f.ordering() == 'c' && f.isView() == false ? f : f.dup('c');
+        return OneDnn.dense(a.castTo(DataType.FLOAT));
     }
 }
