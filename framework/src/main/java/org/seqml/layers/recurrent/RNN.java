@@ -363,14 +363,13 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
      * LSTM and GRU with {@code resetAfter(false)}, standard activations, no peepholes.
      */
     public final void quantize(double inputRange) {
-        FusedRnn.Cell cell = fusedCell();
         if (!isBuilt()) {
             throw new IllegalStateException(describe() + " is not built yet: call the model once (or build it) first.");
         }
         if (quantized != null) {
             throw new IllegalStateException(describe() + " is quantized already.");
         }
-        if (cell == null || !FusedRnn.quantizable(cell)) {
+        if (!int8Capable()) {
             throw new IllegalArgumentException(describe() + ": no int8 kernel for this layer yet. Quantizable: LSTM,"
                 + " and GRU with resetAfter(false), with tanh and sigmoid activations and no peepholes.");
         }
@@ -379,7 +378,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
                 + inputRange + ".");
         }
         Parameter bias = biasParameter();
-        FusedRnn.Quantized q = FusedRnn.quantize(new FusedRnn.Weights(cell, units(), kernel().value(),
+        FusedRnn.Quantized q = FusedRnn.quantize(new FusedRnn.Weights(fusedCell(), units(), kernel().value(),
             recurrentKernel().value(), bias == null ? null : bias.value()), inputRange);
         useQuantized(q);
     }
