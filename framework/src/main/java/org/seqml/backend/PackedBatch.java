@@ -210,6 +210,11 @@ final class PackedBatch {
                 chunks.add(new int[] {n, start, end - start, 0});
             }
         }
+        return columns(chunks);
+    }
+
+    /** {rows, begin, steps} as three arrays over the chunks. */
+    private static int[][] columns(List<int[]> chunks) {
         int[][] out = new int[3][chunks.size()];
         for (int c = 0; c < chunks.size(); c++) {
             for (int k = 0; k < 3; k++) {
@@ -229,13 +234,7 @@ final class PackedBatch {
                 start = lengths[i];
             }
         }
-        int[][] out = new int[3][chunks.size()];
-        for (int c = 0; c < chunks.size(); c++) {
-            for (int k = 0; k < 3; k++) {
-                out[k][c] = chunks.get(c)[k];
-            }
-        }
-        return out;
+        return columns(chunks);
     }
 
     /** Each row's valid steps in processing order, or null for an entry neither 0 nor 1. */
