@@ -100,7 +100,8 @@ class DistillerTest {
     void theStudentTrainsThroughOrdinaryFitWithMetricsOnTheHardLabels() {
         INDArray[] d = data(1);
         Model teacher = classifier(64, 2);
-        teacher.fit(d[0], d[1], new FitOptions().epochs(40).batchSize(32).verbose(0));
+        // 80 epochs (0.98 alone): at 40 it reached 0.898 in one full-suite run, where other tests ran first
+        teacher.fit(d[0], d[1], new FitOptions().epochs(80).batchSize(32).verbose(0));
         double teacherAccuracy = teacher.evaluate(d[0], d[1]).get("accuracy");
         assertTrue(teacherAccuracy > 0.9, "teacher " + teacherAccuracy);
 
