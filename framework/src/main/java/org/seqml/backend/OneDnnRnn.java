@@ -246,9 +246,10 @@ final class OneDnnRnn {
      * One thread's memory objects and argument maps for one shape, reused from call to call: each
      * call points them at its own arrays. Per thread, so that no call re-points another's memory
      * mid-call; reused, since a new JavaCPP object per argument per call made batch-1 inference
-     * (W5) 10-25% slower (each new object reads the process's resident size).
+     * (W5) 10-25% slower (each new object reads the process's resident size). The int8 kernel
+     * ({@link OneDnnRnnInt8}) binds its calls with these too.
      */
-    private static final class Args {
+    static final class Args {
         private final IntMemoryMap forward = new IntMemoryMap();
         private final IntMemoryMap backward = new IntMemoryMap();
         private final java.util.Map<Integer, memory> slots = new java.util.HashMap<>();

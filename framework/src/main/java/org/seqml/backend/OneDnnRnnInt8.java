@@ -1,6 +1,5 @@
 package org.seqml.backend;
 
-import java.util.HashMap;
 import java.util.Map;
 import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.gru_forward;
@@ -113,58 +112,44 @@ final class OneDnnRnnInt8 {
         INDArray hOut = CallScope.uninitialized(DataType.UINT8, b, u);
         INDArray cOut = c == null ? null : Nd4j.createUninitialized(DataType.FLOAT, b, u);
         OneDnn.run(() -> {
-            Slots s = p.slots.get();
-            quantize(s, p.quantizeInput, p.inputF32, p.inputU8, in, xq, 0);
+            OneDnnRnn.Args args = p.args.get().use(false);
+            quantize(args, p.quantizeInput, p.inputF32, p.inputU8, in, xq, QUANTIZE_INPUT);
             if (h0 == null) {
                 Pointer.memset(hq.data().addressPointer(), (int) DATA_SHIFT, b * u);
             } else {
-                quantize(s, p.quantizeState, p.stateF32, p.stateU8, OneDnn.dense(h0.castTo(DataType.FLOAT)), hq, 2);
+                quantize(args, p.quantizeState, p.stateF32, p.stateU8, OneDnn.dense(h0.castTo(DataType.FLOAT)), hq,
+                    QUANTIZE_STATE);
             }
-            IntMemoryMap args = s.map(10);
-            args.put(dnnl.DNNL_ARG_SRC_LAYER, s.wrap(20, p.inputU8, xq));
-            args.put(dnnl.DNNL_ARG_SRC_ITER, s.wrap(21, p.stateU8, hq));
-            args.put(dnnl.DNNL_ARG_WEIGHTS_LAYER, p.weightsLayer);
-            args.put(dnnl.DNNL_ARG_WEIGHTS_ITER, p.weightsIter);
-            args.put(dnnl.DNNL_ARG_BIAS, s.wrap(22, p.biasD, p.bias));
-            args.put(dnnl.DNNL_ARG_DST_LAYER, s.wrap(23, p.outputF32, y));
-            args.put(dnnl.DNNL_ARG_DST_ITER, s.wrap(24, p.stateU8, hOut));
-            if (c != null) {
-                args.put(dnnl.DNNL_ARG_SRC_ITER_C, s.wrap(25, p.stateF32, c));
-                args.put(dnnl.DNNL_ARG_DST_ITER_C, s.wrap(26, p.stateF32, cOut));
-            }
-            OneDnn.execute(p.forward, p.scratchpad, args);
+            args.bind(dnnl.DNNL_ARG_SRC_LAYER, p.inputU8, xq);
+            args.bind(dnnl.DNNL_ARG_SRC_ITER, p.stateU8, hq);
+            args.map.put(dnnl.DNNL_ARG_WEIGHTS_LAYER, p.weightsLayer);
+            args.map.put(dnnl.DNNL_ARG_WEIGHTS_ITER, p.weightsIter);
+            args.bind(dnnl.DNNL_ARG_BIAS, p.biasD, p.bias);
+            args.bind(dnnl.DNNL_ARG_DST_LAYER, p.outputF32, y);
+            args.bind(dnnl.DNNL_ARG_DST_ITER, p.stateU8, hOut);
+            args.bind(dnnl.DNNL_ARG_SRC_ITER_C, p.stateF32, c);
+            args.bind(dnnl.DNNL_ARG_DST_ITER_C, p.stateF32, cOut);
+            OneDnn.execute(p.forward, p.scratchpad, args.map);
         });
         INDArray h = hOut.castTo(DataType.FLOAT).subi(DATA_SHIFT).divi(DATA_SCALE);
         return new Call(y, h, cOut);
     }
 
-    /** Runs a quantizing reorder from {@code from} (float32) to {@code to} (u8). */
-    private static void quantize(Slots s, reorder op, memory.desc fromD, memory.desc toD, INDArray from, INDArray to,
-                                 int slot) {
-        IntMemoryMap map = s.map(slot);
-        map.put(dnnl.DNNL_ARG_FROM, s.wrap(30 + slot, fromD, from));
-        map.put(dnnl.DNNL_ARG_TO, s.wrap(31 + slot, toD, to));
+    /** Slots of the quantizing reorders' maps and memory objects: none a primitive argument's id. */
+    private static final int QUANTIZE_INPUT = -20;
+    private static final int QUANTIZE_STATE = -23;
+
+    /** Runs a quantizing reorder from {@code from} (float32) to {@code to} (u8), its objects in {@code slot} on. */
+    private static void quantize(OneDnnRnn.Args args, reorder op, memory.desc fromD, memory.desc toD, INDArray from,
+                                 INDArray to, int slot) {
+        IntMemoryMap map = args.map(slot);
+        map.put(dnnl.DNNL_ARG_FROM, args.wrap(slot - 1, fromD, from));
+        map.put(dnnl.DNNL_ARG_TO, args.wrap(slot - 2, toD, to));
         OneDnn.execute(op, new memory.desc(), map);
     }
 
     private synchronized Primitives primitives(Key key) {
         return cache.computeIfAbsent(key, Primitives::new);
-    }
-
-    /** A thread's memory objects and argument maps, re-pointed at each call's arrays. */
-    private static final class Slots {
-        private final Map<Integer, memory> memories = new HashMap<>();
-        private final Map<Integer, IntMemoryMap> maps = new HashMap<>();
-
-        memory wrap(int slot, memory.desc d, INDArray a) {
-            memory m = memories.computeIfAbsent(slot, k -> new memory(d, OneDnn.cpu(), null));
-            m.set_data_handle(a.data().addressPointer());
-            return m;
-        }
-
-        IntMemoryMap map(int slot) {
-            return maps.computeIfAbsent(slot, k -> new IntMemoryMap());
-        }
     }
 
     /** The primitive for one input shape, the weights packed for it, and the quantizing reorders. */
@@ -183,7 +168,8 @@ final class OneDnnRnnInt8 {
         final memory weightsIter;
         final reorder quantizeInput;
         final reorder quantizeState;
-        final ThreadLocal<Slots> slots = ThreadLocal.withInitial(Slots::new);
+        /** Each thread's memory objects for this shape, re-pointed at each call's arrays. */
+        final ThreadLocal<OneDnnRnn.Args> args = ThreadLocal.withInitial(OneDnnRnn.Args::new);
 
         Primitives(Key key) {
             Weights w = weights;
