@@ -616,8 +616,8 @@ final class PackedBatch {
         return a.data().asNioFloat();
     }
 
-    /** The array itself when {@link #floats} can read it, else a dense copy. */
-    private static INDArray dense(INDArray a) {
+    /** The array in float32 as {@link #floats} reads it: itself when it can, else a dense copy. */
+    static INDArray dense(INDArray a) {
         return OneDnn.dense(a.castTo(DataType.FLOAT));
     }
 

@@ -30,7 +30,7 @@ public final class TimePooling {
         int b = (int) x.size(0);
         int t = (int) x.size(1);
         int f = (int) x.size(2);
-        FloatBuffer in = PackedBatch.floats(dense(x));
+        FloatBuffer in = PackedBatch.floats(PackedBatch.dense(x));
         float[] m = weights(mask, b, t);
         INDArray y = Nd4j.zeros(DataType.FLOAT, b, f);
         INDArray count = Nd4j.create(DataType.FLOAT, b, 1);
@@ -64,7 +64,7 @@ public final class TimePooling {
         int b = (int) dy.size(0);
         int f = (int) dy.size(1);
         int t = (int) time;
-        FloatBuffer g = PackedBatch.floats(dense(dy));
+        FloatBuffer g = PackedBatch.floats(PackedBatch.dense(dy));
         float[] m = weights(mask, b, t);
         float[] n = count.castTo(DataType.FLOAT).dup('c').data().asFloat();
         INDArray dx = Nd4j.create(DataType.FLOAT, b, t, f);
@@ -86,7 +86,7 @@ public final class TimePooling {
         int b = (int) x.size(0);
         int t = (int) x.size(1);
         int f = (int) x.size(2);
-        FloatBuffer in = PackedBatch.floats(dense(x));
+        FloatBuffer in = PackedBatch.floats(PackedBatch.dense(x));
         float[] m = weights(mask, b, t);
         INDArray y = Nd4j.create(DataType.FLOAT, b, f);
         int[] winners = new int[b * f];
@@ -124,7 +124,7 @@ public final class TimePooling {
         int b = (int) dy.size(0);
         int f = (int) dy.size(1);
         int t = (int) time;
-        FloatBuffer g = PackedBatch.floats(dense(dy));
+        FloatBuffer g = PackedBatch.floats(PackedBatch.dense(dy));
         int[] w = winners.reshape(winners.length()).toIntVector();
         INDArray dx = Nd4j.zeros(DataType.FLOAT, b, t, f);
         FloatBuffer out = dx.data().asNioFloat();
@@ -144,9 +144,5 @@ public final class TimePooling {
             return ones;
         }
         return mask.castTo(DataType.FLOAT).dup('c').data().asFloat();
-    }
-
-    private static INDArray dense(INDArray a) {
-        return OneDnn.dense(a.castTo(DataType.FLOAT));
     }
 }
