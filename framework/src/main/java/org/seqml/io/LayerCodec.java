@@ -53,7 +53,8 @@ final class LayerCodec {
         }
         if (layer instanceof RNN<?> rnn && rnn.quantized()
             || layer instanceof org.seqml.layers.recurrent.Bidirectional bi && bi.quantized()
-            || layer instanceof org.seqml.layers.Embedding e && e.quantized()) {
+            || layer instanceof org.seqml.layers.Embedding e && e.quantized()
+            || layer instanceof org.seqml.layers.Dense d && d.quantized()) {
             node.put("quantized", "int8");   // its weights are int8 kernels and their scales
         }
         ObjectNode regs = node.putObject("regularizers");

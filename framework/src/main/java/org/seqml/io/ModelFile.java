@@ -94,6 +94,8 @@ public final class ModelFile {
                 rnn.quantize(1);
             } else if (layer instanceof org.seqml.layers.Embedding e) {
                 e.quantize();
+            } else if (layer instanceof org.seqml.layers.Dense d) {
+                d.quantize(1);
             } else {
                 throw new ModelFileException("layer '" + name + "' is saved int8 but has no int8 form");
             }

@@ -9,6 +9,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.seqml.backend.CallScope;
 import org.seqml.data.Batch;
 import org.seqml.data.Dataset;
+import org.seqml.layers.Dense;
 import org.seqml.layers.Dropout;
 import org.seqml.layers.Embedding;
 import org.seqml.layers.Layer;
@@ -22,15 +23,19 @@ import org.seqml.models.SymbolicTensor;
 
 /**
  * Post-training int8 quantization of a trained model, in place, as Keras 3's
- * {@code model.quantize("int8")}: each LSTM and GRU ({@code resetAfter(false)}), alone or in a
- * Bidirectional, gets int8 weights with a scale per gate column and runs on oneDNN's int8 kernel
- * (see {@link RNN#quantize}); each Embedding gets an int8 table with a scale per row
- * ({@link Embedding#quantize}). The model then predicts and evaluates, and trains no more.
+ * {@code model.quantize("int8")}: each recurrent layer, alone or in a Bidirectional, gets int8
+ * weights with a scale per gate column (see {@link RNN#quantize}: LSTM and GRU without reset_after
+ * on oneDNN's int8 kernel; the default GRU, SimpleRNN and peephole LSTMs with int8 products and
+ * float gate math); each Dense an int8 kernel with a scale per unit ({@link Dense#quantize}); each
+ * Embedding an int8 table with a scale per row ({@link Embedding#quantize}). The model then
+ * predicts and evaluates, and trains no more.
  *
- * <p>The kernel needs the largest |x| its input will take. {@link #quantize(Model)} reads it from
- * what feeds the layer, with no data: an Embedding's largest |weight| (a lookup cannot exceed it),
- * a recurrent layer's output (tanh: 1), through Dropout and Masking. Anything else needs ranges
- * measured on representative data: {@link #calibrate}, then {@link #quantize(Model, Calibration)}.
+ * <p>A recurrent layer needs the largest |x| its input will take (static quantization).
+ * {@link #quantize(Model)} reads it from what feeds the layer, with no data: an Embedding's
+ * largest |weight| (a lookup cannot exceed it), a recurrent layer's output (tanh: 1), through
+ * Dropout and Masking; anything else needs ranges measured on representative data:
+ * {@link #calibrate}, then {@link #quantize(Model, Calibration)}. A Dense layer whose range is not
+ * known that way scales each call's inputs by their own largest |x| (dynamic quantization).
  * <pre>{@code
  * Quantizer.quantize(model);                                   // ranges from the layers before
  * Calibration c = Quantizer.calibrate(model, data, 20);        // or measured on 20 batches
@@ -54,17 +59,22 @@ public final class Quantizer {
         List<Layer> layers = quantizable(model);
         for (Node node : model.graph().nodes()) {
             if (layers.contains(node.layer())) {   // a shared layer: the widest of its inputs
-                ranges.merge(node.layer().name(), knownRange(node.inputs().get(0), node.layer()), Math::max);
+                double range = node.layer() instanceof Dense ? rangeOrDynamic(node.inputs().get(0), node.layer())
+                    : knownRange(node.inputs().get(0), node.layer());
+                ranges.merge(node.layer().name(), range, (a, b) -> a == 0 || b == 0 ? 0 : Math.max(a, b));
             }
         }
         return quantize(model, new Calibration(ranges));
     }
 
-    /** Quantizes every quantizable layer, the recurrent ones with the calibrated input ranges; returns them. */
+    /**
+     * Quantizes every quantizable layer with the calibrated input ranges (a Dense layer without one,
+     * or with 0, is quantized dynamically); returns them.
+     */
     public static List<Layer> quantize(Model model, Calibration calibration) {
         List<Layer> layers = quantizable(model);
         for (Layer layer : layers) {
-            if (!calibration.inputRanges().containsKey(layer.name())) {
+            if (!(layer instanceof Dense) && !calibration.inputRanges().containsKey(layer.name())) {
                 throw new IllegalArgumentException("Quantizer: the calibration has no range for " + layer.describe()
                     + ". Calibrate this model: Quantizer.calibrate(model, data, steps).");
             }
@@ -77,6 +87,11 @@ public final class Quantizer {
             }
         }
         for (Layer layer : layers) {
+            if (layer instanceof Dense dense) {
+                dense.quantize(calibration.inputRanges().getOrDefault(layer.name(), 0.0));
+                done.add(layer);
+                continue;
+            }
             double range = Math.max(calibration.inputRanges().get(layer.name()), 1e-6);
             if (layer instanceof Bidirectional bi) {
                 bi.quantize(range);
@@ -125,14 +140,15 @@ public final class Quantizer {
         return calibrate(model, Dataset.fromArrays(x, new INDArray[0], null).batch(batchSize), Integer.MAX_VALUE);
     }
 
-    /** The recurrent layers (and Bidirectionals) of the model that have an int8 kernel and are not quantized yet, once each. */
+    /** The recurrent layers (and Bidirectionals) with an int8 form, and Dense layers, not quantized yet, once each. */
     private static List<Layer> quantizable(Model model) {
         List<Layer> out = new ArrayList<>();
         for (Node node : model.graph().nodes()) {
             Layer layer = node.layer();
             boolean candidate = layer instanceof Bidirectional bi
                 ? !bi.quantized() && canQuantize(bi.config().forwardLayer())
-                : layer instanceof RNN<?> rnn && !rnn.quantized() && canQuantize(rnn);
+                : layer instanceof RNN<?> rnn ? !rnn.quantized() && canQuantize(rnn)
+                : layer instanceof Dense dense && dense.isBuilt() && !dense.quantized();
             if (candidate && !out.contains(layer)) {
                 out.add(layer);
             }
@@ -142,6 +158,15 @@ public final class Quantizer {
 
     private static boolean canQuantize(RNN<?> rnn) {
         return rnn.int8Capable() && rnn.isBuilt();
+    }
+
+    /** The largest |x| the tensor can hold when the layers before say, else 0 (measured per call). */
+    private static double rangeOrDynamic(SymbolicTensor t, Layer consumer) {
+        try {
+            return knownRange(t, consumer);
+        } catch (IllegalArgumentException unknown) {
+            return 0;
+        }
     }
 
     /** The largest |x| the tensor can hold, from the layer that makes it. */

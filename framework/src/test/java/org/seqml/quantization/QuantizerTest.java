@@ -73,12 +73,20 @@ class QuantizerTest {
         INDArray x = tokens();
         INDArray exact = model.predict(x, 5);
         List<Layer> done = Quantizer.quantize(model);
-        assertEquals(3, done.size(), "the BiLSTM, the reset-before GRU and the embedding; the default GRU stays"
-            + " float: " + done);
-        assertTrue(done.get(2) instanceof Embedding e && e.quantized()
+        assertEquals(5, done.size(), "every layer with weights: " + done);
+        assertTrue(done.get(done.size() - 1) instanceof Embedding e && e.quantized()
             && e.weights().get(0).value().dataType() == DataType.INT8);
-        assertTrue(done.get(0) instanceof Bidirectional bi && bi.quantized());
-        RNN<?> gru = (RNN<?>) done.get(1);
+        assertTrue(done.stream().anyMatch(l -> l instanceof Bidirectional bi && bi.quantized()));
+        Dense dense = (Dense) done.stream().filter(l -> l instanceof Dense).findFirst().orElseThrow();
+        assertEquals(List.of("kernel", "bias", "kernel_scale", "input_scale"),
+            dense.weights().stream().map(p -> p.name()).toList());
+        assertEquals(0, dense.weights().get(3).value().getDouble(0), "after a Concatenate: scaled per call");
+        RNN<?> defaultGru = (RNN<?>) done.stream().filter(l -> l instanceof GRU g && g.config().resetAfter())
+            .findFirst().orElseThrow();
+        assertEquals(List.of("kernel", "recurrent_kernel", "bias", "kernel_scale", "recurrent_kernel_scale",
+            "input_scale"), defaultGru.weights().stream().map(p -> p.name()).toList());
+        RNN<?> gru = (RNN<?>) done.stream().filter(l -> l instanceof GRU g && !g.config().resetAfter())
+            .findFirst().orElseThrow();
         assertEquals(List.of("kernel", "recurrent_kernel", "bias", "kernel_scale", "input_scale"),
             gru.weights().stream().map(p -> p.name()).toList());
         assertEquals(DataType.INT8, gru.weights().get(0).value().dataType());
@@ -86,7 +94,8 @@ class QuantizerTest {
         java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
         model.summary(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
         String summary = printed.toString(java.nio.charset.StandardCharsets.UTF_8);
-        assertTrue(summary.contains("(GRU, int8)") && summary.contains("(Bidirectional, int8)"), summary);
+        assertTrue(summary.contains("(GRU, int8)") && summary.contains("(Bidirectional, int8)")
+            && summary.contains("(Dense, int8)"), summary);
         assertTrue(summary.contains("int8 params: " + String.format(java.util.Locale.ROOT, "%,d",
             done.stream().flatMap(l -> l.weights().stream()).filter(p -> p.value().dataType() == DataType.INT8)
                 .mapToLong(p -> p.value().length()).sum())), summary);
@@ -114,7 +123,7 @@ class QuantizerTest {
         RNN<?> gru = (RNN<?>) loaded.graph().layers().stream().filter(l -> l instanceof RNN<?> r && r.quantized())
             .findFirst().orElseThrow();
         assertEquals(DataType.INT8, gru.weights().get(0).value().dataType());
-        // a byte a weight instead of four (the scales, biases, the default GRU and the Dense stay float32)
+        // a byte a weight instead of four (the scales and biases stay float32)
         assertTrue(java.nio.file.Files.size(file) * 2 < java.nio.file.Files.size(floatFile),
             java.nio.file.Files.size(file) + " against " + java.nio.file.Files.size(floatFile));
     }
@@ -138,6 +147,39 @@ class QuantizerTest {
         assertEquals((float) (1 / widest), shared.weights().get(4).value().getFloat(0), 1e-6, "input_scale");
         double worst = Transforms.abs(exact.sub(model.predict(x)[0]), false).maxNumber().doubleValue();
         assertTrue(worst < 4 / 127.0, "int8 against float32: " + worst);
+    }
+
+    /**
+     * Dense layers alone (on sequences: the last axis): the hidden one scales its inputs per sample
+     * (after a ReLU nothing bounds them), the last one after calibration; each product within its
+     * rounding bound (Int8MatmulTest), so the outputs within a few 8-bit steps; the file round trip
+     * keeps both forms.
+     */
+    @Test
+    void denseLayersQuantizeDynamicallyOrCalibratedAndSaveBoth(@org.junit.jupiter.api.io.TempDir
+                                                             java.nio.file.Path dir) throws Exception {
+        SymbolicTensor in = Input.of(7, 10);
+        Dense hidden = new Dense(32).activation("relu");
+        Dense out = new Dense(3);
+        Model model = new Model(in, out.apply(hidden.apply(in)));
+        INDArray x = Arrays.random(9, 7, 10).muli(2);
+        INDArray exact = model.predict(x);
+        Quantizer.Calibration c = Quantizer.calibrate(model, new INDArray[] {x}, 4);
+        java.util.Map<String, Double> ranges = new java.util.HashMap<>(c.inputRanges());
+        ranges.put(hidden.name(), 0.0);   // per call
+        Quantizer.quantize(model, new Quantizer.Calibration(ranges));
+        assertEquals(0, hidden.weights().get(3).value().getDouble(0));
+        assertEquals(1 / c.inputRanges().get(out.name()), out.weights().get(3).value().getDouble(0), 1e-6);
+        INDArray int8 = model.predict(x);
+        double worst = Transforms.abs(exact.sub(int8), false).maxNumber().doubleValue();
+        double scale = exact.amaxNumber().doubleValue();
+        assertTrue(worst > 0 && worst < scale * 4 / 127.0, "int8 against float32: " + worst + " of " + scale);
+        java.nio.file.Path file = dir.resolve("dense.seqml");
+        model.save(file);
+        Model loaded = Model.load(file);
+        assertEquals(0, Transforms.abs(int8.sub(loaded.predict(x)), false).maxNumber().doubleValue(), 1e-6);
+        assertTrue(loaded.graph().layers().stream().filter(l -> l instanceof Dense)
+            .allMatch(l -> ((Dense) l).quantized()));
     }
 
     @Test

@@ -141,6 +141,19 @@ public final class GRU extends RNN<GRU> {
     }
 
     @Override
+    protected void rebindWeights() {
+        kernel = weight("kernel");
+        recurrentKernel = weight("recurrent_kernel");
+        bias = weight("bias");
+    }
+
+    /** The step's recurrent products are whole-kernel ones with resetAfter (without, it multiplies gate blocks). */
+    @Override
+    protected boolean int8Loop() {
+        return config.resetAfter();
+    }
+
+    @Override
     protected Parameter kernel() {
         return kernel;
     }
@@ -170,10 +183,9 @@ public final class GRU extends RNN<GRU> {
         Cache cache = (Cache) cacheObject;
         INDArray act = step(cache.act(), s);
         INDArray candidate = step(cache.candidate(), s);
-        INDArray u = recurrentKernel.value();
         if (config.resetAfter()) {
             INDArray hz = cache.hz();
-            Blas.gemm(u, true, hRec, false, 1.0, hz, 0.0);                      // hz = U^T h_{t-1} + b_rec
+            recurrentProduct(hRec, hz, false);                                  // hz = U^T h_{t-1} + b_rec
             if (recurrentBias() != null) {
                 hz.addiColumnVector(recurrentBias());
             }
@@ -182,6 +194,7 @@ public final class GRU extends RNN<GRU> {
             candidate.assign(gate(hz, 2));
             gate(z, 2).addi(gate(act, 1).mul(candidate, cache.scratch()));      // + r hz_h
         } else {
+            INDArray u = recurrentKernel.value();
             Blas.gemm(kernelGates(u, 0, 2), true, hRec, false, 1.0, gates(z, 0, 2), 1.0);
             config.recurrentActivation().applyTo(gates(z, 0, 2), gates(act, 0, 2));
             gate(act, 1).mul(hRec, candidate);                                    // r h_{t-1}

@@ -163,6 +163,19 @@ public final class LSTM extends RNN<LSTM> {
     }
 
     @Override
+    protected void rebindWeights() {
+        kernel = weight("kernel");
+        recurrentKernel = weight("recurrent_kernel");
+        bias = weight("bias");
+    }
+
+    /** The step's recurrent products are whole-kernel ones. */
+    @Override
+    protected boolean int8Loop() {
+        return true;
+    }
+
+    @Override
     protected Parameter kernel() {
         return kernel;
     }
@@ -182,7 +195,7 @@ public final class LSTM extends RNN<LSTM> {
     @Override
     protected void step(int s, INDArray z, INDArray hRec, INDArray[] prev, INDArray[] next, Object cacheObject) {
         Cache cache = (Cache) cacheObject;
-        Blas.gemm(recurrentKernel.value(), true, hRec, false, 1.0, z, 1.0);     // z += U^T h_{t-1}
+        recurrentProduct(hRec, z, true);                                    // z += U^T h_{t-1}
         INDArray a = step(cache.gates(), s);
         INDArray cPrev = prev[1];
         if (peepholes != null) {

@@ -12,6 +12,7 @@ import org.seqml.Shape;
 import org.seqml.backend.Blas;
 import org.seqml.backend.CallScope;
 import org.seqml.backend.FusedRnn;
+import org.seqml.backend.Int8Matmul;
 import org.seqml.backend.Ops;
 import org.seqml.layers.Forward;
 import org.seqml.layers.Layer;
@@ -67,6 +68,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
     private final Options options;
     private final TimeLoop loop = new TimeLoop(this);
     private volatile FusedRnn.Quantized quantized;
+    private volatile LoopInt8 loopInt8;
     private INDArray[] carried;   // stateful: the final states of the last batch
     private Random rng;
     private long calls;           // training calls that drew dropout masks
@@ -366,21 +368,95 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
         if (!isBuilt()) {
             throw new IllegalStateException(describe() + " is not built yet: call the model once (or build it) first.");
         }
-        if (quantized != null) {
+        if (quantized()) {
             throw new IllegalStateException(describe() + " is quantized already.");
         }
         if (!int8Capable()) {
-            throw new IllegalArgumentException(describe() + ": no int8 kernel for this layer yet. Quantizable: LSTM,"
-                + " and GRU with resetAfter(false), with tanh and sigmoid activations and no peepholes.");
+            throw new IllegalArgumentException(describe() + ": no int8 form for this layer. Quantizable: LSTM (also"
+                + " with peepholes), GRU (resetAfter(false) only with tanh and sigmoid) and SimpleRNN.");
         }
         if (!(inputRange > 0) || Double.isInfinite(inputRange)) {
             throw new IllegalArgumentException(describe() + ": inputRange must be positive and finite, got "
                 + inputRange + ".");
         }
         Parameter bias = biasParameter();
-        FusedRnn.Quantized q = FusedRnn.quantize(new FusedRnn.Weights(fusedCell(), units(), kernel().value(),
-            recurrentKernel().value(), bias == null ? null : bias.value()), inputRange);
-        useQuantized(q);
+        FusedRnn.Cell cell = fusedCell();
+        if (cell != null && FusedRnn.quantizable(cell)) {
+            useQuantized(FusedRnn.quantize(new FusedRnn.Weights(cell, units(), kernel().value(),
+                recurrentKernel().value(), bias == null ? null : bias.value()), inputRange));
+            return;
+        }
+        Int8Matmul input = Int8Matmul.quantize(inputKernel(kernel().value()));
+        Int8Matmul recurrent = Int8Matmul.quantize(recurrentKernel().value());
+        INDArray inputScale = Nd4j.createFromArray(new float[] {(float) (1 / inputRange)});
+        List<Parameter> weights = new ArrayList<>();
+        weights.add(new Parameter("kernel", input.values()));
+        weights.add(new Parameter("recurrent_kernel", recurrent.values()));
+        if (bias != null) {
+            weights.add(new Parameter("bias", bias.value().castTo(DataType.FLOAT)));
+        }
+        weights.add(new Parameter("kernel_scale", input.scales()));
+        weights.add(new Parameter("recurrent_kernel_scale", recurrent.scales()));
+        weights.add(new Parameter("input_scale", inputScale));
+        for (Parameter p : weights()) {   // the cell's own float weights (peepholes) stay as they are
+            if (!List.of("kernel", "recurrent_kernel", "bias").contains(p.name())) {
+                weights.add(p);
+            }
+        }
+        replaceWeights(weights);
+        rebindWeights();
+        loopInt8 = new LoopInt8(input, recurrent, inputScale, boundedOutput());
+    }
+
+    /**
+     * The int8 form of the cells oneDNN has no int8 kernel for (the default GRU, SimpleRNN, LSTM
+     * with peepholes or other activations): the loop's input and recurrent products in int8
+     * ({@link Int8Matmul}, a scale per gate column each), its gate math in float32. The state is
+     * quantized with range 1 when the cell's output is tanh-bounded, else per step.
+     */
+    private record LoopInt8(Int8Matmul kernel, Int8Matmul recurrent, INDArray inputScale, boolean boundedState) {
+    }
+
+    /** Points the cell's weight fields at {@link #weights()} again, by name, after they were replaced. */
+    protected void rebindWeights() {
+    }
+
+    /** The layer's weight of this name, or null. */
+    protected final Parameter weight(String weightName) {
+        return weights().stream().filter(p -> p.name().equals(weightName)).findFirst().orElse(null);
+    }
+
+    /** Whether the cell's step makes its recurrent product through {@link #recurrentProduct} alone (its int8 form). */
+    protected boolean int8Loop() {
+        return false;
+    }
+
+    /** The loop's arithmetic type: float32 for an int8 layer, else the kernel's. */
+    final DataType computeType() {
+        return quantized() ? DataType.FLOAT : kernel().value().dataType();
+    }
+
+    /** The loop's input projection {@code xz = x W} (bias apart), in int8 for an int8 layer. */
+    final void inputProduct(INDArray x2, INDArray xz) {
+        LoopInt8 q = loopInt8;
+        if (q != null) {
+            q.kernel().multiply(x2, 1 / q.inputScale().getDouble(0), xz, false);
+        } else {
+            Blas.gemm(x2, false, inputKernel(kernel().value()), false, 1.0, xz, 0.0);
+        }
+    }
+
+    /**
+     * A step's recurrent product, feature-major: {@code z = U^T h} ({@code z += U^T h} with
+     * {@code accumulate}), in int8 for an int8 layer.
+     */
+    protected final void recurrentProduct(INDArray h, INDArray z, boolean accumulate) {
+        LoopInt8 q = loopInt8;
+        if (q != null) {
+            q.recurrent().multiplyTransposed(h, q.boundedState() ? 1 : 0, z, accumulate);
+        } else {
+            Blas.gemm(recurrentKernel().value(), true, h, false, 1.0, z, accumulate ? 1.0 : 0.0);
+        }
     }
 
     private void useQuantized(FusedRnn.Quantized q) {
@@ -393,13 +469,14 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
         weights.add(new Parameter("kernel_scale", q.scales()));
         weights.add(new Parameter("input_scale", q.inputScale()));
         replaceWeights(weights);
+        rebindWeights();
         quantized = q;
     }
 
-    /** Whether {@link #quantize} has an int8 kernel for this layer. */
+    /** Whether {@link #quantize} has an int8 form for this layer. */
     public final boolean int8Capable() {
         FusedRnn.Cell cell = fusedCell();
-        return cell != null && FusedRnn.quantizable(cell);
+        return cell != null && FusedRnn.quantizable(cell) || int8Loop();
     }
 
     /** Whether every output lies in [-1, 1]: h of a cell with the standard tanh output. */
@@ -409,7 +486,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
 
     /** Whether the layer holds int8 weights ({@link #quantize}). */
     public final boolean quantized() {
-        return quantized != null;
+        return quantized != null || loopInt8 != null;
     }
 
     /** A call of an int8 layer: oneDNN's int8 kernel, inference only. */
@@ -453,6 +530,13 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
         FusedRnn.Quantized q = quantized;
         if (q != null) {
             return quantizedForward(q, inputs, masks, training);
+        }
+        if (loopInt8 != null) {
+            if (training) {
+                throw new IllegalStateException(describe() + " is quantized to int8 and runs inference only: train"
+                    + " the float model, then quantize it.");
+            }
+            return loop(inputs, masks, false);
         }
         FusedRnn.Cell cell = fusedCell();
         if (cell != null && !(training && options.recurrentDropout() > 0)) {
@@ -537,7 +621,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
 
     @Override
     public final INDArray[] backward(Forward forward, INDArray[] outputGradients) {
-        if (forward.cache() instanceof FusedRnn.Call call && call.int8()) {
+        if (forward.cache() instanceof FusedRnn.Call call && call.int8() || loopInt8 != null) {
             throw new IllegalStateException(describe() + " is quantized to int8 and has no backward.");
         }
         if (forward.cache() instanceof FusedCall fused) {

@@ -99,6 +99,19 @@ public final class SimpleRNN extends RNN<SimpleRNN> {
     }
 
     @Override
+    protected void rebindWeights() {
+        kernel = weight("kernel");
+        recurrentKernel = weight("recurrent_kernel");
+        bias = weight("bias");
+    }
+
+    /** The step's recurrent products are whole-kernel ones. */
+    @Override
+    protected boolean int8Loop() {
+        return true;
+    }
+
+    @Override
     protected Parameter kernel() {
         return kernel;
     }
@@ -116,7 +129,7 @@ public final class SimpleRNN extends RNN<SimpleRNN> {
 
     @Override
     protected void step(int s, INDArray z, INDArray hRec, INDArray[] prev, INDArray[] next, Object cache) {
-        Blas.gemm(recurrentKernel.value(), true, hRec, false, 1.0, z, 1.0);     // z += U^T h_{t-1}
+        recurrentProduct(hRec, z, true);                                    // z += U^T h_{t-1}
         config.activation().applyTo(z, next[0]);
     }
 

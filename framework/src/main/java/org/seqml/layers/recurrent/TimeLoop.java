@@ -33,7 +33,7 @@ final class TimeLoop {
         long b = x.size(0);
         long t = x.size(1);
         long f = x.size(2);
-        DataType type = cell.kernel().value().dataType();
+        DataType type = cell.computeType();
         INDArray xt = timeMajor(x.castTo(type), CallScope.uninitialized(type, t, b, f));
         if (training && (options.dropout() > 0 || options.recurrentDropout() > 0)) {
             cell.startRandomCall();
@@ -46,7 +46,7 @@ final class TimeLoop {
         INDArray x2 = xt.reshape('c', t * b, f);
         long width = (long) cell.gateCount() * cell.units();
         INDArray xz = CallScope.uninitialized(type, t * b, width);
-        Blas.gemm(x2, false, cell.inputKernel(cell.kernel().value()), false, 1.0, xz, 0.0);
+        cell.inputProduct(x2, xz);
         if (cell.inputBias() != null) {
             xz.addiRowVector(cell.inputBias());
         }
