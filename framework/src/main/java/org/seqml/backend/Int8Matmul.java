@@ -2,10 +2,11 @@ package org.seqml.backend;
 
 import java.util.Map;
 import org.bytedeco.dnnl.IntMemoryMap;
-import org.bytedeco.dnnl.matmul;
+import org.bytedeco.dnnl.inner_product_forward;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive_attr;
+import org.bytedeco.dnnl.reorder;
 import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
@@ -40,12 +41,18 @@ public final class Int8Matmul {
     private static final int OUTPUT_SCALES = -40;
     private static final int SOURCE = -41;
     private static final int TARGET = -42;
+    private static final int QUANTIZED = -43;
+    private static final int ROW_SCALES = -44;
+    private static final int QUANTIZE = -45;
+    /** Calls with at most this many inputs or outputs quantize and finish in Java. */
+    private static final long SMALL = 1 << 16;
 
     private final INDArray values;
     private final INDArray scales;
     private final long rows;
     private final long columns;
     private final Map<Key, Primitive> cache = OneDnn.lru(16);
+    private final java.util.List<memory> packedWeights = new java.util.ArrayList<>();
 
     private Int8Matmul(INDArray values, INDArray scales) {
         if (values.rank() != 2 || values.dataType() != DataType.INT8 || values.ordering() != 'c'
@@ -134,21 +141,90 @@ public final class Int8Matmul {
                 + java.util.Arrays.toString(expected) + "; got " + y.dataType() + " "
                 + java.util.Arrays.toString(y.shape()) + ".");
         }
-        float[] v = floats(x);
-        float[] scales = rowScales(v, transposed, (int) m, (int) rows, range);
-        byte[] q = quantize(v, transposed, (int) m, (int) rows, scales);
-        boolean oneDnn = OneDnn.available() && !OneDnn.declinedHere();
-        if (range > 0 && oneDnn) {   // one scale for every row: oneDNN scales each column, into y itself
-            oneDnn(q, scales[0], (int) m, y, transposed, accumulate);
+        if (!OneDnn.available() || OneDnn.declinedHere()) {
+            float[] v = floats(x);
+            float[] scales = rowScales(v, transposed, (int) m, (int) rows, range);
+            INDArray product = CallScope.uninitialized(DataType.FLOAT, m, columns);
+            reference(quantize(v, transposed, (int) m, (int) rows, scales), scales, (int) m, product);
+            into(y, product, transposed, accumulate);
             return;
         }
-        INDArray product = CallScope.uninitialized(DataType.FLOAT, m, columns);
-        if (oneDnn) {
-            oneDnn(q, 1, (int) m, product, false, false);
-            product.muliColumnVector(Nd4j.createFromArray(scales).rdivi(1).reshape(m, 1));
-        } else {
-            reference(q, scales, (int) m, product);
+        INDArray in = x.dataType() == DataType.FLOAT ? x : x.castTo(DataType.FLOAT);
+        // one scale for every row: oneDNN scales the columns, straight into y; else a dense product first
+        boolean direct = range > 0 && !transposed && OneDnn.bindable(y);
+        INDArray product = direct ? y : CallScope.uninitialized(DataType.FLOAT, m, columns);
+        if (m * Math.max(rows, columns) <= SMALL) {
+            // a loop's step: each native call costs tens of microseconds here, Java's loops a few
+            float[] v = floats(in);
+            float[] scales = rowScales(v, transposed, (int) m, (int) rows, range);
+            INDArray quantized = CallScope.uninitialized(DataType.INT8, m, rows);
+            new BytePointer(quantized.data().addressPointer()).put(quantize(v, transposed, (int) m, (int) rows, scales));
+            Primitive p = primitive(new Key(m, 0, 0, direct && accumulate, (float) Math.max(range, 0)));
+            oneDnn(p, null, quantized, null, product);
+            if (!direct) {
+                epilogue(product, range > 0 ? null : scales, y, transposed, accumulate);
+            }
+            return;
         }
+        // ND4J gives a dimension of size 1 any stride: read it as row-major
+        long s1 = rows == 1 ? 1 : transposed ? in.stride(0) : in.stride(1);
+        long s0 = m == 1 ? rows * s1 : transposed ? in.stride(1) : in.stride(0);
+        Primitive p = primitive(new Key(m, s0, s1, direct && accumulate, (float) Math.max(range, 0)));
+        INDArray rowScales = range > 0 ? p.rowScales : dynamicScales(in, transposed, m);
+        oneDnn(p, in, CallScope.uninitialized(DataType.INT8, m, rows), rowScales, product);
+        if (!direct) {
+            if (range <= 0) {
+                product.muliColumnVector(rowScales.rdiv(1).reshape(m, 1));
+            }
+            into(y, product, transposed, accumulate);
+        }
+    }
+
+    /**
+     * y = product (or y += product), product's rows divided by their dynamic scales, y in any
+     * layout ((N, M) when transposed), in Java over y's span.
+     */
+    private void epilogue(INDArray product, float[] rowScales, INDArray y, boolean transposed, boolean accumulate) {
+        int m = (int) product.size(0);
+        int n = (int) columns;
+        float[] out = new float[m * n];
+        new FloatPointer(product.data().addressPointer()).get(out);
+        long r = transposed ? y.stride(1) : y.stride(0);   // y's stride along product's rows, then columns
+        long c = transposed ? y.stride(0) : y.stride(1);
+        r = m == 1 ? 0 : r;
+        c = n == 1 ? 0 : c;
+        int span = (int) ((m - 1) * r + (n - 1) * c + 1);
+        FloatPointer target = new FloatPointer(y.data().addressPointer()).position(y.offset() - y.data().offset());
+        float[] values = new float[span];
+        if (accumulate) {
+            target.get(values);
+        }
+        for (int i = 0; i < m; i++) {
+            float inverse = rowScales == null ? 1f : 1f / rowScales[i];
+            for (int j = 0; j < n; j++) {
+                int at = (int) (i * r + j * c);
+                values[at] = (accumulate ? values[at] : 0f) + out[i * n + j] * inverse;
+            }
+        }
+        if (accumulate || span == m * n) {
+            target.put(values);
+        } else {   // y's elements lie apart: write them alone, not the gaps between
+            INDArray result = Nd4j.createFromArray(out).reshape('c', m, n);
+            into(y, rowScales == null ? result : result.muliColumnVector(Nd4j.createFromArray(rowScales)
+                .rdivi(1).reshape(m, 1)), transposed, false);
+        }
+    }
+
+    /** 127 over each row's largest |x| (1 for an all-zero row). */
+    private static INDArray dynamicScales(INDArray x, boolean transposed, long m) {
+        float[] peak = x.amax(transposed ? 0 : 1).toFloatVector();
+        for (int r = 0; r < peak.length; r++) {
+            peak[r] = peak[r] == 0 ? 1f : 127f / peak[r];
+        }
+        return Nd4j.createFromArray(peak);
+    }
+
+    private static void into(INDArray y, INDArray product, boolean transposed, boolean accumulate) {
         INDArray result = transposed ? product.transpose() : product;
         if (accumulate) {
             y.addi(result);
@@ -164,7 +240,7 @@ public final class Int8Matmul {
         return v;
     }
 
-    /** s_x of each row: 127 / range, or 127 over the row's own largest |x| (a sample's, whatever its batch). */
+    /** s_m of each row: 127 / range, or 127 over the row's own largest |x| (a sample's, whatever its batch). */
     private static float[] rowScales(float[] v, boolean transposed, int m, int k, double range) {
         float[] scales = new float[m];
         if (range > 0) {
@@ -181,13 +257,13 @@ public final class Int8Matmul {
         return scales;
     }
 
-    /** x_q, row-major (M, K) whatever x's layout. */
+    /** x_q, row-major (M, K) whatever x's layout: to the nearest (even on ties), saturated as oneDNN's. */
     private static byte[] quantize(float[] v, boolean transposed, int m, int k, float[] scales) {
         byte[] q = new byte[v.length];
         for (int i = 0; i < v.length; i++) {
             int row = transposed ? i % m : i / k;
             float r = (float) Math.rint(v[i] * scales[row]);
-            q[transposed ? row * k + i / m : i] = (byte) Math.max(-127, Math.min(127, r));
+            q[transposed ? row * k + i / m : i] = (byte) Math.max(-128, Math.min(127, r));
         }
         return q;
     }
@@ -218,33 +294,34 @@ public final class Int8Matmul {
         product.assign(Nd4j.createFromArray(out).reshape('c', m, n));
     }
 
-    private record Key(long m, boolean transposed, long stride0, long stride1, boolean accumulate) {
+    /**
+     * A primitive pair per shape: the input's layout as (M, K) strides (0: quantized in Java), whether
+     * it adds into y, and the static range (0: dynamic).
+     */
+    private record Key(long m, long stride0, long stride1, boolean accumulate, float range) {
     }
 
-    /** y = (x_q W_q) / (scale s_n) (or y += ...) on oneDNN's int8 matmul. */
-    private void oneDnn(byte[] q, float scale, int m, INDArray y, boolean transposed, boolean accumulate) {
-        // ND4J gives a dimension of size 1 any stride, (1, 1) for a (1, N) row; oneDNN reads it
-        long s1 = y.size(1) == 1 ? y.size(0) * y.stride(0) : y.stride(1);
-        long s0 = y.size(0) == 1 ? y.size(1) * s1 : y.stride(0);
-        Key key = new Key(m, transposed, s0, s1, accumulate);
-        Primitive p = primitive(key);
-        float[] columnScales = scales.toFloatVector();
-        float[] out = new float[(int) columns];
-        for (int j = 0; j < out.length; j++) {
-            out[j] = 1 / (scale * columnScales[j]);
-        }
-        INDArray source = CallScope.uninitialized(DataType.INT8, m, rows);
-        new BytePointer(source.data().addressPointer()).put(q);
-        INDArray outputScales = CallScope.uninitialized(DataType.FLOAT, columns);
-        new FloatPointer(outputScales.data().addressPointer()).put(out);
+    /**
+     * {@code product (M, N) = (x_q W_q) * outputScales} (or {@code +=}) on oneDNN's int8 inner
+     * product (VNNI brgemm; matmul's int8 ran a generic gemm 20 to 30 times slower); first, for a
+     * float x, a reorder quantizes it by its row scales into {@code quantized} (reading any layout).
+     */
+    private void oneDnn(Primitive p, INDArray x, INDArray quantized, INDArray rowScales, INDArray product) {
         OneDnn.run(() -> {
             OneDnnRnn.Args args = p.args.get().use(false);
+            if (x != null) {
+                IntMemoryMap q = args.map(QUANTIZE);
+                q.put(dnnl.DNNL_ARG_FROM, at(args.wrap(SOURCE, p.source, x), x));
+                q.put(dnnl.DNNL_ARG_TO, args.wrap(QUANTIZED, p.quantized, quantized));
+                q.put(dnnl.DNNL_ARG_ATTR_OUTPUT_SCALES, args.wrap(ROW_SCALES, p.rowScalesD, rowScales));
+                OneDnn.execute(p.quantize, p.noScratchpad, q);
+            }
             IntMemoryMap map = args.map;
-            map.put(dnnl.DNNL_ARG_SRC, args.wrap(SOURCE, p.source, source));
+            map.put(dnnl.DNNL_ARG_SRC, args.wrap(QUANTIZED, p.quantized, quantized));
             map.put(dnnl.DNNL_ARG_WEIGHTS, p.weights);
-            map.put(dnnl.DNNL_ARG_ATTR_OUTPUT_SCALES, args.wrap(OUTPUT_SCALES, p.outputScales, outputScales));
-            map.put(dnnl.DNNL_ARG_DST, at(args.wrap(TARGET, p.target, y), y));
-            OneDnn.execute(p.primitive, p.scratchpad, map);
+            map.put(dnnl.DNNL_ARG_ATTR_OUTPUT_SCALES, args.wrap(OUTPUT_SCALES, p.outputScalesD, p.outputScales));
+            map.put(dnnl.DNNL_ARG_DST, args.wrap(TARGET, p.target, product));
+            OneDnn.execute(p.product, p.scratchpad, map);
         });
     }
 
@@ -259,35 +336,80 @@ public final class Int8Matmul {
     }
 
     private final class Primitive {
-        final matmul primitive;
+        final long m;
+        /** Static: 127 / range for every row; and 1 / (s_m s_n) per column (dynamic: 1 / s_n). */
+        final INDArray rowScales;
+        final INDArray outputScales;
+        final memory.desc noScratchpad = new memory.desc();
+        final reorder quantize;
+        final inner_product_forward product;
         final memory.desc scratchpad;
         final memory.desc source;
+        final memory.desc quantized;
+        final memory.desc rowScalesD;
         final memory.desc target;
-        final memory.desc outputScales;
+        final memory.desc outputScalesD;
         final memory weights;
         final ThreadLocal<OneDnnRnn.Args> args = ThreadLocal.withInitial(OneDnnRnn.Args::new);
 
         Primitive(Key key) {
-            long m = key.m();
-            source = new memory.desc(new long[] {m, rows}, memory.data_type.s8, memory.format_tag.ab);
-            long[] strides = key.transposed() ? new long[] {key.stride1(), key.stride0()}
-                : new long[] {key.stride0(), key.stride1()};
-            target = new memory.desc(new long[] {m, columns}, memory.data_type.f32, strides);
-            outputScales = new memory.desc(new long[] {columns}, memory.data_type.f32, memory.format_tag.a);
-            memory.desc weightsD = new memory.desc(new long[] {rows, columns}, memory.data_type.s8,
-                memory.format_tag.ab);
+            m = key.m();
+            float range = key.range();
+            rowScales = range > 0 ? Nd4j.valueArrayOf(new long[] {m}, 127 / range, DataType.FLOAT) : null;
+            outputScales = scales.rdiv(range > 0 ? range / 127 : 1f);
+            float runtime = (float) dnnl.DNNL_RUNTIME_F32_VAL;
+            // a small call quantizes in Java (stride 0): no reorder
+            source = key.stride1() == 0 ? null : new memory.desc(new long[] {m, rows}, memory.data_type.f32,
+                new long[] {key.stride0(), key.stride1()});
+            quantized = new memory.desc(new long[] {m, rows}, memory.data_type.s8, memory.format_tag.nc);
+            rowScalesD = new memory.desc(new long[] {m}, memory.data_type.f32, memory.format_tag.a);
+            primitive_attr byRow = OneDnn.attr();
+            byRow.set_output_scales(1, new float[] {runtime});
+            quantize = source == null ? null : new reorder(new reorder.primitive_desc(OneDnn.cpu(), source,
+                OneDnn.cpu(), quantized, byRow, false));
+            target = new memory.desc(new long[] {m, columns}, memory.data_type.f32, memory.format_tag.nc);
+            outputScalesD = new memory.desc(new long[] {columns}, memory.data_type.f32, memory.format_tag.a);
             primitive_attr attr = OneDnn.attr();
-            attr.set_output_scales(1 << 1, new float[] {(float) dnnl.DNNL_RUNTIME_F32_VAL});
+            attr.set_output_scales(1 << 1, new float[] {runtime});
             if (key.accumulate()) {
                 post_ops sum = new post_ops();
                 sum.append_sum(1.0f, memory.data_type.undef);
                 attr.set_post_ops(sum);
             }
-            matmul.primitive_desc pd = new matmul.primitive_desc(new matmul.desc(source, weightsD, target), attr,
+            memory.desc any = new memory.desc(new long[] {columns, rows}, memory.data_type.s8, memory.format_tag.any);
+            inner_product_forward.primitive_desc pd = new inner_product_forward.primitive_desc(
+                new inner_product_forward.desc(dnnl.prop_kind.forward_inference, quantized, any, target), attr,
                 OneDnn.cpu(), false);
-            primitive = new matmul(pd);
+            product = new inner_product_forward(pd);
             scratchpad = pd.scratchpad_desc();
-            weights = new memory(weightsD, OneDnn.cpu(), values.data().addressPointer());
+            weights = packed(pd.weights_desc());
         }
+    }
+
+    /**
+     * The weights in a primitive's layout, reordered once from (K, N) and shared by every primitive
+     * that asks for the same layout.
+     */
+    private synchronized memory packed(memory.desc layout) {
+        for (memory m : packedWeights) {
+            if (m.get_desc().equals(layout)) {
+                return m;
+            }
+        }
+        // (K, N) row-major is the inner product's (N, K) in "io" order
+        memory.desc plain = new memory.desc(new long[] {columns, rows}, memory.data_type.s8, memory.format_tag.io);
+        memory from = new memory(plain, OneDnn.cpu(), values.data().addressPointer());
+        memory to = new memory(layout, OneDnn.cpu());
+        reorder.primitive_desc rpd = new reorder.primitive_desc(OneDnn.cpu(), plain, OneDnn.cpu(), layout,
+            new primitive_attr(), false);
+        IntMemoryMap map = new IntMemoryMap();
+        map.put(dnnl.DNNL_ARG_FROM, from);
+        map.put(dnnl.DNNL_ARG_TO, to);
+        OneDnn.run(() -> {
+            new reorder(rpd).execute(OneDnn.stream(), map);
+            OneDnn.stream()._wait();
+        });
+        packedWeights.add(to);
+        return to;
     }
 }

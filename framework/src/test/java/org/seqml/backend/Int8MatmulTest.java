@@ -64,6 +64,30 @@ class Int8MatmulTest {
         assertTrue(exact.sub(fast).amaxNumber().doubleValue() > 0, "the product did run in int8");
     }
 
+    /** Past 65,536 values oneDNN quantizes too (a reorder); the same products as Java's. */
+    @Test
+    void largeProductsQuantizeOnOneDnnToTheSameResult() {
+        INDArray w = input(120, 40, 10);
+        Int8Matmul q = Int8Matmul.quantize(w);
+        INDArray x = input(700, 120, 11);
+        for (double range : new double[] {0, 3}) {
+            INDArray fast = Nd4j.create(DataType.FLOAT, 700, 40);
+            q.multiply(x, range, fast, false);
+            INDArray plain = Backend.withoutFusedKernels(() -> {
+                INDArray y = Nd4j.create(DataType.FLOAT, 700, 40);
+                q.multiply(x, range, y, false);
+                return y;
+            });
+            assertTrue(fast.equalsWithEps(plain, 1e-4), "range " + range);
+            assertWithin(x.mmul(w), fast, bound(x, w, q, x.amaxNumber().doubleValue()));
+            // a loop's step of a large batch: (K, M) in, (N, M) added into
+            INDArray out = Nd4j.rand(DataType.FLOAT, 40, 700);
+            INDArray expected = out.add(fast.transpose());
+            q.multiplyTransposed(x.transpose(), range, out, true);
+            assertTrue(expected.equalsWithEps(out, 1e-4), "transposed, range " + range);
+        }
+    }
+
     @Test
     void dynamicScalesAreEachSamplesOwnWhateverItsBatch() {
         Int8Matmul q = Int8Matmul.quantize(input(16, 8, 8));
