@@ -353,16 +353,25 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
 
     /**
      * Quantizes this built layer to int8 in place, for inputs within {@code inputRange} (the
-     * largest |x| it will meet; larger ones saturate): its weights become {@code kernel} and
-     * {@code recurrent_kernel} as int8, {@code bias} (float32), {@code kernel_scale} (one per gate
-     * column, shared by both kernels) and {@code input_scale}, and every later call runs on oneDNN's
-     * int8 kernel, for inference only. As Keras 3's {@code layer.quantize("int8")}.
+     * largest |x| it will meet; larger ones saturate), for inference only. As Keras 3's
+     * {@code layer.quantize("int8")}. LSTM and GRU with {@code resetAfter(false)} (tanh and sigmoid,
+     * no peepholes) run on oneDNN's int8 kernel; their weights become {@code kernel} and
+     * {@code recurrent_kernel} (int8), {@code bias} (float32), {@code kernel_scale} (one per gate
+     * column, shared by both kernels, as oneDNN wants) and {@code input_scale}:
      * <pre>
      * kernel_scale_c = 127 / max(|W_x[:, c]| * inputRange, |W_h[:, c]|)
      * kernel         = round(W_x * inputRange * kernel_scale),  recurrent_kernel = round(W_h * kernel_scale)
      * input_scale    = 1 / inputRange
      * </pre>
-     * LSTM and GRU with {@code resetAfter(false)}, standard activations, no peepholes.
+     * The forms oneDNN 2.5 has no int8 kernel for (the default GRU with reset_after, SimpleRNN,
+     * LSTM with peepholes or other activations) run the loop with both products in int8
+     * ({@link Int8Matmul}) and the gate math in float32; their weights are {@code kernel},
+     * {@code recurrent_kernel} (int8), {@code bias}, {@code kernel_scale},
+     * {@code recurrent_kernel_scale} (one per gate column each: {@code 127 / max|W[:, c]|}),
+     * {@code input_scale} and any peephole weights (float32). The state enters the recurrent
+     * product with scale 127 (|h| <= 1 under tanh), or each sample's own when the output is not
+     * bounded. On this project's 2-core CPU that loop is slower than the fused float32 kernel
+     * (docs/performance.md): choose {@code resetAfter(false)} for a GRU meant to run int8 fast.
      */
     public final void quantize(double inputRange) {
         if (!isBuilt()) {
