@@ -309,7 +309,7 @@ public final class ModelFile {
     }
 
     /** model.json of a file of the expected format and version. */
-    private static JsonNode parse(Path path, Map<String, byte[]> entries, String format) throws ModelFileException {
+    private static JsonNode parse(Object path, Map<String, byte[]> entries, String format) throws ModelFileException {
         byte[] json = entries.get("model.json");
         if (json == null && entries.containsKey("config.json") && entries.containsKey("model.weights.h5")) {
             throw new ModelFileException(path + " is a Keras 3 .keras file, not a seqml model: load it with"
@@ -346,24 +346,62 @@ public final class ModelFile {
             throw new ModelFileException(path + " is an HDF5 file (a Keras .h5 model?), not a seqml model: load it"
                 + " with KerasH5.load(path)");
         }
+        try (InputStream in = Files.newInputStream(path)) {
+            return entries(in, path);
+        }
+    }
+
+    /** The zip entries of a model file's bytes; {@code source} names them in errors. */
+    private static Map<String, byte[]> entries(InputStream in, Object source) throws IOException {
         Map<String, byte[]> entries = new HashMap<>();
-        try (InputStream in = Files.newInputStream(path); ZipInputStream zip = new ZipInputStream(in)) {
+        try (ZipInputStream zip = new ZipInputStream(in)) {
             ZipEntry e;
             while ((e = zip.getNextEntry()) != null) {
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
                 zip.transferTo(out);
                 if (out.size() > MAX_ENTRY) {
-                    throw new ModelFileException(path + ": entry " + e.getName() + " is too large");
+                    throw new ModelFileException(source + ": entry " + e.getName() + " is too large");
                 }
                 entries.put(e.getName(), out.toByteArray());
             }
         } catch (ZipException | java.io.EOFException e) {
-            throw new ModelFileException(path + " is truncated or corrupt (" + e.getMessage() + ")", e);
+            throw new ModelFileException(source + " is truncated or corrupt (" + e.getMessage() + ")", e);
         }
         if (entries.isEmpty()) {
-            throw new ModelFileException(path + " is not a seqml model file (no zip entries: empty, truncated or foreign)");
+            throw new ModelFileException(source + " is not a seqml model file (no zip entries: empty, truncated or foreign)");
         }
         return entries;
+    }
+
+    /**
+     * The model as the bytes of its file (architecture, weights and, with {@code includeOptimizer},
+     * compile settings and optimizer state): what a cluster ships to its workers.
+     */
+    public static byte[] toBytes(Model model, boolean includeOptimizer) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(out)) {
+            write(model, zip, includeOptimizer);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);   // a byte array does not fail
+        }
+        return out.toByteArray();
+    }
+
+    /** A model from the bytes {@link #toBytes} made (or a model file's). */
+    public static Model fromBytes(byte[] bytes) throws IOException {
+        if (bytes == null || bytes.length == 0) {
+            throw new ModelFileException("fromBytes: no bytes (null or empty): give what Model.toBytes returned");
+        }
+        String source = "model bytes (" + bytes.length + ")";
+        Map<String, byte[]> entries = entries(new java.io.ByteArrayInputStream(bytes), source);
+        JsonNode root = parse(source, entries, FORMAT);
+        try {
+            return restore(root, entries);
+        } catch (ModelFileException e) {
+            throw new ModelFileException(source + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new ModelFileException(source + ": cannot rebuild the model: " + e.getMessage(), e);
+        }
     }
 
     /** Whether the file starts with HDF5's signature. */
@@ -376,6 +414,41 @@ public final class ModelFile {
 
     private static Model restore(JsonNode root, Map<String, byte[]> entries) throws ModelFileException {
         JsonNode m = root.get("model");
+        Model model = rebuild(m);
+        List<Parameter> params = model.graph().parameters();
+        JsonNode weights = root.get("weights");
+        if (weights.size() != params.size()) {
+            throw new ModelFileException("holds " + weights.size() + " weights for a model that has " + params.size());
+        }
+        for (int i = 0; i < params.size(); i++) {
+            INDArray value = ArrayCodec.read(weights.get(i), entries);
+            if (!java.util.Arrays.equals(value.shape(), params.get(i).value().shape())) {
+                throw new ModelFileException("weight " + i + " has shape " + java.util.Arrays.toString(value.shape())
+                    + " but the layer expects " + java.util.Arrays.toString(params.get(i).value().shape()));
+            }
+            params.get(i).value().assign(value);
+            JsonNode mask = root.path("masks").path(i);
+            if (mask.isObject()) {
+                params.get(i).setMask(ArrayCodec.read(mask, entries));
+            }
+        }
+        if (root.hasNonNull("compile")) {
+            compileAndRestore(model, root, entries, params);
+        }
+        JsonNode training = root.path("training");
+        model.restoreTrainingState(training.path("shuffle_seed").asLong(), training.path("epochs_trained").asLong());
+        Map<String, Stochastic> random = stochastic(model.graph());
+        training.path("random_calls").fields().forEachRemaining(e -> {
+            Stochastic s = random.get(e.getKey());
+            if (s != null) {
+                s.setRandomCalls(e.getValue().asLong());
+            }
+        });
+        return model;
+    }
+
+    /** The model an architecture describes, its layers built with fresh weights (int8 layers in their int8 form). */
+    private static Model rebuild(JsonNode m) throws ModelFileException {
         Map<String, Layer> layers = new HashMap<>();
         Map<String, JsonNode> inputSpecs = new HashMap<>();
         for (JsonNode l : m.get("layers")) {
@@ -420,36 +493,42 @@ public final class ModelFile {
         Model model = m.path("class").asText().equals("Sequential") ? sequential(m, inputs.get(0), layers)
             : new Model(inputs, outputs, m.path("name").asText());
         requantize(model, m);
-        List<Parameter> params = model.graph().parameters();
-        JsonNode weights = root.get("weights");
-        if (weights.size() != params.size()) {
-            throw new ModelFileException("holds " + weights.size() + " weights for a model that has " + params.size());
-        }
-        for (int i = 0; i < params.size(); i++) {
-            INDArray value = ArrayCodec.read(weights.get(i), entries);
-            if (!java.util.Arrays.equals(value.shape(), params.get(i).value().shape())) {
-                throw new ModelFileException("weight " + i + " has shape " + java.util.Arrays.toString(value.shape())
-                    + " but the layer expects " + java.util.Arrays.toString(params.get(i).value().shape()));
-            }
-            params.get(i).value().assign(value);
-            JsonNode mask = root.path("masks").path(i);
-            if (mask.isObject()) {
-                params.get(i).setMask(ArrayCodec.read(mask, entries));
-            }
-        }
-        if (root.hasNonNull("compile")) {
-            compileAndRestore(model, root, entries, params);
-        }
-        JsonNode training = root.path("training");
-        model.restoreTrainingState(training.path("shuffle_seed").asLong(), training.path("epochs_trained").asLong());
-        Map<String, Stochastic> random = stochastic(model.graph());
-        training.path("random_calls").fields().forEachRemaining(e -> {
-            Stochastic s = random.get(e.getKey());
-            if (s != null) {
-                s.setRandomCalls(e.getValue().asLong());
-            }
-        });
         return model;
+    }
+
+    /**
+     * The architecture alone as JSON (Keras's {@code model.to_json()}): layers, their options and
+     * connections, no weights; {@link #fromArchitecture} builds it again with fresh weights.
+     */
+    public static String architecture(Model model) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("format", FORMAT + "-architecture");
+        root.put("version", VERSION);
+        root.set("model", architecture(model, model.graph()));
+        try {
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** A model with fresh weights from {@link #architecture}'s JSON (Keras's {@code model_from_json}). */
+    public static Model fromArchitecture(String json) throws ModelFileException {
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (IOException e) {
+            throw new ModelFileException("fromArchitecture: not valid JSON (" + e.getMessage() + ")", e);
+        }
+        if (root == null || !(FORMAT + "-architecture").equals(root.path("format").asText())) {
+            throw new ModelFileException("fromArchitecture: not a seqml architecture (format '"
+                + (root == null ? "" : root.path("format").asText()) + "'): give what Model.toJson() returned");
+        }
+        try {
+            return rebuild(root.get("model"));
+        } catch (RuntimeException e) {
+            throw new ModelFileException("fromArchitecture: cannot rebuild the model: " + e.getMessage(), e);
+        }
     }
 
     private static Sequential sequential(JsonNode m, SymbolicTensor input, Map<String, Layer> layers)

@@ -107,12 +107,22 @@ public abstract class Loss {
     }
 
     /**
+     * What {@link #evaluate} divides the summed element losses by for this prediction: the
+     * unmasked elements (steps) of the mask, else one per element of {@code l} (yPred less its last
+     * axis). Sample weights scale elements but do not change the count, as Keras's
+     * {@code sum_over_batch_size}.
+     */
+    public final double denominator(INDArray yPred, INDArray mask) {
+        return mask != null ? Math.max(mask.sumNumber().doubleValue(), 1e-12) : yPred.length() / yPred.size(-1);
+    }
+
+    /**
      * The weighted mean of the element losses {@code l} (over the unmasked steps) and, when
      * {@code g} is given, g scaled in place to the gradient of that mean.
      */
     protected final Result reduce(INDArray l, INDArray g, INDArray sampleWeight, INDArray mask) {
         INDArray w = weights(l, sampleWeight, mask);
-        double n = mask != null ? Math.max(mask.sumNumber().doubleValue(), 1e-12) : l.length();
+        double n = mask != null ? Math.max(mask.sumNumber().doubleValue(), 1e-12) : l.length();   // as denominator()
         double value = (w == null ? l.sumNumber().doubleValue() : l.mul(w).sumNumber().doubleValue()) / n;
         if (g == null) {
             return new Result(value, null);

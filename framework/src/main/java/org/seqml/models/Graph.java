@@ -39,6 +39,8 @@ public final class Graph {
         /** The call that owns this run's arrays (null outside one): backward needs it still open. */
         private final CallScope scope = CallScope.current();
         private double activityPenalty;
+        /** What backward divides activity penalties' gradients by: the batch's rows unless a larger batch's. */
+        private long activityRows;
 
         private Run(List<SymbolicTensor> outputTensors) {
             this.outputTensors = outputTensors;
@@ -51,6 +53,17 @@ public final class Graph {
         /** The sum of the layers' activity-regularization penalties in this run. */
         public double activityPenalty() {
             return activityPenalty;
+        }
+
+        /**
+         * Makes backward divide the activity penalties' gradients by {@code rows}, a larger
+         * batch's rows of which this run's batch is a shard (by default its own rows).
+         */
+        public void divideActivityBy(long rows) {
+            if (rows <= 0) {
+                throw new IllegalArgumentException("rows must be positive, got " + rows);
+            }
+            activityRows = rows;
         }
 
         /** The outputs' masks (null entries where an output has none). */
@@ -229,7 +242,7 @@ public final class Graph {
             Regularizer activity = node.layer().activityRegularizer();
             if (activity != null) {
                 INDArray g = outGrads[0] != null ? outGrads[0].dup() : Nd4j.zerosLike(f.output());
-                activity.addGradient(f.output(), g, 1.0 / f.output().size(0));
+                activity.addGradient(f.output(), g, 1.0 / (run.activityRows > 0 ? run.activityRows : f.output().size(0)));
                 outGrads[0] = g;
             }
             INDArray[] inGrads = node.layer().backward(f, outGrads);

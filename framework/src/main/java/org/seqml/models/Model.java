@@ -146,6 +146,41 @@ public class Model {
         }
     }
 
+    /**
+     * All weights in one float32 (n,) array, in the order of {@code graph().parameters()} (each
+     * flattened row-major): one copy, to ship or average. {@link #setFlatWeights} reads it back.
+     */
+    public INDArray getFlatWeights() {
+        List<org.seqml.layers.Parameter> parameters = graph().parameters();
+        INDArray flat = org.nd4j.linalg.factory.Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT,
+            parameters.stream().mapToLong(p -> p.value().length()).sum());
+        long at = 0;
+        for (org.seqml.layers.Parameter p : parameters) {
+            long n = p.value().length();
+            flat.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(at, at + n)).assign(p.value().reshape(new long[] {n}));
+            at += n;
+        }
+        return flat;
+    }
+
+    /** Sets every weight from a flat array in the order of {@link #getFlatWeights} (int8 weights take integer values). */
+    public void setFlatWeights(INDArray flat) {
+        List<org.seqml.layers.Parameter> parameters = graph().parameters();
+        long n = parameters.stream().mapToLong(p -> p.value().length()).sum();
+        if (flat == null || flat.rank() != 1 || flat.length() != n) {
+            throw new IllegalArgumentException("Model '" + name + "': setFlatWeights expects a flat (" + n + ",) array"
+                + " (getFlatWeights' order), got " + (flat == null ? "null" : java.util.Arrays.toString(flat.shape()))
+                + ".");
+        }
+        long at = 0;
+        for (org.seqml.layers.Parameter p : parameters) {
+            long size = p.value().length();
+            p.value().assign(flat.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(at, at + size))
+                .reshape(p.value().shape()).castTo(p.value().dataType()));
+            at += size;
+        }
+    }
+
     public long countParams() {
         long n = 0;
         for (Layer l : layers()) {
@@ -267,6 +302,47 @@ public class Model {
 
     public Map<String, Double> trainOnBatch(INDArray[] x, INDArray[] y) {
         return trainer("trainOnBatch").trainOnBatch(x, y, null);
+    }
+
+    // ---- gradients apart from their step (data-parallel training) ---------------------------
+
+    /**
+     * The gradient of the compiled loss on this batch, the weights unchanged: {@code trainOnBatch}
+     * stopped before its optimizer step. See {@link #computeGradients(INDArray[], INDArray[], INDArray,
+     * org.seqml.training.LossDenominators, long)}.
+     */
+    public org.seqml.training.Gradients computeGradients(INDArray x, INDArray y) {
+        return computeGradients(new INDArray[] {x}, new INDArray[] {y}, null, null, -1);
+    }
+
+    /**
+     * The gradient of the compiled loss on this batch (a shard of a larger batch when
+     * {@code denominators} are the larger batch's: the shards' gradients then sum to its gradient),
+     * the weights and optimizer unchanged. {@code randomCall >= 0} makes dropout draw the masks of
+     * that training call (a retried shard draws the same). Then {@link #applyGradients}.
+     * <pre>{@code
+     * Gradients g = model.computeGradients(x, y);
+     * model.applyGradients(g.gradient());        // the same step as model.trainOnBatch(x, y)
+     * }</pre>
+     */
+    public org.seqml.training.Gradients computeGradients(INDArray[] x, INDArray[] y, INDArray sampleWeight,
+                                                        org.seqml.training.LossDenominators denominators,
+                                                        long randomCall) {
+        return trainer("computeGradients").computeGradients(x, y, sampleWeight, denominators, randomCall);
+    }
+
+    /** What this batch's loss is divided by (see {@link org.seqml.training.LossDenominators}). */
+    public org.seqml.training.LossDenominators lossDenominators(INDArray[] x, INDArray[] y, INDArray sampleWeight) {
+        return trainer("lossDenominators").lossDenominators(x, y, sampleWeight);
+    }
+
+    /**
+     * One optimizer step with a flat gradient ({@link #computeGradients}, or shards' summed):
+     * regularization, pruning masks, the optimizer, constraints. Returns the weight penalties
+     * before the step, the loss term the gradient's loss leaves out.
+     */
+    public double applyGradients(INDArray gradient) {
+        return trainer("applyGradients").applyGradients(gradient);
     }
 
     /** The output for one input, in batches of 32. Needs no compile. */
@@ -430,6 +506,29 @@ public class Model {
     /** Loads weights saved by {@link #saveWeights} into this model's layers, matched by name. */
     public void loadWeights(java.nio.file.Path path) throws java.io.IOException {
         org.seqml.io.ModelFile.loadWeights(this, path);
+    }
+
+    /**
+     * The model file's bytes (architecture, weights, and with {@code includeOptimizer} the compile
+     * settings and optimizer state), for a stream or a cluster's broadcast; {@link #fromBytes}.
+     */
+    public byte[] toBytes(boolean includeOptimizer) {
+        return org.seqml.io.ModelFile.toBytes(this, includeOptimizer);
+    }
+
+    /** The architecture alone as JSON, no weights (Keras's {@code to_json}); {@link #fromJson}. */
+    public String toJson() {
+        return org.seqml.io.ModelFile.architecture(this);
+    }
+
+    /** A model with fresh weights from {@link #toJson}'s JSON (Keras's {@code model_from_json}). */
+    public static Model fromJson(String json) throws java.io.IOException {
+        return org.seqml.io.ModelFile.fromArchitecture(json);
+    }
+
+    /** A model from {@link #toBytes} (or a model file's bytes). */
+    public static Model fromBytes(byte[] bytes) throws java.io.IOException {
+        return org.seqml.io.ModelFile.fromBytes(bytes);
     }
 
     /** Loads a model saved by {@link #save}: compiled again if it was, ready to predict or to resume fit. */

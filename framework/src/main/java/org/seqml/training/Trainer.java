@@ -255,12 +255,45 @@ public final class Trainer {
             parameters.forEach(Parameter::zeroGrad);
         }
         Graph.Run run = graph.forward(x, train);
+        Pass pass = losses(graph, run, y, sw, train, null);
+        long batch = x[0].size(0);
+        for (int k = 0; k < pass.values().length; k++) {
+            trackers.losses().get(k).add(pass.values()[k], batch);
+        }
+        trackers.total().add(pass.total() + weightPenalty(parameters), batch);
+        if (train) {
+            graph.backward(run, pass.gradients(), pass.preActivation());
+            update(parameters);
+        }
+        INDArray[] outputs = run.outputs();
+        INDArray[] masks = run.outputMasks();
+        for (int k = 0; k < outputs.length; k++) {
+            for (Metric m : trackers.metrics().get(k)) {
+                m.update(losses.get(k).metricLabels(y[k], outputs[k]), outputs[k], sw, masks[k]);
+            }
+        }
+        return logs(graph, trackers);
+    }
+
+    /**
+     * A forward run's losses: each output's value (its own mean), the weighted total with the
+     * activity penalties, divided by {@code global}'s denominators instead of the batch's own when
+     * given (then {@code total} is this batch's share of a larger one), and with {@code train} the
+     * seed gradients for backward, scaled the same way; {@code denominators} are the batch's own.
+     */
+    private record Pass(double[] values, double total, INDArray[] gradients, boolean[] preActivation,
+                        LossDenominators denominators) {
+    }
+
+    private Pass losses(Graph graph, Graph.Run run, INDArray[] y, INDArray sw, boolean train,
+                        LossDenominators global) {
         INDArray[] outputs = run.outputs();
         INDArray[] masks = run.outputMasks();
         INDArray[] grads = new INDArray[outputs.length];
         boolean[] preActivation = new boolean[outputs.length];
+        double[] values = new double[outputs.length];
+        double[] own = new double[outputs.length];
         double total = 0;
-        long batch = x[0].size(0);
         for (int k = 0; k < outputs.length; k++) {
             Loss.Result r;
             if (train && fusesSoftmax(graph, k)) {
@@ -273,39 +306,136 @@ public final class Trainer {
             } else {
                 r = lossOf(graph, k, y[k], outputs[k], sw, masks[k], train);
             }
-            double w = lossWeights.get(k);
+            values[k] = r.value();
+            own[k] = losses.get(k).denominator(outputs[k], masks[k]);
+            // a shard's share: its mean times its count, over the whole batch's count
+            double w = lossWeights.get(k) * (global == null ? 1.0 : own[k] / global.output(k));
             total += w * r.value();
-            trackers.losses().get(k).add(r.value(), batch);
             if (train) {
                 grads[k] = w == 1.0 ? r.gradient() : r.gradient().muli(w);
             }
         }
-        total += run.activityPenalty() + weightPenalty(parameters);
-        trackers.total().add(total, batch);
-        if (train) {
-            graph.backward(run, grads, preActivation);
-            for (Parameter p : parameters) {
-                if (p.regularizer() != null && p.trainable()) {
-                    p.regularizer().addGradient(p.value(), p.grad(), 1.0);
-                }
-                if (p.mask() != null) {
-                    p.grad().muli(p.mask());   // a pruned weight's slots stay zero, so its update is zero
-                }
+        long rows = outputs[0].size(0);
+        total += run.activityPenalty() * (global == null ? 1.0 : (double) rows / global.rows());
+        return new Pass(values, total, grads, preActivation, new LossDenominators(own, rows));
+    }
+
+    /** After backward: regularization and pruning of the gradients, the optimizer's step, constraints. */
+    private void update(List<Parameter> parameters) {
+        for (Parameter p : parameters) {
+            if (p.regularizer() != null && p.trainable()) {
+                p.regularizer().addGradient(p.value(), p.grad(), 1.0);
             }
-            optimizer.apply(parameters);
-            for (Parameter p : parameters) {
-                if (p.constraint() != null && p.trainable()) {
-                    p.constraint().apply(p.value());
-                }
-                p.applyMask();
+            if (p.mask() != null) {
+                p.grad().muli(p.mask());   // a pruned weight's slots stay zero, so its update is zero
             }
         }
-        for (int k = 0; k < outputs.length; k++) {
-            for (Metric m : trackers.metrics().get(k)) {
-                m.update(losses.get(k).metricLabels(y[k], outputs[k]), outputs[k], sw, masks[k]);
+        optimizer.apply(parameters);
+        for (Parameter p : parameters) {
+            if (p.constraint() != null && p.trainable()) {
+                p.constraint().apply(p.value());
             }
+            p.applyMask();
         }
-        return logs(graph, trackers);
+    }
+
+    // ---- gradients apart from their step (data-parallel training) --------------------------
+
+    /**
+     * The gradient of the loss on this batch, without changing the weights or the optimizer: the
+     * step {@link #trainOnBatch} takes, stopped before the optimizer. With {@code global}, this batch
+     * is a shard of a larger one and its loss is divided by the larger batch's denominators, so
+     * the shards' gradients sum to the larger batch's. {@code randomCall >= 0} seeds the dropout
+     * masks (every stochastic layer draws as on its training call number {@code randomCall}), so a
+     * retried shard draws the same ones; below 0 the layers continue their streams.
+     */
+    public Gradients computeGradients(INDArray[] xRaw, INDArray[] yRaw, INDArray sampleWeight,
+                                      LossDenominators global, long randomCall) {
+        return exclusive("computeGradients", () -> {
+            Checked c = checked(xRaw, yRaw);
+            if (global != null && global.outputs().length != c.graph().outputs().size()) {
+                throw new IllegalArgumentException("computeGradients: the model has " + c.graph().outputs().size()
+                    + " outputs but the denominators " + global.outputs().length + ".");
+            }
+            INDArray sw = DataCheck.weights(sampleWeight, c.x()[0].size(0), "computeGradients: sampleWeight");
+            Graph graph = c.graph();
+            if (randomCall >= 0) {
+                for (org.seqml.layers.Layer layer : graph.layers()) {
+                    if (layer instanceof Stochastic s) {
+                        s.setRandomCalls(randomCall);
+                    }
+                }
+            }
+            List<Parameter> parameters = graph.parameters();
+            try (CallScope scope = CallScope.open()) {
+                parameters.forEach(Parameter::zeroGrad);
+                Graph.Run run = graph.forward(c.x(), true);
+                Pass pass = losses(graph, run, c.y(), sw, true, global);
+                if (global != null) {
+                    run.divideActivityBy(global.rows());
+                }
+                graph.backward(run, pass.gradients(), pass.preActivation());
+                INDArray flat = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, countOf(parameters));
+                long at = 0;
+                for (Parameter p : parameters) {
+                    long n = p.value().length();
+                    if (p.trainable()) {
+                        flat.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(at, at + n))
+                            .assign(p.grad().reshape(new long[] {n}));
+                    }
+                    at += n;
+                }
+                return new Gradients(flat, pass.total(), pass.denominators());
+            }
+        });
+    }
+
+    /** The batch's own loss denominators, from a forward pass (for the outputs' masks; no dropout). */
+    public LossDenominators lossDenominators(INDArray[] xRaw, INDArray[] yRaw, INDArray sampleWeight) {
+        Checked c = checked(xRaw, yRaw);
+        DataCheck.weights(sampleWeight, c.x()[0].size(0), "lossDenominators: sampleWeight");
+        try (CallScope scope = CallScope.open()) {
+            Graph.Run run = c.graph().forward(c.x(), false);
+            double[] d = new double[run.outputs().length];
+            for (int k = 0; k < d.length; k++) {
+                d[k] = losses.get(k).denominator(run.outputs()[k], run.outputMasks()[k]);
+            }
+            return new LossDenominators(d, c.x()[0].size(0));
+        }
+    }
+
+    /**
+     * One optimizer step with the given flat gradient (as {@link Gradients#gradient}): regularizer
+     * gradients added, pruned slots zeroed, the optimizer, constraints, as {@link #trainOnBatch}
+     * after its backward. Returns the weight penalties before the step (the loss's remaining term).
+     */
+    public double applyGradients(INDArray gradient) {
+        return exclusive("applyGradients", () -> {
+            List<Parameter> parameters = model.graph().parameters();
+            long n = countOf(parameters);
+            if (gradient == null || gradient.length() != n || gradient.rank() != 1) {
+                throw new IllegalArgumentException("applyGradients: expected a flat (" + n + ",) gradient (the model's"
+                    + " weights in graph().parameters() order), got " + (gradient == null ? "null"
+                    : java.util.Arrays.toString(gradient.shape())) + ".");
+            }
+            double penalty = weightPenalty(parameters);
+            try (CallScope scope = CallScope.open()) {
+                long at = 0;
+                for (Parameter p : parameters) {
+                    long size = p.value().length();
+                    p.zeroGrad();
+                    p.grad().assign(gradient.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(at, at + size))
+                        .reshape(p.grad().shape()).castTo(p.grad().dataType()));
+                    at += size;
+                }
+                update(parameters);
+            }
+            return penalty;
+        });
+    }
+
+    private static long countOf(List<Parameter> parameters) {
+        return parameters.stream().mapToLong(p -> p.value().length()).sum();
     }
 
     /** Keras adds the weights' regularization penalties to the loss, in training and evaluation alike. */
