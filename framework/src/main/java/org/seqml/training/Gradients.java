@@ -12,9 +12,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param loss the loss this batch adds: {@code sum_k lossWeight_k loss_k} plus activity penalties,
  *     each divided by the denominators the gradient was computed with (weight penalties apart:
  *     {@code applyGradients} returns them)
+ * @param outputLosses each output's loss (unweighted), divided as {@code loss}
  * @param denominators this batch's own denominators (to add up over shards)
  */
-public record Gradients(INDArray gradient, double loss, LossDenominators denominators) {
+public record Gradients(INDArray gradient, double loss, double[] outputLosses, LossDenominators denominators) {
     public Gradients {
         if (gradient == null || gradient.rank() != 1) {
             throw new IllegalArgumentException("Gradients: a flat (n,) gradient, got "
@@ -28,6 +29,10 @@ public record Gradients(INDArray gradient, double loss, LossDenominators denomin
             throw new IllegalArgumentException("Gradients: " + gradient.length() + " weights against "
                 + other.gradient.length() + ": shards of different models?");
         }
-        return new Gradients(gradient.add(other.gradient), loss + other.loss, denominators.plus(other.denominators));
+        double[] sum = outputLosses.clone();
+        for (int k = 0; k < sum.length; k++) {
+            sum[k] += other.outputLosses[k];
+        }
+        return new Gradients(gradient.add(other.gradient), loss + other.loss, sum, denominators.plus(other.denominators));
     }
 }

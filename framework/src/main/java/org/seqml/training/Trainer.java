@@ -47,9 +47,15 @@ public final class Trainer {
     /** The thread that trains the model now (fit or trainOnBatch), or null: training is exclusive. */
     private final java.util.concurrent.atomic.AtomicReference<Thread> trainingThread =
         new java.util.concurrent.atomic.AtomicReference<>();
+    /** Whether the running fit is a remote one, whose steps compute and apply gradients on its thread. */
+    private volatile boolean remoteFit;
 
     /** The running loss of each output, their weighted total and the metrics, of one call (fit, evaluate). */
     private record Trackers(Mean total, List<Mean> losses, List<List<Metric>> metrics) {
+        /** The same losses without metrics (a remote step's logs). */
+        Trackers lossesOnly() {
+            return new Trackers(total, losses, metrics.stream().map(m -> List.<Metric>of()).toList());
+        }
     }
 
     public Trainer(Model model, Optimizer optimizer, List<Loss> losses, List<Double> lossWeights,
@@ -95,6 +101,9 @@ public final class Trainer {
      */
     private <T> T exclusive(String call, java.util.function.Supplier<T> work) {
         Thread me = Thread.currentThread();
+        if (remoteFit && trainingThread.get() == me && call.endsWith("Gradients")) {
+            return work.get();   // a remote fit's step, on the thread that runs it
+        }
         Thread other = trainingThread.compareAndExchange(null, me);
         if (other != null) {
             throw new IllegalStateException("Model '" + model.name() + "': " + call + "() called while the model is"
@@ -153,6 +162,96 @@ public final class Trainer {
     }
 
     private History loop(Dataset train, boolean checked, Dataset validation, boolean validationChecked, FitOptions o) {
+        return loop(train.steps(), (seed, trackers) -> {
+            Iterator<Batch> batches = train.batches(seed);
+            return new Epoch() {
+                @Override
+                public boolean hasNext() {
+                    return batches.hasNext();
+                }
+
+                @Override
+                public Map<String, Double> step(int index) {
+                    Batch batch = batches.next();
+                    Graph graph = model.graphFor(batch.x());
+                    INDArray[] x = checked ? batch.x() : DataCheck.inputs(graph, batch.x());
+                    INDArray[] y = checked ? batch.y() : DataCheck.labels(graph, batch.y());
+                    return Trainer.this.step(graph, x, y, batch.sampleWeight(), true, trackers);
+                }
+            };
+        }, validation, validationChecked, o);
+    }
+
+    /** One epoch's steps, each returning the running logs. */
+    private interface Epoch {
+        boolean hasNext();
+
+        Map<String, Double> step(int index);
+    }
+
+    /**
+     * Training steps that run elsewhere (a cluster's workers compute the gradients, the driver
+     * applies them) inside this fit loop: callbacks, progress bar, History, stopping and
+     * validation on this machine, exactly as in {@code fit}.
+     */
+    public interface RemoteSteps {
+        /** The steps of every epoch. */
+        int steps();
+
+        /**
+         * Trains step {@code index} of the epoch whose example order follows {@code epochSeed};
+         * returns its losses.
+         */
+        StepLoss step(long epochSeed, int index);
+    }
+
+    /**
+     * One remote step's losses: each output's on the step's batch, the weighted total with the
+     * penalties, and the batch's samples (the running means weigh by them).
+     */
+    public record StepLoss(double[] outputLosses, double total, long samples) {
+    }
+
+    /**
+     * Runs the fit loop around remote steps. The logs hold the losses (the workers' metrics are
+     * not gathered: compile metrics show on validation data, evaluated here).
+     */
+    public History fit(RemoteSteps steps, FitOptions o) {
+        return exclusive("fit", () -> {
+            remoteFit = true;
+            try {
+                return remoteLoop(steps, o);
+            } finally {
+                remoteFit = false;
+            }
+        });
+    }
+
+    private History remoteLoop(RemoteSteps steps, FitOptions o) {
+        return loop(steps.steps(), (seed, trackers) -> new Epoch() {
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                return next < steps.steps();
+            }
+
+            @Override
+            public Map<String, Double> step(int index) {
+                next++;
+                StepLoss loss = steps.step(seed, index);
+                Trackers own = trackers.lossesOnly();
+                for (int k = 0; k < loss.outputLosses().length; k++) {
+                    own.losses().get(k).add(loss.outputLosses()[k], loss.samples());
+                }
+                own.total().add(loss.total(), loss.samples());
+                return logs(model.graph(), own);
+            }
+        }, o.validationDataset, false, o);
+    }
+
+    private History loop(int steps, java.util.function.BiFunction<Long, Trackers, Epoch> epochs, Dataset validation,
+                         boolean validationChecked, FitOptions o) {
         int verbose = o.verbose >= 0 ? o.verbose : System.console() != null ? 1 : 2;
         History history = new History();
         List<Callback> callbacks = new ArrayList<>();
@@ -165,7 +264,7 @@ public final class Trainer {
         callbacks.add(history);
         for (Callback c : callbacks) {
             c.setModel(model);
-            c.setParams(o.epochs, Math.max(train.steps(), 0), verbose);
+            c.setParams(o.epochs, Math.max(steps, 0), verbose);
         }
         model.resetStopTraining();
         callbacks.forEach(c -> c.onTrainBegin(Map.of()));
@@ -176,16 +275,12 @@ public final class Trainer {
                 callbacks.forEach(c -> c.onEpochBegin(e, Map.of()));
                 // the order depends on the model's seed and epoch count only, so a saved and resumed
                 // run shuffles exactly as an unbroken one
-                Iterator<Batch> batches = train.batches(Stochastic.callSeed(model.shuffleSeed(), model.epochsTrained()));
+                Epoch batches = epochs.apply(Stochastic.callSeed(model.shuffleSeed(), model.epochsTrained()), trackers);
                 Map<String, Double> logs = Map.of();
                 for (int b = 0; batches.hasNext() && !model.stopTrainingRequested(); b++) {
                     final int index = b;
-                    Batch batch = batches.next();
                     callbacks.forEach(c -> c.onTrainBatchBegin(index, Map.of()));
-                    Graph graph = model.graphFor(batch.x());
-                    INDArray[] x = checked ? batch.x() : DataCheck.inputs(graph, batch.x());
-                    INDArray[] y = checked ? batch.y() : DataCheck.labels(graph, batch.y());
-                    logs = step(graph, x, y, batch.sampleWeight(), true, trackers);
+                    logs = batches.step(index);
                     final Map<String, Double> batchLogs = logs;
                     callbacks.forEach(c -> c.onTrainBatchEnd(index, batchLogs));
                 }
@@ -281,7 +376,7 @@ public final class Trainer {
      * given (then {@code total} is this batch's share of a larger one), and with {@code train} the
      * seed gradients for backward, scaled the same way; {@code denominators} are the batch's own.
      */
-    private record Pass(double[] values, double total, INDArray[] gradients, boolean[] preActivation,
+    private record Pass(double[] values, double[] shares, double total, INDArray[] gradients, boolean[] preActivation,
                         LossDenominators denominators) {
     }
 
@@ -293,6 +388,7 @@ public final class Trainer {
         boolean[] preActivation = new boolean[outputs.length];
         double[] values = new double[outputs.length];
         double[] own = new double[outputs.length];
+        double[] shares = new double[outputs.length];
         double total = 0;
         for (int k = 0; k < outputs.length; k++) {
             Loss.Result r;
@@ -309,7 +405,9 @@ public final class Trainer {
             values[k] = r.value();
             own[k] = losses.get(k).denominator(outputs[k], masks[k]);
             // a shard's share: its mean times its count, over the whole batch's count
-            double w = lossWeights.get(k) * (global == null ? 1.0 : own[k] / global.output(k));
+            double share = global == null ? 1.0 : own[k] / global.output(k);
+            shares[k] = r.value() * share;
+            double w = lossWeights.get(k) * share;
             total += w * r.value();
             if (train) {
                 grads[k] = w == 1.0 ? r.gradient() : r.gradient().muli(w);
@@ -317,7 +415,7 @@ public final class Trainer {
         }
         long rows = outputs[0].size(0);
         total += run.activityPenalty() * (global == null ? 1.0 : (double) rows / global.rows());
-        return new Pass(values, total, grads, preActivation, new LossDenominators(own, rows));
+        return new Pass(values, shares, total, grads, preActivation, new LossDenominators(own, rows));
     }
 
     /** After backward: regularization and pruning of the gradients, the optimizer's step, constraints. */
@@ -385,7 +483,7 @@ public final class Trainer {
                     }
                     at += n;
                 }
-                return new Gradients(flat, pass.total(), pass.denominators());
+                return new Gradients(flat, pass.total(), pass.shares(), pass.denominators());
             }
         });
     }

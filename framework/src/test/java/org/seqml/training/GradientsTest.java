@@ -113,6 +113,45 @@ class GradientsTest {
         assertTrue(maxDifference(alone.gradient(), whole.gradient()) > 1e-3);
     }
 
+    /** Steps computed apart (here: gradients then apply, batch by batch) in fit's loop: fit's losses and weights. */
+    @Test
+    void remoteStepsInTheFitLoopTrainAsFit() throws Exception {
+        Model local = model();
+        Model remote = Model.fromBytes(local.toBytes(true));
+        INDArray x = tokens(12);
+        INDArray[] y = labels(12);
+        org.seqml.callbacks.History expected = local.fit(new INDArray[] {x}, y,
+            new FitOptions().epochs(3).batchSize(5).shuffle(false).verbose(0));
+        Trainer.RemoteSteps steps = new Trainer.RemoteSteps() {
+            @Override
+            public int steps() {
+                return 3;
+            }
+
+            @Override
+            public Trainer.StepLoss step(long epochSeed, int index) {
+                int from = index * 5;
+                int to = Math.min(12, from + 5);
+                INDArray[] ys = {rows(y[0], from, to), rows(y[1], from, to)};
+                Gradients g = remote.computeGradients(new INDArray[] {rows(x, from, to)}, ys, null, null, -1);
+                double penalty = remote.applyGradients(g.gradient());
+                return new Trainer.StepLoss(g.outputLosses(), g.loss() + penalty, to - from);
+            }
+        };
+        org.seqml.callbacks.History got = remote.trainer("fit").fit(steps, new FitOptions().epochs(3).verbose(0));
+        assertEquals(0, maxDifference(local.getFlatWeights(), remote.getFlatWeights()), 1e-6);
+        assertEquals(expected.history().keySet().stream().filter(k -> k.endsWith("loss")).toList(),
+            java.util.List.copyOf(got.history().keySet()), "the losses, named as fit names them");
+        for (String name : got.history().keySet()) {
+            java.util.List<Double> want = expected.get(name);
+            java.util.List<Double> have = got.get(name);
+            assertEquals(3, have.size(), name);
+            for (int e = 0; e < 3; e++) {
+                assertEquals(want.get(e), have.get(e), 1e-5, name + " epoch " + e);
+            }
+        }
+    }
+
     @Test
     void aRandomCallDrawsTheSameDropoutMasksAgain() {
         SymbolicTensor in = Input.of(5, 4);
