@@ -30,6 +30,28 @@ public final class FitOptions {
     final List<Callback> callbacks = new ArrayList<>();
     java.io.PrintStream out = System.out;
 
+    /** The batch size set (32 unless changed). */
+    public int batchSize() {
+        return batchSize;
+    }
+
+    /** Whether each epoch shuffles (true unless changed). */
+    public boolean shuffle() {
+        return shuffle;
+    }
+
+    /**
+     * Refuses the options that only arrays have (validationSplit, sampleWeight, classWeight,
+     * validation arrays), for a trainer that reads examples from elsewhere ({@code call}).
+     */
+    public void requireOnlyDatasetOptions(String call) {
+        if (validationSplit > 0 || sampleWeight != null || classWeight != null || validationX != null) {
+            throw new IllegalArgumentException(call + ": validationSplit, sampleWeight, classWeight and validation"
+                + " arrays are fit's options for arrays; give validation data as a Dataset"
+                + " (validationData(Dataset)) and sample weights inside the examples' batches.");
+        }
+    }
+
     public FitOptions batchSize(int value) {
         if (value <= 0) {
             throw new IllegalArgumentException("fit: batchSize must be positive, got " + value);

@@ -1,0 +1,134 @@
+package org.seqml.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+import org.seqml.callbacks.History;
+import org.seqml.data.Dataset;
+import org.seqml.data.Example;
+import org.seqml.layers.Dense;
+import org.seqml.layers.Embedding;
+import org.seqml.layers.recurrent.LSTM;
+import org.seqml.models.Input;
+import org.seqml.models.Model;
+import org.seqml.models.SymbolicTensor;
+import org.seqml.optimizers.Adam;
+import org.seqml.training.FitOptions;
+
+/**
+ * Synchronous training on a real Spark master ({@code local[2]}, two task threads): the same
+ * gradients and the same training as {@code fit} on one machine, and the same weights run after run.
+ */
+class SparkTrainerTest {
+    private static JavaSparkContext sc;
+
+    @BeforeAll
+    static void startSpark() {
+        SparkConf conf = new SparkConf().setMaster("local[2]").setAppName("seqml-spark-test")
+            .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1")
+            .set("spark.driver.bindAddress", "127.0.0.1");
+        sc = new JavaSparkContext(conf);
+        sc.setLogLevel("WARN");
+    }
+
+    @AfterAll
+    static void stopSpark() {
+        if (sc != null) {
+            sc.stop();
+        }
+    }
+
+    /** Token sequences of 3 to 12 ids (zeros pad them: the Embedding masks), a 0/1 label each. */
+    private static List<Example> examples(int n, long seed) {
+        java.util.Random random = new java.util.Random(seed);
+        List<Example> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int length = 3 + random.nextInt(10);
+            float[] ids = new float[length];
+            for (int t = 0; t < length; t++) {
+                ids[t] = 1 + random.nextInt(39);
+            }
+            float label = ids[0] > 20 ? 1 : 0;   // learnable: the first token decides
+            out.add(new Example(new INDArray[] {Nd4j.createFromArray(ids)},
+                new INDArray[] {Nd4j.createFromArray(new float[] {label})}));
+        }
+        return out;
+    }
+
+    private static Model model(long seed) {
+        org.seqml.RandomSeed.set(seed);
+        SymbolicTensor in = Input.of(-1);
+        SymbolicTensor h = new LSTM(8).apply(new Embedding(40, 6).maskZero(true).apply(in));
+        Model model = new Model(in, new Dense(1).activation("sigmoid").apply(h));
+        model.compile(new Adam(0.01), "binary_crossentropy");
+        return model;
+    }
+
+    private static double maxDifference(INDArray a, INDArray b) {
+        return Transforms.abs(a.sub(b), false).maxNumber().doubleValue();
+    }
+
+    @Test
+    void aDistributedGradientEqualsOneMachinesGradient() {
+        List<Example> data = examples(40, 1);
+        Model model = model(3);
+        JavaRDD<Example> rdd = sc.parallelize(data, 3);
+        INDArray distributed = new SparkTrainer(sc, model).gradient(rdd, 16, 1);   // examples 16..31
+        var batch = Dataset.fromIndexed(16, i -> data.get(16 + i)).paddedBatch(16).batches(0).next();
+        INDArray local = model.computeGradients(batch.x(), batch.y(), null, null, -1).gradient();
+        double worst = maxDifference(distributed, local);
+        System.out.printf("distributed against one machine: max |difference| %.3g (largest |gradient| %.3g)%n", worst,
+            local.amaxNumber().doubleValue());
+        assertTrue(worst < 1e-6, "max difference " + worst);
+    }
+
+    @Test
+    void threeEpochsTrainAsFitAndTheSameRunAfterRun() throws Exception {
+        List<Example> data = examples(40, 2);
+        Model local = model(5);
+        Model first = Model.fromBytes(local.toBytes(true));
+        Model second = Model.fromBytes(local.toBytes(true));
+        History expected = local.fit(Dataset.fromIndexed(40, data::get).paddedBatch(8),
+            new FitOptions().epochs(3).verbose(0));
+        FitOptions options = new FitOptions().epochs(3).batchSize(8).shuffle(false).verbose(0);
+        History a = new SparkTrainer(sc, first).fit(sc.parallelize(data, 2), options);
+        History b = new SparkTrainer(sc, second).fit(sc.parallelize(data, 3), options);
+        for (int e = 0; e < 3; e++) {
+            assertEquals(expected.get("loss").get(e), a.get("loss").get(e), 1e-5, "epoch " + e);
+        }
+        double worst = maxDifference(local.getFlatWeights(), first.getFlatWeights());
+        System.out.printf("3 epochs: losses %s (fit %s); max |weight difference| against fit %.3g%n",
+            a.get("loss"), expected.get("loss"), worst);
+        assertTrue(worst < 1e-5, "weights against fit: " + worst);
+        assertEquals(first.getFlatWeights(), second.getFlatWeights(), "2 and 3 partitions, bit for bit");
+        assertTrue(a.get("loss").get(2) < a.get("loss").get(0), "it learns: " + a.get("loss"));
+    }
+
+    @Test
+    void anUncompiledModelOrArrayOptionsAreRefusedClearly() {
+        SymbolicTensor in = Input.of(3);
+        Model plain = new Model(in, new Dense(1).apply(in));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new SparkTrainer(sc, plain));
+        assertTrue(e.getMessage().contains("compile"), e.getMessage());
+        IllegalArgumentException a = assertThrows(IllegalArgumentException.class,
+            () -> new SparkTrainer(sc, model(1)).fit(sc.parallelize(examples(4, 1)),
+                new FitOptions().validationSplit(0.2)));
+        assertTrue(a.getMessage().contains("validationData(Dataset)"), a.getMessage());
+        IllegalArgumentException empty = assertThrows(IllegalArgumentException.class,
+            () -> new SparkTrainer(sc, model(1)).fit(sc.parallelize(new ArrayList<Example>()), new FitOptions()));
+        assertTrue(empty.getMessage().contains("no examples"), empty.getMessage());
+    }
+}
