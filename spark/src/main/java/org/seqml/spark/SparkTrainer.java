@@ -29,7 +29,8 @@ import scala.Tuple2;
  * validation run on the driver, in {@code fit}'s own loop. The examples stay on the executors
  * (cached there; nothing is collected to the driver), and each step's batch is padded to its
  * longest sequence, per partition, as {@code Dataset} pads (exact with masks, e.g. an Embedding's
- * {@code maskZero}).
+ * {@code maskZero}; an activity penalty on a padded sequence output sees each partition's own
+ * padding, as it would see another batching on one machine).
  *
  * <pre>{@code
  * JavaRDD<Example> mails = ...;                               // token ids and labels, one per mail

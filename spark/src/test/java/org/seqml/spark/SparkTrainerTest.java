@@ -95,6 +95,32 @@ class SparkTrainerTest {
         assertTrue(worst < 1e-6, "max difference " + worst);
     }
 
+    /**
+     * Two outputs (per step and per sequence: different counts under the masks): the partitions
+     * count first, then divide by the whole batch's counts. (An activity penalty on a padded
+     * sequence output would see each partition's own padding: not the same sum.)
+     */
+    @Test
+    void withSeveralOutputsThePartitionsCountFirst() {
+        org.seqml.RandomSeed.set(9);
+        SymbolicTensor in = Input.of(-1);
+        SymbolicTensor h = new LSTM(6).returnSequences(true).apply(new Embedding(40, 5).maskZero(true).apply(in));
+        SymbolicTensor steps = new org.seqml.layers.TimeDistributed(new Dense(1).activation("sigmoid")).apply(h);
+        SymbolicTensor last = new Dense(1).activation("sigmoid").apply(new LSTM(4).apply(h));
+        Model model = new Model(List.of(in), List.of(steps, last));
+        model.compile(new Adam(0.01), "binary_crossentropy");
+        List<Example> data = new ArrayList<>();
+        for (Example e : examples(30, 4)) {
+            INDArray perStep = e.x()[0].gt(20).castTo(DataType.FLOAT).reshape(-1, 1);
+            data.add(new Example(e.x(), new INDArray[] {perStep, e.y()[0]}));
+        }
+        INDArray distributed = new SparkTrainer(sc, model).gradient(sc.parallelize(data, 3), 30, 0);
+        var batch = Dataset.fromIndexed(30, data::get).paddedBatch(30).batches(0).next();
+        INDArray local = model.computeGradients(batch.x(), batch.y(), null, null, -1).gradient();
+        double worst = maxDifference(distributed, local);
+        assertTrue(worst < 1e-6, "max difference " + worst);
+    }
+
     @Test
     void threeEpochsTrainAsFitAndTheSameRunAfterRun() throws Exception {
         List<Example> data = examples(40, 2);
