@@ -21,14 +21,47 @@ import org.slf4j.LoggerFactory;
  */
 final class OneDnn {
     private static final Logger LOG = LoggerFactory.getLogger(OneDnn.class);
-    private static final int THREADS = Switches.ONEDNN_THREADS;
+    /** The OpenMP threads all Java threads' oneDNN calls take together; {@link #setThreads} changes it. */
+    private static volatile int threads = Switches.ONEDNN_THREADS;
     private static volatile engine cpu;
     private static volatile boolean tried;
     /** Threads inside {@link Backend#withoutFusedKernels}: every oneDNN path declines there. */
     private static final ThreadLocal<Boolean> DECLINED = ThreadLocal.withInitial(() -> false);
     private static final ThreadLocal<stream> STREAM = ThreadLocal.withInitial(() -> new stream(cpu));
     private static final ThreadLocal<Scratchpad> SCRATCHPAD = ThreadLocal.withInitial(Scratchpad::new);
-    private static final java.util.concurrent.Semaphore CORES = new java.util.concurrent.Semaphore(THREADS, true);
+    private static final Cores CORES = new Cores(threads);
+
+    /** The free threads; fewer of them after {@link #setThreads} lowers the total. */
+    private static final class Cores extends java.util.concurrent.Semaphore {
+        Cores(int permits) {
+            super(permits, true);
+        }
+
+        void reduce(int n) {
+            reducePermits(n);
+        }
+    }
+
+    /**
+     * Sets the threads all oneDNN calls of this JVM take together (a Spark executor's cores rather
+     * than the machine's); calls running now keep theirs.
+     */
+    static synchronized void setThreads(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + n);
+        }
+        int delta = n - threads;
+        if (delta > 0) {
+            CORES.release(delta);
+        } else if (delta < 0) {
+            CORES.reduce(-delta);
+        }
+        threads = n;
+    }
+
+    static int threads() {
+        return threads;
+    }
     private static final ThreadLocal<Boolean> IN_RUN = ThreadLocal.withInitial(() -> false);
 
     private OneDnn() {
@@ -93,19 +126,20 @@ final class OneDnn {
             return;
         }
         CORES.acquireUninterruptibly();
-        int threads = 1;
-        while (threads < THREADS && CORES.tryAcquire()) {
-            threads++;
+        int taken = 1;
+        int limit = threads;
+        while (taken < limit && CORES.tryAcquire()) {
+            taken++;
         }
         int before = OpenMp.threads();
-        OpenMp.setThreads(threads);
+        OpenMp.setThreads(taken);
         IN_RUN.set(true);
         try {
             call.run();
         } finally {
             IN_RUN.set(false);
             OpenMp.setThreads(before);
-            CORES.release(threads);
+            CORES.release(taken);
         }
     }
 

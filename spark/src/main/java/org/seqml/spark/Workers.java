@@ -23,11 +23,35 @@ final class Workers {
         }
     };
 
+    private static volatile boolean coresFollowed;
+
     private Workers() {
+    }
+
+    /**
+     * In an executor JVM, oneDNN's threads become the executor's cores ({@code spark.executor.cores})
+     * rather than the machine's: executors sharing a machine would otherwise each run as many
+     * threads as it has cores. The driver (and local mode, whose tasks share the driver's JVM and
+     * its cores) keeps its own.
+     */
+    private static void followExecutorCores() {
+        if (coresFollowed) {
+            return;
+        }
+        coresFollowed = true;
+        org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
+        if (env == null || "driver".equals(env.executorId())) {
+            return;
+        }
+        scala.Option<String> cores = env.conf().getOption("spark.executor.cores");
+        if (cores.isDefined()) {
+            org.seqml.backend.Backend.setThreads(Math.max(1, Integer.parseInt(cores.get().trim())));
+        }
     }
 
     /** A model of run {@code id} free for this task, built from {@code bytes} if none is. */
     static Model borrow(String id, byte[] bytes) {
+        followExecutorCores();
         Model model;
         synchronized (MODELS) {
             model = MODELS.computeIfAbsent(id, k -> new ConcurrentLinkedQueue<>()).poll();
