@@ -27,6 +27,9 @@ public final class ModelCheckpoint extends Callback {
     private boolean saveBestOnly;
     private boolean saveWeightsOnly;
     private double best;
+    private int saveFreq;
+    private long batches;
+    private int epoch;
 
     public ModelCheckpoint(String filepathTemplate) {
         this.template = filepathTemplate;
@@ -53,13 +56,46 @@ public final class ModelCheckpoint extends Callback {
         return this;
     }
 
+    /**
+     * Saves every {@code batches} training steps instead of every epoch (Keras's integer
+     * {@code save_freq}), counting across epochs; the file records the steps done in the epoch,
+     * so {@code Model.load} then {@code fit(..., initialEpoch(model.epochsTrained()))} resumes
+     * exactly where it was saved. The template's {@code {epoch}} is the epoch under way.
+     */
+    public ModelCheckpoint saveFreq(int batches) {
+        if (batches < 1) {
+            throw new IllegalArgumentException("ModelCheckpoint: saveFreq must be at least 1 batch, got " + batches + ".");
+        }
+        this.saveFreq = batches;
+        return this;
+    }
+
     @Override
     public void onTrainBegin(Map<String, Double> logs) {
         best = monitor.worst();
+        batches = 0;
+    }
+
+    @Override
+    public void onEpochBegin(int epoch, Map<String, Double> logs) {
+        this.epoch = epoch;
+    }
+
+    @Override
+    public void onTrainBatchEnd(int batch, Map<String, Double> logs) {
+        if (saveFreq > 0 && ++batches % saveFreq == 0) {
+            save(epoch, logs);
+        }
     }
 
     @Override
     public void onEpochEnd(int epoch, Map<String, Double> logs) {
+        if (saveFreq == 0) {
+            save(epoch, logs);
+        }
+    }
+
+    private void save(int epoch, Map<String, Double> logs) {
         if (saveBestOnly) {
             Double current = monitor.read(logs, "ModelCheckpoint");
             if (current == null || !monitor.improves(current, best, 0)) {

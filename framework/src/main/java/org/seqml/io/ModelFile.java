@@ -188,6 +188,7 @@ public final class ModelFile {
         ObjectNode training = root.putObject("training");
         training.put("shuffle_seed", model.shuffleSeed());
         training.put("epochs_trained", model.epochsTrained());
+        training.put("steps_in_epoch", model.stepsInEpoch());
         training.put("optimizer_iterations", trainer == null ? 0 : trainer.optimizer().iterations());
         ObjectNode calls = training.putObject("random_calls");
         stochastic(graph).forEach((name, layer) -> calls.put(name, layer.randomCalls()));
@@ -436,7 +437,8 @@ public final class ModelFile {
             compileAndRestore(model, root, entries, params);
         }
         JsonNode training = root.path("training");
-        model.restoreTrainingState(training.path("shuffle_seed").asLong(), training.path("epochs_trained").asLong());
+        model.restoreTrainingState(training.path("shuffle_seed").asLong(), training.path("epochs_trained").asLong(),
+            training.path("steps_in_epoch").asLong());
         Map<String, Stochastic> random = stochastic(model.graph());
         training.path("random_calls").fields().forEachRemaining(e -> {
             Stochastic s = random.get(e.getKey());

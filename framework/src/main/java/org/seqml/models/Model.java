@@ -50,6 +50,7 @@ public class Model {
     private volatile boolean stopTraining;
     private long shuffleSeed = org.seqml.RandomSeed.next();
     private long epochsTrained;
+    private long stepsInEpoch;
 
     /** A model from one input to one output. */
     public Model(SymbolicTensor input, SymbolicTensor output) {
@@ -461,15 +462,35 @@ public class Model {
         return epochsTrained;
     }
 
+    /**
+     * Steps trained in the epoch under way (0 between epochs): a model saved mid-epoch (by
+     * {@code ModelCheckpoint.saveFreq}) resumes its epoch after them.
+     */
+    public long stepsInEpoch() {
+        return stepsInEpoch;
+    }
+
     /** Restores the training state of a saved model. */
     public void restoreTrainingState(long seed, long epochs) {
+        restoreTrainingState(seed, epochs, 0);
+    }
+
+    /** Restores the training state of a model saved mid-epoch, {@code steps} into it. */
+    public void restoreTrainingState(long seed, long epochs, long steps) {
         this.shuffleSeed = seed;
         this.epochsTrained = epochs;
+        this.stepsInEpoch = steps;
+    }
+
+    /** Called by the trainer after each training step. */
+    public void countStep() {
+        stepsInEpoch++;
     }
 
     /** Called by the trainer after each epoch. */
     public void countEpoch() {
         epochsTrained++;
+        stepsInEpoch = 0;
     }
 
     // ---- saving ---------------------------------------------------------------------------

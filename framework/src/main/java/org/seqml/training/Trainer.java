@@ -178,6 +178,11 @@ public final class Trainer {
                     INDArray[] y = checked ? batch.y() : DataCheck.labels(graph, batch.y());
                     return Trainer.this.step(graph, x, y, batch.sampleWeight(), true, trackers);
                 }
+
+                @Override
+                public void skip() {
+                    batches.next();
+                }
             };
         }, validation, validationChecked, o);
     }
@@ -187,6 +192,9 @@ public final class Trainer {
         boolean hasNext();
 
         Map<String, Double> step(int index);
+
+        /** Passes over a step trained before the model was saved mid-epoch. */
+        void skip();
     }
 
     /**
@@ -247,6 +255,11 @@ public final class Trainer {
                 own.total().add(loss.total(), loss.samples());
                 return logs(model.graph(), own);
             }
+
+            @Override
+            public void skip() {
+                next++;
+            }
         }, o.validationDataset, false, o);
     }
 
@@ -277,10 +290,17 @@ public final class Trainer {
                 // run shuffles exactly as an unbroken one
                 Epoch batches = epochs.apply(Stochastic.callSeed(model.shuffleSeed(), model.epochsTrained()), trackers);
                 Map<String, Double> logs = Map.of();
-                for (int b = 0; batches.hasNext() && !model.stopTrainingRequested(); b++) {
+                // a model saved mid-epoch resumes after the steps it had trained (the running
+                // means of this epoch's logs then cover the steps after)
+                int b = 0;
+                for (long done = model.stepsInEpoch(); b < done && batches.hasNext(); b++) {
+                    batches.skip();
+                }
+                for (; batches.hasNext() && !model.stopTrainingRequested(); b++) {
                     final int index = b;
                     callbacks.forEach(c -> c.onTrainBatchBegin(index, Map.of()));
                     logs = batches.step(index);
+                    model.countStep();
                     final Map<String, Double> batchLogs = logs;
                     callbacks.forEach(c -> c.onTrainBatchEnd(index, batchLogs));
                 }

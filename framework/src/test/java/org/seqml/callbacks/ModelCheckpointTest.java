@@ -59,4 +59,36 @@ class ModelCheckpointTest {
         sameNames.loadWeights(dir.resolve("w.weights"));
         assertEquals(model.getWeights(), sameNames.getWeights(), "weights-only file of the last epoch");
     }
+
+    /** saveFreq: a file every N steps; loading one mid-epoch and fitting on ends where an unbroken run ends. */
+    @Test
+    void aCheckpointMidEpochResumesExactly(@TempDir Path dir) throws IOException {
+        RandomSeed.set(8);
+        Sequential model = new Sequential(Input.of(3), new Dense(4).activation("tanh"), new Dense(1));
+        model.compile("adam", "mse");
+        INDArray x = Nd4j.rand(DataType.FLOAT, 40, 3);
+        INDArray y = Nd4j.rand(DataType.FLOAT, 40, 1);
+        Model unbroken = Model.load(saved(model, dir.resolve("start.seqml")));
+        unbroken.fit(x, y, new FitOptions().epochs(3).batchSize(8).verbose(0));
+        // stopped after step 8 of 15 (epoch 2, 3 steps in); a checkpoint every 4 steps saved step 8
+        Callback stop = new LambdaCallback().onBatchEnd((b, logs) -> {
+            if (b == 2 && model.epochsTrained() == 1) {
+                model.stopTraining();
+            }
+        });
+        model.fit(x, y, new FitOptions().epochs(3).batchSize(8).verbose(0).callbacks(
+            new ModelCheckpoint(dir.resolve("step.seqml").toString()).saveFreq(4), stop));
+        Model resumed = Model.load(dir.resolve("step.seqml"));
+        assertEquals(1, resumed.epochsTrained());
+        assertEquals(3, resumed.stepsInEpoch(), "8 steps: epoch 1 whole (5), then 3");
+        resumed.fit(x, y, new FitOptions().epochs(3).batchSize(8).verbose(0).initialEpoch(1));
+        assertEquals(unbroken.getWeights(), resumed.getWeights(), "bit for bit");
+        assertEquals(3, resumed.epochsTrained());
+        assertEquals(0, resumed.stepsInEpoch());
+    }
+
+    private static Path saved(Model model, Path file) throws IOException {
+        model.save(file);
+        return file;
+    }
 }
