@@ -23,30 +23,35 @@ final class Shares {
     private Shares() {
     }
 
-    /** One partition's share: its gradient (null when only counting), loss terms and counts. */
-    record Share(float[] gradient, double loss, double[] outputLosses, double[] denominators, long rows)
-        implements Serializable {
+    /**
+     * One partition's share: its gradient as the transport sends it (null when only counting),
+     * loss terms and counts.
+     */
+    record Share(Object gradient, Transport transport, double loss, double[] outputLosses, double[] denominators,
+                 long rows) implements Serializable {
     }
 
     /** What one step asks of every partition. */
     record Task(String id, Broadcast<byte[]> architecture, Broadcast<float[]> weights, Broadcast<int[]> positions,
-                long from, long to, long callBase, double[] denominators, long rows) implements Serializable {
+                long from, long to, long callBase, Transport transport, double[] denominators, long rows)
+        implements Serializable {
 
         Task(String id, Broadcast<byte[]> architecture, Broadcast<float[]> weights, Broadcast<int[]> positions,
-             long from, long to, long callBase) {
-            this(id, architecture, weights, positions, from, to, callBase, null, 0);
+             long from, long to, long callBase, Transport transport) {
+            this(id, architecture, weights, positions, from, to, callBase, transport, null, 0);
         }
 
         /** The same step, dividing by the whole batch's denominators (null: each share's sum, for one pass). */
         Task with(double[] wholeDenominators, long wholeRows) {
-            return new Task(id, architecture, weights, positions, from, to, callBase, wholeDenominators, wholeRows);
+            return new Task(id, architecture, weights, positions, from, to, callBase, transport, wholeDenominators,
+                wholeRows);
         }
 
         /** The partitions' loss denominators. */
         Function2<Integer, Iterator<Tuple2<Example, Long>>, Iterator<Share>> counting() {
             return (partition, examples) -> run(examples, (model, batch) -> {
                 LossDenominators d = model.lossDenominators(batch.x(), batch.y(), batch.sampleWeight());
-                return new Share(null, 0, new double[d.outputs().length], d.outputs(), d.rows());
+                return new Share(null, transport, 0, new double[d.outputs().length], d.outputs(), d.rows());
             });
         }
 
@@ -59,8 +64,8 @@ final class Shares {
                     : new LossDenominators(new double[] {1.0}, 1);
                 Gradients g = model.computeGradients(batch.x(), batch.y(), batch.sampleWeight(), whole,
                     callBase + partition);
-                return new Share(g.gradient().toFloatVector(), g.loss(), g.outputLosses(),
-                    g.denominators().outputs(), g.denominators().rows());
+                return new Share(transport.encode(g.gradient().toFloatVector()), transport, g.loss(),
+                    g.outputLosses(), g.denominators().outputs(), g.denominators().rows());
             });
         }
 
@@ -80,9 +85,14 @@ final class Shares {
         }
     }
 
-    /** The shares added up, in double precision. */
+    /**
+     * The shares added up, in double precision. What travels (a partition's sum to the driver) is
+     * the gradient in its transport's form: one partition's share is exact in it; the sums of
+     * several (deeper aggregation trees) round to it once more.
+     */
     static final class Sum implements Serializable {
-        private double[] gradient;
+        private transient double[] gradient;
+        private Transport transport = Transport.FLOAT32;
         private double loss;
         private double[] outputLosses;
         private double[] denominators;
@@ -90,13 +100,11 @@ final class Shares {
 
         static Sum add(Sum sum, Share share) {
             if (share.gradient() != null) {
+                sum.transport = share.transport();
                 if (sum.gradient == null) {
-                    sum.gradient = new double[share.gradient().length];
+                    sum.gradient = new double[java.lang.reflect.Array.getLength(share.gradient())];
                 }
-                float[] g = share.gradient();
-                for (int i = 0; i < g.length; i++) {
-                    sum.gradient[i] += g[i];
-                }
+                Transport.addInto(sum.gradient, share.gradient(), share.transport());
             }
             sum.loss += share.loss();
             sum.outputLosses = plus(sum.outputLosses, share.outputLosses());
@@ -107,6 +115,7 @@ final class Shares {
 
         static Sum merge(Sum a, Sum b) {
             if (b.gradient != null) {
+                a.transport = b.transport;
                 if (a.gradient == null) {
                     a.gradient = b.gradient;
                 } else {
@@ -133,6 +142,28 @@ final class Shares {
                 a[i] += b[i];
             }
             return a;
+        }
+
+        private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+            out.defaultWriteObject();
+            if (gradient == null) {
+                out.writeObject(null);
+                return;
+            }
+            float[] values = new float[gradient.length];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (float) gradient[i];
+            }
+            out.writeObject(transport.encode(values));
+        }
+
+        private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
+            in.defaultReadObject();
+            Object sent = in.readObject();
+            if (sent != null) {
+                gradient = new double[java.lang.reflect.Array.getLength(sent)];
+                Transport.addInto(gradient, sent, transport);
+            }
         }
 
         /** The summed gradient divided by {@code divide}, in float32. */

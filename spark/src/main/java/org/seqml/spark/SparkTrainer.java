@@ -49,6 +49,7 @@ import scala.Tuple2;
 public final class SparkTrainer {
     private final JavaSparkContext sc;
     private final Model model;
+    private Transport transport = Transport.FLOAT32;
 
     public SparkTrainer(JavaSparkContext sc, Model model) {
         if (sc == null || model == null) {
@@ -58,6 +59,18 @@ public final class SparkTrainer {
         model.trainer("SparkTrainer");   // fails with compile's hint when it was not compiled
         this.sc = sc;
         this.model = model;
+    }
+
+    /**
+     * How the partitions' gradients travel to the driver: float32 (the default, exact) or 16 bits a
+     * value (half the bytes each step; see {@link Transport}).
+     */
+    public SparkTrainer transport(Transport value) {
+        if (value == null) {
+            throw new IllegalArgumentException("transport: FLOAT32, BFLOAT16 or FLOAT16, got null.");
+        }
+        this.transport = value;
+        return this;
     }
 
     /**
@@ -161,7 +174,8 @@ public final class SparkTrainer {
             long call = model.epochsTrained() * steps() + index;
             Broadcast<float[]> weights = sc.broadcast(model.getFlatWeights().toFloatVector());
             try {
-                Shares.Task task = new Shares.Task(id, architecture, weights, positions, from, to, call * partitions);
+                Shares.Task task = new Shares.Task(id, architecture, weights, positions, from, to, call * partitions,
+                    transport);
                 double[] denominators = null;
                 if (needsDenominators) {
                     denominators = indexed.mapPartitionsWithIndex(task.counting(), false)
