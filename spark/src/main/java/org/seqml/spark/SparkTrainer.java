@@ -50,6 +50,7 @@ public final class SparkTrainer {
     private final JavaSparkContext sc;
     private final Model model;
     private Transport transport = Transport.FLOAT32;
+    private int localSteps = 1;
 
     public SparkTrainer(JavaSparkContext sc, Model model) {
         if (sc == null || model == null) {
@@ -74,6 +75,22 @@ public final class SparkTrainer {
     }
 
     /**
+     * Local SGD instead of synchronous steps ({@code steps} of 1, the default): in each round of
+     * {@code steps} global batches every partition takes that many optimizer steps on its own
+     * shares, then the driver averages the weights and optimizer state (weighted by examples). One
+     * exchange of the whole model per round rather than a gradient every step; it no longer equals
+     * fit (each partition steps on a smaller batch), and each round is one step of the progress
+     * bar and of {@code History}'s count.
+     */
+    public SparkTrainer localSgd(int steps) {
+        if (steps < 1) {
+            throw new IllegalArgumentException("localSgd: steps must be at least 1 (1: synchronous), got " + steps + ".");
+        }
+        this.localSteps = steps;
+        return this;
+    }
+
+    /**
      * Trains on the examples for {@code options.epochs} epochs of global batches of
      * {@code options.batchSize}, shuffled unless {@code options.shuffle(false)}. Validation data
      * ({@code validationData(Dataset)}) is evaluated on the driver after each epoch.
@@ -91,7 +108,7 @@ public final class SparkTrainer {
             }
             Steps steps = new Steps(indexed, n, options.batchSize(), options.shuffle());
             try {
-                return model.trainer("fit").fit(steps, options);
+                return model.trainer("fit").fit(localSteps > 1 ? steps.rounds(localSteps) : steps, options);
             } finally {
                 steps.close();
             }
@@ -149,13 +166,7 @@ public final class SparkTrainer {
 
         @Override
         public Trainer.StepLoss step(long seed, int index) {
-            if (seed != epochSeed) {
-                epochSeed = seed;
-                if (positions != null) {
-                    positions.destroy();
-                }
-                positions = shuffle ? sc.broadcast(Order.permutation((int) count, seed)) : null;
-            }
+            order(seed);
             long from = (long) index * batchSize;
             long to = Math.min(count, from + batchSize);
             Shares.Sum sum = shares(index, from, to);
@@ -194,6 +205,54 @@ public final class SparkTrainer {
             long to = Math.min(count, from + batchSize);
             Shares.Sum sum = shares(index, from, to);
             return Nd4j.createFromArray(sum.gradient(needsDenominators ? 1.0 : sum.denominators()[0]));
+        }
+
+        /** The same epochs in rounds of local SGD: each remote step of the fit loop is a round of {@code k} batches. */
+        Trainer.RemoteSteps rounds(int k) {
+            Steps batches = this;
+            return new Trainer.RemoteSteps() {
+                @Override
+                public int steps() {
+                    return (batches.steps() + k - 1) / k;
+                }
+
+                @Override
+                public Trainer.StepLoss step(long seed, int round) {
+                    batches.order(seed);
+                    int first = round * k;
+                    int last = Math.min(batches.steps(), first + k);
+                    long[] from = new long[last - first];
+                    long[] to = new long[from.length];
+                    for (int b = 0; b < from.length; b++) {
+                        from[b] = (long) (first + b) * batchSize;
+                        to[b] = Math.min(count, from[b] + batchSize);
+                    }
+                    Broadcast<byte[]> state = sc.broadcast(model.toBytes(true));
+                    try {
+                        LocalRounds.Round task = new LocalRounds.Round(state, positions, from, to,
+                            model.epochsTrained() * batches.steps() + first);
+                        LocalRounds.Average average = indexed.mapPartitionsWithIndex(task.train(), false)
+                            .treeAggregate(new LocalRounds.Average(), LocalRounds.Average::add,
+                                LocalRounds.Average::merge);
+                        model.setFlatWeights(Nd4j.createFromArray(average.weights()));
+                        LocalRounds.restoreSlots(model, average.slots(), from.length);
+                        return new Trainer.StepLoss(average.outputLosses(), average.loss(), average.rows());
+                    } finally {
+                        state.destroy();
+                    }
+                }
+            };
+        }
+
+        /** The epoch's order, drawn anew when the seed changes. */
+        void order(long seed) {
+            if (seed != epochSeed) {
+                epochSeed = seed;
+                if (positions != null) {
+                    positions.destroy();
+                }
+                positions = shuffle ? sc.broadcast(Order.permutation((int) count, seed)) : null;
+            }
         }
 
         void close() {

@@ -178,6 +178,30 @@ class SparkTrainerTest {
         assertEquals(unbroken.getFlatWeights(), restarted.getFlatWeights(), "bit for bit");
     }
 
+    /**
+     * Local SGD (rounds of 4 steps per partition, then averaged weights and Adam slots) learns the
+     * toy task about as well as the synchronous steps, from the same start.
+     */
+    @Test
+    void localSgdConverges() throws Exception {
+        List<Example> data = examples(64, 8);
+        Model start = model(15);
+        FitOptions options = new FitOptions().epochs(8).batchSize(8).verbose(0);
+        Model synchronous = Model.fromBytes(start.toBytes(true));
+        Model local = Model.fromBytes(start.toBytes(true));
+        History sync = new SparkTrainer(sc, synchronous).fit(sc.parallelize(data, 2), options);
+        History rounds = new SparkTrainer(sc, local).localSgd(4).fit(sc.parallelize(data, 2), options);
+        var all = Dataset.fromIndexed(64, data::get).paddedBatch(64).batches(0).next();
+        double syncLoss = synchronous.evaluate(all.x(), all.y()).get("loss");
+        double localLoss = local.evaluate(all.x(), all.y()).get("loss");
+        System.out.printf("local SGD (4 steps a round): training loss %.4f (epochs %s); synchronous %.4f; start %.4f%n",
+            localLoss, rounds.get("loss"), syncLoss, start.evaluate(all.x(), all.y()).get("loss"));
+        assertEquals(8, rounds.get("loss").size());
+        assertTrue(localLoss < 0.8 * start.evaluate(all.x(), all.y()).get("loss"), "it learns");
+        assertTrue(localLoss < syncLoss * 1.5 + 0.05, "about as well as synchronous: " + localLoss + " vs " + syncLoss);
+        assertEquals(synchronous.optimizer().iterations(), local.optimizer().iterations(), "the same steps counted");
+    }
+
     /** Task results' bytes, summed by a listener on the driver. */
     private static final class ResultBytes extends org.apache.spark.scheduler.SparkListener {
         final java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
