@@ -5,6 +5,7 @@
 #
 #   spark-examples/scripts/standalone-cluster.sh [example options, e.g. epochs=3 limit=2000]
 #   KILL_AFTER=60 spark-examples/scripts/standalone-cluster.sh ...   # kill -9 one worker and its executor after 60 s
+#   MAIN=org.seqml.spark.examples.StepOverhead spark-examples/scripts/standalone-cluster.sh   # another program
 #
 # Logs: spark-examples/target/cluster/*.log.
 set -euo pipefail
@@ -51,5 +52,5 @@ fi
 java -Xmx2g $opens -Dspark.executor.memory=1200m -Dspark.executor.cores=1 \
   -Dspark.executor.extraClassPath="$classpath" -Dspark.executor.extraJavaOptions="$opens" \
   -Dspark.driver.host=127.0.0.1 -Dspark.driver.bindAddress=127.0.0.1 \
-  -cp "$classpath" org.seqml.spark.examples.SpamOnSpark master=spark://127.0.0.1:7077 "$@" 2>&1 \
+  -cp "$classpath" "${MAIN:-org.seqml.spark.examples.SpamOnSpark}" master=spark://127.0.0.1:7077 "$@" 2>&1 \
   | grep -v "^\s*at \|WARN" | tee "$out/driver.log"

@@ -60,7 +60,7 @@ public final class StepOverhead {
                 sc.sc().addSparkListener(listener);
                 StepTimes times = new StepTimes();
                 new SparkTrainer(sc, model).transport(transport).fit(sc.parallelize(data, partitions),
-                    new FitOptions().epochs(1).batchSize(2 * partitions).shuffle(false).verbose(0).callbacks(times));
+                    new FitOptions().epochs(1).batchSize(2 * partitions).verbose(0).callbacks(times));   // shuffled: every partition has a share
                 sleep();
                 sc.sc().removeSparkListener(listener);
                 System.out.printf(Locale.ROOT, "| %,d | %.0f | %,d | %,d |%n", model.countParams(), times.median(),
