@@ -398,17 +398,7 @@ public final class Int8Matmul {
         }
         // (K, N) row-major is the inner product's (N, K) in "io" order
         memory.desc plain = new memory.desc(new long[] {columns, rows}, memory.data_type.s8, memory.format_tag.io);
-        memory from = new memory(plain, OneDnn.cpu(), values.data().addressPointer());
-        memory to = new memory(layout, OneDnn.cpu());
-        reorder.primitive_desc rpd = new reorder.primitive_desc(OneDnn.cpu(), plain, OneDnn.cpu(), layout,
-            new primitive_attr(), false);
-        IntMemoryMap map = new IntMemoryMap();
-        map.put(dnnl.DNNL_ARG_FROM, from);
-        map.put(dnnl.DNNL_ARG_TO, to);
-        OneDnn.run(() -> {
-            new reorder(rpd).execute(OneDnn.stream(), map);
-            OneDnn.stream()._wait();
-        });
+        memory to = OneDnn.reorderOnce(plain, values.data().addressPointer(), layout, new primitive_attr());
         packedWeights.add(to);
         return to;
     }

@@ -217,6 +217,27 @@ final class OneDnn {
         };
     }
 
+    /**
+     * New memory of layout {@code to} holding the data at {@code data} (layout {@code from}),
+     * reordered once (weights packed for a primitive) with the library's own scratchpad, outside
+     * any call's.
+     */
+    static memory reorderOnce(memory.desc from, org.bytedeco.javacpp.Pointer data, memory.desc to,
+                              primitive_attr attr) {
+        memory source = new memory(from, cpu(), data);
+        memory target = new memory(to, cpu());
+        org.bytedeco.dnnl.reorder.primitive_desc rpd = new org.bytedeco.dnnl.reorder.primitive_desc(cpu(), from,
+            cpu(), to, attr, false);
+        IntMemoryMap map = new IntMemoryMap();
+        map.put(org.bytedeco.dnnl.global.dnnl.DNNL_ARG_FROM, source);
+        map.put(org.bytedeco.dnnl.global.dnnl.DNNL_ARG_TO, target);
+        run(() -> {
+            new org.bytedeco.dnnl.reorder(rpd).execute(stream(), map);
+            stream()._wait();
+        });
+        return target;
+    }
+
     /** A reorder's attributes that add into its destination instead of overwriting it. */
     static primitive_attr accumulating() {
         post_ops sum = new post_ops();

@@ -223,19 +223,8 @@ final class OneDnnRnnInt8 {
         private memory pack(INDArray q, long rows, int g, int u, memory.desc packed) {
             memory.desc user = new memory.desc(new long[] {1, 1, rows, g, u}, memory.data_type.s8,
                 memory.format_tag.ldigo);
-            memory to = new memory(packed, OneDnn.cpu());
             INDArray dense = q.dup('c');
-            memory from = new memory(user, OneDnn.cpu(), dense.data().addressPointer());
-            // library scratchpad: a reorder run once, outside any call's scratchpad
-            reorder.primitive_desc rpd = new reorder.primitive_desc(OneDnn.cpu(), user, OneDnn.cpu(), packed,
-                qparams(new primitive_attr()), false);
-            IntMemoryMap map = new IntMemoryMap();
-            map.put(dnnl.DNNL_ARG_FROM, from);
-            map.put(dnnl.DNNL_ARG_TO, to);
-            OneDnn.run(() -> {
-                new reorder(rpd).execute(OneDnn.stream(), map);
-                OneDnn.stream()._wait();
-            });
+            memory to = OneDnn.reorderOnce(user, dense.data().addressPointer(), packed, qparams(new primitive_attr()));
             return to;
         }
 

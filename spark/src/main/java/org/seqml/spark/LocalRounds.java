@@ -155,16 +155,16 @@ final class LocalRounds {
             a.slots = plus(a.slots, r.slots(), r.rows());
             a.rows += r.rows();
             a.lossSum += r.lossSum();
-            a.outputLossSums = plus(a.outputLossSums, r.outputLossSums());
+            a.outputLossSums = Shares.Sum.plus(a.outputLossSums, r.outputLossSums());
             return a;
         }
 
         static Average merge(Average a, Average b) {
-            a.weights = plus(a.weights, b.weights);
-            a.slots = plus(a.slots, b.slots);
+            a.weights = Shares.Sum.plus(a.weights, b.weights);
+            a.slots = Shares.Sum.plus(a.slots, b.slots);
             a.rows += b.rows;
             a.lossSum += b.lossSum;
-            a.outputLossSums = plus(a.outputLossSums, b.outputLossSums);
+            a.outputLossSums = Shares.Sum.plus(a.outputLossSums, b.outputLossSums);
             return a;
         }
 
@@ -177,19 +177,6 @@ final class LocalRounds {
                 out[i] += (double) values[i] * weight;
             }
             return out;
-        }
-
-        private static double[] plus(double[] a, double[] b) {
-            if (b == null) {
-                return a;
-            }
-            if (a == null) {
-                return b.clone();
-            }
-            for (int i = 0; i < a.length; i++) {
-                a[i] += b[i];
-            }
-            return a;
         }
 
         long rows() {

@@ -131,7 +131,8 @@ final class Shares {
             return a;
         }
 
-        private static double[] plus(double[] a, double[] b) {
+        /** a + b elementwise into a (a copy of b when a is null; a when b is). */
+        static double[] plus(double[] a, double[] b) {
             if (b == null) {
                 return a;
             }

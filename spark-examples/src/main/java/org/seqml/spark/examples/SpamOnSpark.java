@@ -43,7 +43,7 @@ import org.seqml.training.FitOptions;
  * </pre>
  * Options ({@code -Dexec.args="epochs=3 limit=2000"}): master (local[2] or spark://host:port),
  * epochs, batch, limit (training mails), partitions, seed, compare (1: also fit on one machine),
- * transport (float32, bfloat16, float16).
+ * transport (float32, bfloat16, float16), localSgd (steps a round; 1: synchronous).
  */
 public final class SpamOnSpark {
     private SpamOnSpark() {
@@ -51,7 +51,7 @@ public final class SpamOnSpark {
 
     public static void main(String[] args) {
         Args a = Args.parse(args, Set.of("master", "epochs", "batch", "limit", "partitions", "seed", "compare",
-            "transport"));
+            "transport", "localSgd"));
         String master = a.get("master", "local[2]");
         int epochs = a.get("epochs", 3);
         int batch = a.get("batch", 64);
@@ -60,6 +60,7 @@ public final class SpamOnSpark {
         long seed = a.get("seed", 5);
         boolean compare = a.get("compare", 1) == 1;
         Transport transport = Transport.valueOf(a.get("transport", "float32").toUpperCase(Locale.ROOT));
+        int localSgd = a.get("localSgd", 1);
 
         SpamClassifier.Data data = SpamClassifier.data(seed, limit);
         TextVectorization vectorize = new TextVectorization().maxTokens(20_000).outputSequenceLength(200);
@@ -79,13 +80,13 @@ public final class SpamOnSpark {
             sc.setLogLevel("WARN");
             Model distributed = Model.fromBytes(initial);
             long t0 = System.nanoTime();
-            History h = new SparkTrainer(sc, distributed).transport(transport).fit(sc.parallelize(train, partitions),
+            History h = new SparkTrainer(sc, distributed).transport(transport).localSgd(localSgd).fit(sc.parallelize(train, partitions),
                 new FitOptions().epochs(epochs).batchSize(batch).verbose(2));
             double sparkSeconds = (System.nanoTime() - t0) / 1e9;
             SpamClassifier.Result onSpark = SpamClassifier.score(distributed.evaluate(testIds, data.testLabels()), h);
-            System.out.printf(Locale.ROOT, "Spark (%s, %d partitions, %s gradients): %.1f s for %d epochs, %.0f"
+            System.out.printf(Locale.ROOT, "Spark (%s, %d partitions, %s gradients, %s): %.1f s for %d epochs, %.0f"
                     + " samples/s; test accuracy %.4f, spam F1 %.4f; weights CRC32 %08x%n", sc.master(), partitions,
-                transport, sparkSeconds, epochs, train.size() * (double) epochs / sparkSeconds, onSpark.accuracy(),
+                transport, localSgd > 1 ? "local SGD, " + localSgd + " steps a round" : "synchronous", sparkSeconds, epochs, train.size() * (double) epochs / sparkSeconds, onSpark.accuracy(),
                 onSpark.f1(), checksum(distributed));
             if (compare) {
                 Model local = Model.fromBytes(initial);
