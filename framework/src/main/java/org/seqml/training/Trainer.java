@@ -198,29 +198,6 @@ public final class Trainer {
     }
 
     /**
-     * Training steps that run elsewhere (a cluster's workers compute the gradients, the driver
-     * applies them) inside this fit loop: callbacks, progress bar, History, stopping and
-     * validation on this machine, exactly as in {@code fit}.
-     */
-    public interface RemoteSteps {
-        /** The steps of every epoch. */
-        int steps();
-
-        /**
-         * Trains step {@code index} of the epoch whose example order follows {@code epochSeed};
-         * returns its losses.
-         */
-        StepLoss step(long epochSeed, int index);
-    }
-
-    /**
-     * One remote step's losses: each output's on the step's batch, the weighted total with the
-     * penalties, and the batch's samples (the running means weigh by them).
-     */
-    public record StepLoss(double[] outputLosses, double total, long samples) {
-    }
-
-    /**
      * Runs the fit loop around remote steps. The logs hold the losses (the workers' metrics are
      * not gathered: compile metrics show on validation data, evaluated here).
      */
@@ -247,7 +224,7 @@ public final class Trainer {
             @Override
             public Map<String, Double> step(int index) {
                 next++;
-                StepLoss loss = steps.step(seed, index);
+                RemoteSteps.StepLoss loss = steps.step(seed, index);
                 Trackers own = trackers.lossesOnly();
                 for (int k = 0; k < loss.outputLosses().length; k++) {
                     own.losses().get(k).add(loss.outputLosses()[k], loss.samples());

@@ -122,20 +122,20 @@ class GradientsTest {
         INDArray[] y = labels(12);
         org.seqml.callbacks.History expected = local.fit(new INDArray[] {x}, y,
             new FitOptions().epochs(3).batchSize(5).shuffle(false).verbose(0));
-        Trainer.RemoteSteps steps = new Trainer.RemoteSteps() {
+        RemoteSteps steps = new RemoteSteps() {
             @Override
             public int steps() {
                 return 3;
             }
 
             @Override
-            public Trainer.StepLoss step(long epochSeed, int index) {
+            public RemoteSteps.StepLoss step(long epochSeed, int index) {
                 int from = index * 5;
                 int to = Math.min(12, from + 5);
                 INDArray[] ys = {rows(y[0], from, to), rows(y[1], from, to)};
                 Gradients g = remote.computeGradients(new INDArray[] {rows(x, from, to)}, ys, null, null, -1);
                 double penalty = remote.applyGradients(g.gradient());
-                return new Trainer.StepLoss(g.outputLosses(), g.loss() + penalty, to - from);
+                return new RemoteSteps.StepLoss(g.outputLosses(), g.loss() + penalty, to - from);
             }
         };
         org.seqml.callbacks.History got = remote.trainer("fit").fit(steps, new FitOptions().epochs(3).verbose(0));

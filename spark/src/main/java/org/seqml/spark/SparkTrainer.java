@@ -16,7 +16,7 @@ import org.seqml.callbacks.History;
 import org.seqml.data.Example;
 import org.seqml.models.Model;
 import org.seqml.training.FitOptions;
-import org.seqml.training.Trainer;
+import org.seqml.training.RemoteSteps;
 import scala.Tuple2;
 
 /**
@@ -130,7 +130,7 @@ public final class SparkTrainer {
     }
 
     /** The driver's side of each step: broadcast, one Spark job (two with counts first), apply. */
-    private final class Steps implements Trainer.RemoteSteps {
+    private final class Steps implements RemoteSteps {
         private final JavaPairRDD<Example, Long> indexed;
         private final long count;
         private final int batchSize;
@@ -165,7 +165,7 @@ public final class SparkTrainer {
         }
 
         @Override
-        public Trainer.StepLoss step(long seed, int index) {
+        public RemoteSteps.StepLoss step(long seed, int index) {
             order(seed);
             long from = (long) index * batchSize;
             long to = Math.min(count, from + batchSize);
@@ -177,7 +177,7 @@ public final class SparkTrainer {
                 outputs[k] /= divide;
             }
             double penalty = model.applyGradients(Nd4j.createFromArray(sum.gradient(divide)));
-            return new Trainer.StepLoss(outputs, sum.loss() / divide + penalty, to - from);
+            return new RemoteSteps.StepLoss(outputs, sum.loss() / divide + penalty, to - from);
         }
 
         /** The step's global batch, positions [from, to), summed over the partitions' shares: one or two Spark jobs. */
@@ -208,16 +208,16 @@ public final class SparkTrainer {
         }
 
         /** The same epochs in rounds of local SGD: each remote step of the fit loop is a round of {@code k} batches. */
-        Trainer.RemoteSteps rounds(int k) {
+        RemoteSteps rounds(int k) {
             Steps batches = this;
-            return new Trainer.RemoteSteps() {
+            return new RemoteSteps() {
                 @Override
                 public int steps() {
                     return (batches.steps() + k - 1) / k;
                 }
 
                 @Override
-                public Trainer.StepLoss step(long seed, int round) {
+                public RemoteSteps.StepLoss step(long seed, int round) {
                     batches.order(seed);
                     int first = round * k;
                     int last = Math.min(batches.steps(), first + k);
@@ -236,7 +236,7 @@ public final class SparkTrainer {
                                 LocalRounds.Average::merge);
                         model.setFlatWeights(Nd4j.createFromArray(average.weights()));
                         LocalRounds.restoreSlots(model, average.slots(), from.length);
-                        return new Trainer.StepLoss(average.outputLosses(), average.loss(), average.rows());
+                        return new RemoteSteps.StepLoss(average.outputLosses(), average.loss(), average.rows());
                     } finally {
                         state.destroy();
                     }

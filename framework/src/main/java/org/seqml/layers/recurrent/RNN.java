@@ -12,7 +12,6 @@ import org.seqml.Shape;
 import org.seqml.backend.Blas;
 import org.seqml.backend.CallScope;
 import org.seqml.backend.FusedRnn;
-import org.seqml.backend.Int8Matmul;
 import org.seqml.backend.Ops;
 import org.seqml.layers.Forward;
 import org.seqml.layers.Layer;
@@ -365,7 +364,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
      * </pre>
      * The forms oneDNN 2.5 has no int8 kernel for (the default GRU with reset_after, SimpleRNN,
      * LSTM with peepholes or other activations) run the loop with both products in int8
-     * ({@link Int8Matmul}) and the gate math in float32; their weights are {@code kernel},
+     * ({@link org.seqml.backend.Int8Matmul}) and the gate math in float32; their weights are {@code kernel},
      * {@code recurrent_kernel} (int8), {@code bias}, {@code kernel_scale},
      * {@code recurrent_kernel_scale} (one per gate column each: {@code 127 / max|W[:, c]|}),
      * {@code input_scale} and any peephole weights (float32). The state enters the recurrent
@@ -395,35 +394,11 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
                 recurrentKernel().value(), bias == null ? null : bias.value()), inputRange));
             return;
         }
-        Int8Matmul input = Int8Matmul.quantize(inputKernel(kernel().value()));
-        Int8Matmul recurrent = Int8Matmul.quantize(recurrentKernel().value());
-        INDArray inputScale = Nd4j.createFromArray(new float[] {(float) (1 / inputRange)});
-        List<Parameter> weights = new ArrayList<>();
-        weights.add(new Parameter("kernel", input.values()));
-        weights.add(new Parameter("recurrent_kernel", recurrent.values()));
-        if (bias != null) {
-            weights.add(new Parameter("bias", bias.value().castTo(DataType.FLOAT)));
-        }
-        weights.add(new Parameter("kernel_scale", input.scales()));
-        weights.add(new Parameter("recurrent_kernel_scale", recurrent.scales()));
-        weights.add(new Parameter("input_scale", inputScale));
-        for (Parameter p : weights()) {   // the cell's own float weights (peepholes) stay as they are
-            if (!List.of("kernel", "recurrent_kernel", "bias").contains(p.name())) {
-                weights.add(p);
-            }
-        }
-        replaceWeights(weights);
+        LoopInt8 q = LoopInt8.quantize(inputKernel(kernel().value()), recurrentKernel().value(), inputRange,
+            boundedOutput());
+        replaceWeights(q.weights(weights(), bias));
         rebindWeights();
-        loopInt8 = new LoopInt8(input, recurrent, inputScale, boundedOutput());
-    }
-
-    /**
-     * The int8 form of the cells oneDNN has no int8 kernel for (the default GRU, SimpleRNN, LSTM
-     * with peepholes or other activations): the loop's input and recurrent products in int8
-     * ({@link Int8Matmul}, a scale per gate column each), its gate math in float32. The state is
-     * quantized with range 1 when the cell's output is tanh-bounded, else per step.
-     */
-    private record LoopInt8(Int8Matmul kernel, Int8Matmul recurrent, INDArray inputScale, boolean boundedState) {
+        loopInt8 = q;
     }
 
     /** Points the cell's weight fields at {@link #weights()} again, by name, after they were replaced. */
@@ -449,7 +424,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
     final void inputProduct(INDArray x2, INDArray xz) {
         LoopInt8 q = loopInt8;
         if (q != null) {
-            q.kernel().multiply(x2, 1 / q.inputScale().getDouble(0), xz, false);
+            q.inputProduct(x2, xz);
         } else {
             Blas.gemm(x2, false, inputKernel(kernel().value()), false, 1.0, xz, 0.0);
         }
@@ -462,7 +437,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
     protected final void recurrentProduct(INDArray h, INDArray z, boolean accumulate) {
         LoopInt8 q = loopInt8;
         if (q != null) {
-            q.recurrent().multiplyTransposed(h, q.boundedState() ? 1 : 0, z, accumulate);
+            q.recurrentProduct(h, z, accumulate);
         } else {
             Blas.gemm(recurrentKernel().value(), true, h, false, 1.0, z, accumulate ? 1.0 : 0.0);
         }
