@@ -113,6 +113,13 @@ final class LayerCodec {
         if (v instanceof Record r) {
             return record(r);
         }
+        if (v instanceof double[] numbers) {   // a TextVectorization's idf weights
+            ArrayNode array = JSON.arrayNode();
+            for (double d : numbers) {
+                array.add(d);
+            }
+            return array;
+        }
         if (v instanceof java.util.List<?> list) {   // of strings: a TextVectorization's vocabulary
             ArrayNode array = JSON.arrayNode();
             for (Object item : list) {
@@ -275,6 +282,13 @@ final class LayerCodec {
         }
         if (type.isRecord()) {
             return readRecord(type, v);
+        }
+        if (type == double[].class && v.isArray()) {
+            double[] numbers = new double[v.size()];
+            for (int i = 0; i < numbers.length; i++) {
+                numbers[i] = v.get(i).asDouble();
+            }
+            return numbers;
         }
         if (type == java.util.List.class && v.isArray()) {
             java.util.List<String> list = new java.util.ArrayList<>(v.size());
