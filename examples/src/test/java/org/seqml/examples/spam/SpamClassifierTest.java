@@ -39,4 +39,13 @@ class SpamClassifierTest {
         SpamClassifier.Result r = SpamClassifier.run(new SpamClassifier.Options(4, 5000, 50, 800, 5, 0, null));
         assertTrue(r.accuracy() > 0.8, "accuracy " + r.accuracy());
     }
+
+    /** The tf-idf logistic regression on a slice: its own layers learn the mails too. */
+    @Test
+    void theBagOfWordsBaselineLearnsOnASlice() {
+        SpamClassifier.Result r = SpamBaselines.bagOfWords(5, 600);
+        assertTrue(r.accuracy() > 0.8, "accuracy " + r.accuracy());
+        assertEquals(0.0, SpamBaselines.spread(new double[] {0.9}), "one seed: no spread");
+        assertEquals(0.1, SpamBaselines.spread(new double[] {0.8, 0.9, 1.0}), 1e-12);
+    }
 }
