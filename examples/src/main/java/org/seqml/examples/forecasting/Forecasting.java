@@ -34,15 +34,23 @@ import org.seqml.training.FitOptions;
  * mvn -q -pl examples -am compile exec:java -Dexec.mainClass=org.seqml.examples.forecasting.Forecasting
  * </pre>
  * Data: examples/src/main/resources/data/co2 (see its README); the last 24 months are held out.
+ * Then the same at five rolling origins (the 24 months after cutting the last 24, 48, 72, 96 and
+ * 120), the LSTM trained anew at each, beside the seasonal-naive forecast and the seasonal-naive
+ * forecast with drift (the last year's mean yearly change added per year ahead).
  */
 public final class Forecasting {
     static final int WINDOW = 24;
     static final int HORIZON = 24;
 
     /** What the run may change. */
-    public record Options(int epochs, int units, long seed, int verbose, Path outputDir) {
+    public record Options(int epochs, int units, long seed, int verbose, Path outputDir, int origins) {
+        /** The rolling origins alone at the last one. */
+        public Options(int epochs, int units, long seed, int verbose, Path outputDir) {
+            this(epochs, units, seed, verbose, outputDir, 1);
+        }
+
         public static Options defaults() {
-            return new Options(60, 32, 11, 2, Path.of("target/forecasting"));
+            return new Options(60, 32, 11, 2, Path.of("target/forecasting"), CUTS.length);
         }
     }
 
@@ -60,6 +68,110 @@ public final class Forecasting {
     public static Result run(Options o) {
         double[] y = monthly();
         int test = y.length - HORIZON;   // months [test, end) are held out
+        Fit fit = fitAt(y, test, o);
+        double[] forecast = fit.forecast();
+        double[] actual = java.util.Arrays.copyOfRange(y, test, y.length);
+        double[] naive = seasonalNaive(y, test);
+        History history = fit.history();
+        Result result = new Result(rmse(forecast, actual), rmse(naive, actual), forecast, actual, history);
+        System.out.printf(Locale.ROOT, "held-out 24 months: LSTM RMSE %.3f ppm, seasonal naive RMSE %.3f ppm%n",
+            result.rmse(), result.seasonalNaiveRmse());
+        for (int h = 0; h < HORIZON; h += 6) {
+            System.out.printf(Locale.ROOT, "  month +%2d: actual %.2f, LSTM %.2f, seasonal naive %.2f%n", h + 1,
+                actual[h], forecast[h], naive[h]);
+        }
+        if (o.origins() > 1) {
+            origins(y, o, result.rmse());
+        }
+        if (o.outputDir() != null) {
+            try {
+                java.nio.file.Files.createDirectories(o.outputDir());
+                fit.model().save(o.outputDir().resolve("co2-forecaster.seqml"));
+                Charts.trainingCurves(history, o.outputDir().resolve("training.png"));
+                double[] months = new double[HORIZON];
+                for (int h = 0; h < HORIZON; h++) {
+                    months[h] = h + 1;
+                }
+                Charts.series("CO2, held-out 24 months", "month", months, java.util.Map.of("actual", actual,
+                    "LSTM", forecast, "seasonal naive", naive, "seasonal naive with drift",
+                    seasonalNaiveWithDrift(y, test)), o.outputDir().resolve("forecast.png"));
+                System.out.println("model, training.png and forecast.png written to " + o.outputDir());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return result;
+    }
+
+    /** The cuts of the rolling origins: forecast the 24 months after the last 24, 48, ... months are cut. */
+    static final int[] CUTS = {24, 48, 72, 96, 120};
+
+    /**
+     * The textbook baselines beside the LSTM (trained anew at each origin) over the first
+     * {@code o.origins()} rolling origins, printed as a table (RMSE, ppm).
+     */
+    static double[][] origins(double[] y, Options o, double firstLstm) {
+        int n = Math.min(o.origins(), CUTS.length);
+        double[][] table = new double[3][n];
+        for (int i = 0; i < n; i++) {
+            int test = y.length - CUTS[i];
+            double[] actual = java.util.Arrays.copyOfRange(y, test, test + HORIZON);
+            table[0][i] = rmse(seasonalNaive(y, test), actual);
+            table[1][i] = rmse(seasonalNaiveWithDrift(y, test), actual);
+            table[2][i] = i == 0 ? firstLstm : rmse(fitAt(y, test, o).forecast(), actual);
+        }
+        StringBuilder header = new StringBuilder("| forecast |");
+        StringBuilder rule = new StringBuilder("|---|");
+        for (int i = 0; i < n; i++) {
+            header.append(" -").append(CUTS[i]).append(" |");
+            rule.append("---|");
+        }
+        System.out.println(header.append(" mean |"));
+        System.out.println(rule.append("---|"));
+        String[] names = {"seasonal naive", "seasonal naive with drift (last year + the last year's mean yearly change)",
+            "seqml's LSTM"};
+        for (int r = 0; r < 3; r++) {
+            StringBuilder row = new StringBuilder("| " + names[r] + " |");
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                row.append(String.format(Locale.ROOT, " %.3f |", table[r][i]));
+                sum += table[r][i];
+            }
+            System.out.println(row.append(String.format(Locale.ROOT, " %.3f |", sum / n)));
+        }
+        return table;
+    }
+
+    /** Each month as it was a year before (two years for the second year). */
+    static double[] seasonalNaive(double[] y, int test) {
+        double[] f = new double[HORIZON];
+        for (int h = 0; h < HORIZON; h++) {
+            f[h] = y[test + h - 12 * ((h / 12) + 1)];
+        }
+        return f;
+    }
+
+    /**
+     * The seasonal-naive forecast plus the mean yearly change of the last 12 months,
+     * {@code m = mean_{t in [T-12, T)} (y_t - y_{t-12})}, once per year ahead.
+     */
+    static double[] seasonalNaiveWithDrift(double[] y, int test) {
+        double m = 0;
+        for (int t = test - 12; t < test; t++) {
+            m += (y[t] - y[t - 12]) / 12;
+        }
+        double[] f = seasonalNaive(y, test);
+        for (int h = 0; h < HORIZON; h++) {
+            f[h] += (h / 12 + 1) * m;
+        }
+        return f;
+    }
+
+    /** A model trained on the months before {@code test}, its 24-month forecast and its history. */
+    private record Fit(Sequential model, double[] forecast, History history) {
+    }
+
+    private static Fit fitAt(double[] y, int test, Options o) {
         double[] d = new double[y.length];
         for (int t = 12; t < y.length; t++) {
             d[t] = y[t] - y[t - 12];
@@ -95,36 +207,7 @@ public final class Forecasting {
         History history = model.fit(x, target, new FitOptions().epochs(o.epochs()).batchSize(32).validationSplit(0.1)
             .verbose(o.verbose()).callbacks(new EarlyStopping("val_loss").patience(10).restoreBestWeights(true)));
 
-        double[] forecast = forecast(model, y, d, test, mean, std);
-        double[] actual = java.util.Arrays.copyOfRange(y, test, y.length);
-        double[] naive = new double[HORIZON];
-        for (int h = 0; h < HORIZON; h++) {
-            naive[h] = y[test + h - 12 * ((h / 12) + 1)];
-        }
-        Result result = new Result(rmse(forecast, actual), rmse(naive, actual), forecast, actual, history);
-        System.out.printf(Locale.ROOT, "held-out 24 months: LSTM RMSE %.3f ppm, seasonal naive RMSE %.3f ppm%n",
-            result.rmse(), result.seasonalNaiveRmse());
-        for (int h = 0; h < HORIZON; h += 6) {
-            System.out.printf(Locale.ROOT, "  month +%2d: actual %.2f, LSTM %.2f, seasonal naive %.2f%n", h + 1,
-                actual[h], forecast[h], naive[h]);
-        }
-        if (o.outputDir() != null) {
-            try {
-                java.nio.file.Files.createDirectories(o.outputDir());
-                model.save(o.outputDir().resolve("co2-forecaster.seqml"));
-                Charts.trainingCurves(history, o.outputDir().resolve("training.png"));
-                double[] months = new double[HORIZON];
-                for (int h = 0; h < HORIZON; h++) {
-                    months[h] = h + 1;
-                }
-                Charts.series("CO2, held-out 24 months", "month", months, java.util.Map.of("actual", actual,
-                    "LSTM", forecast, "seasonal naive", naive), o.outputDir().resolve("forecast.png"));
-                System.out.println("model, training.png and forecast.png written to " + o.outputDir());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return result;
+        return new Fit(model, forecast(model, y, d, test, mean, std), history);
     }
 
     /** Feeds predictions back month by month: y_{T+h} = y_{T+h-12} + d_{T+h}. */
@@ -140,7 +223,7 @@ public final class Forecasting {
             dd[t] = model.predict(window).getDouble(0, 0) * std + mean;
             yy[t] = yy[t - 12] + dd[t];
         }
-        return java.util.Arrays.copyOfRange(yy, test, y.length);
+        return java.util.Arrays.copyOfRange(yy, test, test + HORIZON);
     }
 
     static double rmse(double[] a, double[] b) {
