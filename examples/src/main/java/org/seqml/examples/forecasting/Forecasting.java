@@ -36,21 +36,23 @@ import org.seqml.training.FitOptions;
  * Data: examples/src/main/resources/data/co2 (see its README); the last 24 months are held out.
  * Then the same at five rolling origins (the 24 months after cutting the last 24, 48, 72, 96 and
  * 120), the LSTM trained anew at each, beside the seasonal-naive forecast and the seasonal-naive
- * forecast with drift (the last year's mean yearly change added per year ahead).
+ * forecast with drift (the last year's mean yearly change added per year ahead). The forecast is
+ * the mean of five models' (seeds 11 to 15).
  */
 public final class Forecasting {
     static final int WINDOW = 24;
     static final int HORIZON = 24;
 
     /** What the run may change. */
-    public record Options(int epochs, int units, long seed, int verbose, Path outputDir, int origins) {
-        /** The rolling origins alone at the last one. */
+    /** seeds: the models whose forecasts are averaged (an ensemble); origins: how many rolling origins. */
+    public record Options(int epochs, int units, long seed, int verbose, Path outputDir, int origins, int seeds) {
+        /** The last origin alone, one model. */
         public Options(int epochs, int units, long seed, int verbose, Path outputDir) {
-            this(epochs, units, seed, verbose, outputDir, 1);
+            this(epochs, units, seed, verbose, outputDir, 1, 1);
         }
 
         public static Options defaults() {
-            return new Options(60, 32, 11, 2, Path.of("target/forecasting"), CUTS.length);
+            return new Options(60, 32, 11, 2, Path.of("target/forecasting"), CUTS.length, 5);
         }
     }
 
@@ -171,7 +173,23 @@ public final class Forecasting {
     private record Fit(Sequential model, double[] forecast, History history) {
     }
 
+    /** The mean forecast of {@code o.seeds()} models (seeds seed, seed + 1, ...); the first model's history. */
     private static Fit fitAt(double[] y, int test, Options o) {
+        Fit first = fitOne(y, test, o, o.seed());
+        double[] mean = first.forecast().clone();
+        for (int k = 1; k < o.seeds(); k++) {
+            double[] f = fitOne(y, test, o, o.seed() + k).forecast();
+            for (int h = 0; h < mean.length; h++) {
+                mean[h] += f[h];
+            }
+        }
+        for (int h = 0; h < mean.length; h++) {
+            mean[h] /= o.seeds();
+        }
+        return new Fit(first.model(), mean, first.history());
+    }
+
+    private static Fit fitOne(double[] y, int test, Options o, long seed) {
         double[] d = new double[y.length];
         for (int t = 12; t < y.length; t++) {
             d[t] = y[t] - y[t - 12];
@@ -201,7 +219,7 @@ public final class Forecasting {
             target.putScalar(s, 0, (d[t] - mean) / std);
         }
 
-        RandomSeed.set(o.seed());
+        RandomSeed.set(seed);
         Sequential model = new Sequential(Input.of(WINDOW, 1), new LSTM(o.units()), new Dense(1));
         model.compile(new Adam(0.005), "mse", "mae");
         History history = model.fit(x, target, new FitOptions().epochs(o.epochs()).batchSize(32).validationSplit(0.1)
