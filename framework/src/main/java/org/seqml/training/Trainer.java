@@ -347,7 +347,7 @@ public final class Trainer {
             parameters.forEach(Parameter::zeroGrad);
         }
         Graph.Run run = graph.forward(x, train);
-        Pass pass = losses(graph, run, y, sw, train, null);
+        Pass pass = losses(graph, run, y, sw, train, null, false);
         long batch = x[0].size(0);
         for (int k = 0; k < pass.values().length; k++) {
             trackers.losses().get(k).add(pass.values()[k], batch);
@@ -371,14 +371,15 @@ public final class Trainer {
      * A forward run's losses: each output's value (its own mean), the weighted total with the
      * activity penalties, divided by {@code global}'s denominators instead of the batch's own when
      * given (then {@code total} is this batch's share of a larger one), and with {@code train} the
-     * seed gradients for backward, scaled the same way; {@code denominators} are the batch's own.
+     * seed gradients for backward, scaled the same way; {@code denominators} are the batch's own
+     * when {@code counted} or {@code global} (else 1s: fit needs none).
      */
     private record Pass(double[] values, double[] shares, double total, INDArray[] gradients, boolean[] preActivation,
                         LossDenominators denominators) {
     }
 
     private Pass losses(Graph graph, Graph.Run run, INDArray[] y, INDArray sw, boolean train,
-                        LossDenominators global) {
+                        LossDenominators global, boolean counted) {
         INDArray[] outputs = run.outputs();
         INDArray[] masks = run.outputMasks();
         INDArray[] grads = new INDArray[outputs.length];
@@ -400,7 +401,8 @@ public final class Trainer {
                 r = lossOf(graph, k, y[k], outputs[k], sw, masks[k], train);
             }
             values[k] = r.value();
-            own[k] = losses.get(k).denominator(outputs[k], masks[k]);
+            // a fit step needs no counts (a mask's sum is one more native call a step)
+            own[k] = counted || global != null ? losses.get(k).denominator(outputs[k], masks[k]) : 1;
             // a shard's share: its mean times its count, over the whole batch's count
             double share = global == null ? 1.0 : own[k] / global.output(k);
             shares[k] = r.value() * share;
@@ -465,7 +467,7 @@ public final class Trainer {
             try (CallScope scope = CallScope.open()) {
                 parameters.forEach(Parameter::zeroGrad);
                 Graph.Run run = graph.forward(c.x(), true);
-                Pass pass = losses(graph, run, c.y(), sw, true, global);
+                Pass pass = losses(graph, run, c.y(), sw, true, global, true);
                 if (global != null) {
                     run.divideActivityBy(global.rows());
                 }
