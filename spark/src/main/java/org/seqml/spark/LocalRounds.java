@@ -46,6 +46,7 @@ final class LocalRounds {
 
         Function2<Integer, Iterator<Tuple2<Example, Long>>, Iterator<Result>> train() {
             return (partition, examples) -> {
+                org.seqml.backend.Backend.init();   // in an executor, CPU tuning before its examples load ND4J
                 List<Tuple2<Example, Long>> mine = new java.util.ArrayList<>();
                 examples.forEachRemaining(mine::add);
                 Model local;

@@ -71,6 +71,7 @@ final class Shares {
 
         private Iterator<Share> run(Iterator<Tuple2<Example, Long>> examples,
                                     java.util.function.BiFunction<Model, Batch, Share> work) {
+            org.seqml.backend.Backend.init();   // in an executor, CPU tuning before its examples load ND4J
             List<Example> mine = SparkTrainer.slice(examples, positions == null ? null : positions.value(), from, to);
             if (mine.isEmpty()) {
                 return Collections.emptyIterator();

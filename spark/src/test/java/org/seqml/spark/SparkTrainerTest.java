@@ -37,6 +37,7 @@ class SparkTrainerTest {
 
     @BeforeAll
     static void startSpark() {
+        org.seqml.backend.Backend.init();   // CPU tuning before the examples' arrays load ND4J
         SparkConf conf = new SparkConf().setMaster("local[2]").setAppName("seqml-spark-test")
             .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1")
             .set("spark.driver.bindAddress", "127.0.0.1");
