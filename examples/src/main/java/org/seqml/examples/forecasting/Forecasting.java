@@ -14,7 +14,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.seqml.RandomSeed;
-import org.seqml.callbacks.EarlyStopping;
 import org.seqml.callbacks.History;
 import org.seqml.examples.plots.Charts;
 import org.seqml.layers.Dense;
@@ -52,8 +51,13 @@ public final class Forecasting {
             this(epochs, units, seed, verbose, outputDir, 1, 1);
         }
 
+        /**
+         * 15 epochs: chosen on two validation origins before the five (forecasting the 24 months
+         * after cutting the last 168 and 192: mean RMSE 0.706, 0.585, 0.627 and 0.723 for 10, 15,
+         * 20 and 30 epochs), whose windows the test origins do not share.
+         */
         public static Options defaults() {
-            return new Options(60, 32, 11, 2, Path.of("target/forecasting"), CUTS.length, 5);
+            return new Options(15, 32, 11, 2, Path.of("target/forecasting"), CUTS.length, 5);
         }
     }
 
@@ -121,7 +125,7 @@ public final class Forecasting {
             double[] actual = java.util.Arrays.copyOfRange(y, test, test + HORIZON);
             table[0][i] = rmse(seasonalNaive(y, test), actual);
             table[1][i] = rmse(seasonalNaiveWithDrift(y, test), actual);
-            table[2][i] = i == 0 ? firstLstm : rmse(fitAt(y, test, o).forecast(), actual);
+            table[2][i] = CUTS[i] == HORIZON ? firstLstm : rmse(fitAt(y, test, o).forecast(), actual);
         }
         StringBuilder header = new StringBuilder("| forecast |");
         StringBuilder rule = new StringBuilder("|---|");
@@ -231,8 +235,10 @@ public final class Forecasting {
         RandomSeed.set(seed);
         Sequential model = new Sequential(Input.of(WINDOW, 1), new LSTM(o.units()), new Dense(out));
         model.compile(new Adam(0.005), "mse", "mae");
-        History history = model.fit(x, target, new FitOptions().epochs(o.epochs()).batchSize(32).validationSplit(0.1)
-            .verbose(o.verbose()).callbacks(new EarlyStopping("val_loss").patience(10).restoreBestWeights(true)));
+        // every month before the origin, the latest too (a validation split held out the most recent
+        // years, the ones most like the future), for a fixed number of epochs
+        History history = model.fit(x, target, new FitOptions().epochs(o.epochs()).batchSize(32)
+            .verbose(o.verbose()));
         if (direct) {
             INDArray window = Nd4j.create(DataType.FLOAT, 1, WINDOW, 1);
             for (int w = 0; w < WINDOW; w++) {
