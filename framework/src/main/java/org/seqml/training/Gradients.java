@@ -21,6 +21,12 @@ public record Gradients(INDArray gradient, double loss, double[] outputLosses, L
             throw new IllegalArgumentException("Gradients: a flat (n,) gradient, got "
                 + (gradient == null ? "null" : java.util.Arrays.toString(gradient.shape())) + ".");
         }
+        outputLosses = outputLosses.clone();
+    }
+
+    @Override
+    public double[] outputLosses() {
+        return outputLosses.clone();
     }
 
     /** Two shards' gradients of one batch together (the same denominators): their sum. */

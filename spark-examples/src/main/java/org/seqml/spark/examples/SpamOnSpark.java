@@ -116,11 +116,20 @@ public final class SpamOnSpark {
                                                               int partitions) {
         try {
             java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("seqml-spam-examples");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(dir)));
             String path = dir.resolve("examples").toString();
             sc.parallelize(examples, partitions).saveAsObjectFile(path);
             return sc.<Example>objectFile(path, partitions);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void delete(java.nio.file.Path dir) {
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (java.io.IOException e) {
+            System.err.println("could not remove " + dir + ": " + e.getMessage());
         }
     }
 
