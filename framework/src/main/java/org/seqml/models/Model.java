@@ -152,34 +152,19 @@ public class Model {
      * flattened row-major): one copy, to ship or average. {@link #setFlatWeights} reads it back.
      */
     public INDArray getFlatWeights() {
-        List<org.seqml.layers.Parameter> parameters = graph().parameters();
-        INDArray flat = org.nd4j.linalg.factory.Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT,
-            parameters.stream().mapToLong(p -> p.value().length()).sum());
-        long at = 0;
-        for (org.seqml.layers.Parameter p : parameters) {
-            long n = p.value().length();
-            flat.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(at, at + n)).assign(p.value().reshape(new long[] {n}));
-            at += n;
-        }
-        return flat;
+        return org.seqml.layers.FlatParameters.gather(graph().parameters(), org.seqml.layers.Parameter::value);
     }
 
     /** Sets every weight from a flat array in the order of {@link #getFlatWeights} (int8 weights take integer values). */
     public void setFlatWeights(INDArray flat) {
         List<org.seqml.layers.Parameter> parameters = graph().parameters();
-        long n = parameters.stream().mapToLong(p -> p.value().length()).sum();
+        long n = org.seqml.layers.FlatParameters.size(parameters);
         if (flat == null || flat.rank() != 1 || flat.length() != n) {
             throw new IllegalArgumentException("Model '" + name + "': setFlatWeights expects a flat (" + n + ",) array"
                 + " (getFlatWeights' order), got " + (flat == null ? "null" : java.util.Arrays.toString(flat.shape()))
                 + ".");
         }
-        long at = 0;
-        for (org.seqml.layers.Parameter p : parameters) {
-            long size = p.value().length();
-            p.value().assign(flat.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(at, at + size))
-                .reshape(p.value().shape()).castTo(p.value().dataType()));
-            at += size;
-        }
+        org.seqml.layers.FlatParameters.scatter(flat, parameters, org.seqml.layers.Parameter::value);
     }
 
     public long countParams() {

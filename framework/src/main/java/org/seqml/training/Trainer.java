@@ -15,6 +15,7 @@ import org.seqml.data.ArrayDataset;
 import org.seqml.data.Batch;
 import org.seqml.data.Dataset;
 import org.seqml.layers.Stochastic;
+import org.seqml.layers.FlatParameters;
 import org.seqml.layers.Parameter;
 import org.seqml.backend.ArrayOps;
 import org.seqml.layers.SoftmaxOutput;
@@ -472,16 +473,7 @@ public final class Trainer {
                     run.divideActivityBy(global.rows());
                 }
                 graph.backward(run, pass.gradients(), pass.preActivation());
-                INDArray flat = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, countOf(parameters));
-                long at = 0;
-                for (Parameter p : parameters) {
-                    long n = p.value().length();
-                    if (p.trainable()) {
-                        flat.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(at, at + n))
-                            .assign(p.grad().reshape(new long[] {n}));
-                    }
-                    at += n;
-                }
+                INDArray flat = FlatParameters.gather(parameters, p -> p.trainable() ? p.grad() : null);
                 return new Gradients(flat, pass.total(), pass.shares(), pass.denominators());
             }
         });
@@ -509,7 +501,7 @@ public final class Trainer {
     public double applyGradients(INDArray gradient) {
         return exclusive("applyGradients", () -> {
             List<Parameter> parameters = model.graph().parameters();
-            long n = countOf(parameters);
+            long n = FlatParameters.size(parameters);
             if (gradient == null || gradient.length() != n || gradient.rank() != 1) {
                 throw new IllegalArgumentException("applyGradients: expected a flat (" + n + ",) gradient (the model's"
                     + " weights in graph().parameters() order), got " + (gradient == null ? "null"
@@ -517,22 +509,11 @@ public final class Trainer {
             }
             double penalty = weightPenalty(parameters);
             try (CallScope scope = CallScope.open()) {
-                long at = 0;
-                for (Parameter p : parameters) {
-                    long size = p.value().length();
-                    p.zeroGrad();
-                    p.grad().assign(gradient.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(at, at + size))
-                        .reshape(p.grad().shape()).castTo(p.grad().dataType()));
-                    at += size;
-                }
+                FlatParameters.scatter(gradient, parameters, Parameter::grad);
                 update(parameters);
             }
             return penalty;
         });
-    }
-
-    private static long countOf(List<Parameter> parameters) {
-        return parameters.stream().mapToLong(p -> p.value().length()).sum();
     }
 
     /** Keras adds the weights' regularization penalties to the loss, in training and evaluation alike. */

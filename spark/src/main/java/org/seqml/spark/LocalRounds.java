@@ -92,7 +92,7 @@ final class LocalRounds {
         Optimizer optimizer = model.optimizer();
         List<Parameter> parameters = model.graph().parameters();
         int count = slotCount(optimizer, parameters);
-        long size = parameters.stream().mapToLong(p -> p.value().length()).sum();
+        long size = org.seqml.layers.FlatParameters.size(parameters);
         float[] out = new float[(int) (size * count)];
         int at = 0;
         for (Parameter p : parameters) {
@@ -123,7 +123,7 @@ final class LocalRounds {
     static void restoreSlots(Model model, float[] flat, long steps) {
         Optimizer optimizer = model.optimizer();
         List<Parameter> parameters = model.graph().parameters();
-        long size = parameters.stream().mapToLong(p -> p.value().length()).sum();
+        long size = org.seqml.layers.FlatParameters.size(parameters);
         int count = size == 0 ? 0 : (int) (flat.length / size);
         Map<Parameter, INDArray[]> saved = new IdentityHashMap<>();
         INDArray all = Nd4j.createFromArray(flat);
