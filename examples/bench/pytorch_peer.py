@@ -4,6 +4,7 @@
 seqml's copy of ../shared/bench/pytorch_peer.py, with W6: W1's model on a padded batch (the
 lengths() below, 20 to 200), run the way PyTorch runs padded text: pack_padded_sequence; and the
 mode infer8: inference after torch.quantization.quantize_dynamic (int8 LSTM, GRU and Linear).
+modes trainbf16, inferbf16: under torch.autocast("cpu", torch.bfloat16), the loss in float32.
 
 Usage:
   pytorch_peer.py peak [--quick]
@@ -13,6 +14,7 @@ Prints one 'RESULT {json}' line per measurement. Run with /usr/bin/python3 (Debi
 LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp to use OpenBLAS instead of the reference BLAS that
 Debian's libblas.so.3 alternative points to by default.
 """
+import contextlib
 import argparse
 import json
 import os
@@ -115,13 +117,18 @@ def make(workload):
 
 def bench(workload, mode, reps, warm):
     model, inputs, y, lossf, bs = make(workload)
-    if mode == "train":
+    # trainbf16 / inferbf16: CPU autocast to bfloat16 (PyTorch's counterpart of Keras's mixed_bfloat16)
+    bf16 = mode.endswith("bf16")
+    cast = (lambda: torch.autocast(device_type="cpu", dtype=torch.bfloat16)) if bf16 else contextlib.nullcontext
+    if mode.startswith("train"):
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
         model.train()
 
         def step():
             opt.zero_grad(set_to_none=True)
-            loss = lossf(model(*inputs), y)
+            with cast():
+                out = model(*inputs)
+            loss = lossf(out.float(), y)
             loss.backward()
             opt.step()
             return loss
@@ -133,7 +140,7 @@ def bench(workload, mode, reps, warm):
             model = torch.quantization.quantize_dynamic(model, {nn.LSTM, nn.GRU, nn.Linear}, dtype=torch.qint8)
 
         def step():
-            with torch.inference_mode():
+            with torch.inference_mode(), cast():
                 return model(*inputs)
     for _ in range(warm):
         step()
@@ -147,7 +154,7 @@ def bench(workload, mode, reps, warm):
         sc, fc = cores(a, b)
         emit(kind="bench", system="torch", workload=workload, mode=mode, batch=bs, rep=r, sec=dt,
              samples_per_s=bs / dt, params=nparams, self_cores=sc, foreign_cores=fc)
-    if mode == "train" and os.environ.get("TORCH_SANITY", "1") == "1":
+    if mode.startswith("train") and os.environ.get("TORCH_SANITY", "1") == "1":
         # census of float32 denormals in the gradient w.r.t. the embedding output (BPTT underflow)
         captured = []
         emb = model.emb if hasattr(model, "emb") else model.semb
@@ -229,6 +236,6 @@ if __name__ == "__main__":
         for task in a.tasks.split(","):
             w, _, mode = task.partition(":")
             if w == "w5":  # batch-1 latency: many short calls
-                bench(w, mode if mode == "infer8" else "infer", a.reps * 10, a.warmup * 5)
+                bench(w, mode if mode in ("infer8", "inferbf16") else "infer", a.reps * 10, a.warmup * 5)
             else:
                 bench(w, mode or "train", a.reps, a.warmup)

@@ -57,9 +57,16 @@ public final class FusedRnn {
     /**
      * The loop's options a kernel must honour: right to left ({@code goBackwards}), the whole
      * sequence or the last output, zeros rather than the last output at masked steps, and whether
-     * the final states are used (returned or carried to the next batch).
+     * the final states are used (returned or carried to the next batch); and whether to compute in
+     * bfloat16 (the {@code mixed_bfloat16} policy: {@link OneDnnRnn}'s mixed kernel, where the CPU
+     * has native bfloat16, else float32).
      */
-    public record Options(boolean reverse, boolean sequences, boolean zeroOutputForMask, boolean states) {
+    public record Options(boolean reverse, boolean sequences, boolean zeroOutputForMask, boolean states,
+                          boolean bf16) {
+        /** Options in float32. */
+        public Options(boolean reverse, boolean sequences, boolean zeroOutputForMask, boolean states) {
+            this(reverse, sequences, zeroOutputForMask, states, false);
+        }
     }
 
     /** A forward a native kernel ran: the output (the sequence or the last h) and the final states. */
@@ -173,7 +180,7 @@ public final class FusedRnn {
                 share ? PackedBatch.Layout.LANES : PackedBatch.Layout.ROWS), x, h0, c0, options, training);
         }
         if (onOneDnn(w, x)) {
-            OneDnnRnn kernel = kernel(w);
+            OneDnnRnn kernel = kernel(w, options);
             OneDnnRnn.Call call = kernel.forward(x, w.kernel(), w.recurrentKernel(), oneDnnBias(w),
                 h0 == null ? null : h0.castTo(DataType.FLOAT), c0 == null ? null : c0.castTo(DataType.FLOAT),
                 reverse, training);
@@ -199,7 +206,7 @@ public final class FusedRnn {
      */
     private static Call forwardPacked(Weights w, PackedBatch batch, INDArray x, INDArray h0, INDArray c0,
                                       Options options, boolean training) {
-        OneDnnRnn kernel = kernel(w);
+        OneDnnRnn kernel = kernel(w, options);
         INDArray carryKernel = PackedBatch.extraKernel(w.kernel(), carryRow(w), resetRow(w));
         INDArray bias = oneDnnBias(w);
         INDArray h0f = h0 == null ? null : h0.castTo(DataType.FLOAT);
@@ -441,10 +448,11 @@ public final class FusedRnn {
         return new Call(null, null, out[0], java.util.Arrays.copyOfRange(out, 1, out.length), options, null, true);
     }
 
-    private static OneDnnRnn kernel(Weights w) {
-        String key = w.cell() + "/" + w.units();
+    private static OneDnnRnn kernel(Weights w, Options options) {
+        boolean bf16 = options.bf16() && Bf16.supported();
+        String key = w.cell() + "/" + w.units() + (bf16 ? "/bf16" : "");
         synchronized (KERNELS) {
-            return KERNELS.computeIfAbsent(key, k -> new OneDnnRnn(w.cell().oneDnn, w.units()));
+            return KERNELS.computeIfAbsent(key, k -> new OneDnnRnn(w.cell().oneDnn, w.units(), bf16));
         }
     }
 

@@ -81,8 +81,18 @@ final class OneDnnRnn {
         private final INDArray h;
         private final INDArray c;
         private final INDArray workspace;
+        /** In bfloat16: the primitive's own (bfloat16) x, h0, y and final h; in float32 the same as the above. */
+        private final INDArray xBound;
+        private final INDArray h0Bound;
+        private final INDArray yBound;
+        private final INDArray hBound;
 
         Call(Key key, INDArray x, INDArray h0, INDArray c0, INDArray y, INDArray h, INDArray c, INDArray workspace) {
+            this(key, x, h0, c0, y, h, c, workspace, x, h0, y, h);
+        }
+
+        Call(Key key, INDArray x, INDArray h0, INDArray c0, INDArray y, INDArray h, INDArray c, INDArray workspace,
+             INDArray xBound, INDArray h0Bound, INDArray yBound, INDArray hBound) {
             this.key = key;
             this.x = x;
             this.h0 = h0;
@@ -91,6 +101,10 @@ final class OneDnnRnn {
             this.h = h;
             this.c = c;
             this.workspace = workspace;
+            this.xBound = xBound;
+            this.h0Bound = h0Bound;
+            this.yBound = yBound;
+            this.hBound = hBound;
         }
 
         /** The output at every step, (batch, time, units), aligned with the input steps. */
@@ -118,6 +132,8 @@ final class OneDnnRnn {
 
     private final Cell cell;
     private final int units;
+    /** Whether the primitives compute in bfloat16 (mixed precision: see the class comment). */
+    private final boolean bf16;
     private final Map<Key, Primitives> cache = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Key, Primitives> eldest) {
@@ -129,8 +145,19 @@ final class OneDnnRnn {
     };
 
     public OneDnnRnn(Cell cell, int units) {
+        this(cell, units, false);
+    }
+
+    /**
+     * A kernel in float32, or with {@code bf16} in mixed precision: the forward reads x, h0 and
+     * the weights in bfloat16 (converted per call; the caller's arrays stay float32) and writes
+     * y and h in bfloat16, raised to float32 for the caller; c, the bias and every gradient stay
+     * float32, the one mix oneDNN 2.5 trains with (../shared/FACTS.md).
+     */
+    public OneDnnRnn(Cell cell, int units, boolean bf16) {
         this.cell = cell;
         this.units = units;
+        this.bf16 = bf16;
     }
 
     /** Whether oneDNN loaded and is switched on; false makes the layers use their own loop. */
@@ -157,17 +184,26 @@ final class OneDnnRnn {
         INDArray y = CallScope.uninitialized(DataType.FLOAT, b, t, units);
         INDArray h = Nd4j.createUninitialized(DataType.FLOAT, b, units);
         INDArray c = cIn == null ? null : Nd4j.createUninitialized(DataType.FLOAT, b, units);
-        Call call = new Call(key, in, hIn, cIn, y, h, c,
-            training ? CallScope.uninitialized(DataType.INT8, OneDnn.alignedBytes(p.workspaceDesc)) : null);
+        INDArray workspace = training ? CallScope.uninitialized(DataType.INT8, OneDnn.alignedBytes(p.workspaceDesc)) : null;
+        INDArray[] bound = new INDArray[4];
         OneDnn.run(() -> {
+            bound[0] = bf16 ? Bf16.lower(in) : in;
+            bound[1] = bf16 ? Bf16.lower(hIn) : hIn;
+            bound[2] = bf16 ? CallScope.uninitialized(DataType.BFLOAT16, b, t, units) : y;
+            bound[3] = bf16 ? Nd4j.createUninitialized(DataType.BFLOAT16, b, units) : h;
+            Call bind = new Call(key, in, hIn, cIn, y, h, c, workspace, bound[0], bound[1], bound[2], bound[3]);
             Args args = p.args.get().use(false);
-            bindCall(p, p.forwardWeights, args, call, kernel, recurrentKernel, bias);
-            if (call.workspace != null) {
-                args.map.put(dnnl.DNNL_ARG_WORKSPACE, args.wrapAligned(WORKSPACE, p.workspaceDesc, call.workspace));
+            bindCall(p, p.forwardWeights, args, bind, kernel, recurrentKernel, bias);
+            if (workspace != null) {
+                args.map.put(dnnl.DNNL_ARG_WORKSPACE, args.wrapAligned(WORKSPACE, p.workspaceDesc, workspace));
             }
             OneDnn.execute(p.forward, p.forwardScratchpad, args.map);
+            if (bf16) {
+                Bf16.raise(bound[2], y);
+                Bf16.raise(bound[3], h);
+            }
         });
-        return call;
+        return new Call(key, in, hIn, cIn, y, h, c, workspace, bound[0], bound[1], bound[2], bound[3]);
     }
 
     /**
@@ -176,15 +212,15 @@ final class OneDnnRnn {
      */
     private void bindCall(Primitives p, Weights weights, Args args, Call call, INDArray kernel,
                           INDArray recurrentKernel, INDArray bias) {
-        args.bind(dnnl.DNNL_ARG_SRC_LAYER, p.srcD, call.x);
-        args.bind(dnnl.DNNL_ARG_SRC_ITER, p.stateD, call.h0);
-        args.bind(dnnl.DNNL_ARG_SRC_ITER_C, p.stateD, call.c0);
+        args.bind(dnnl.DNNL_ARG_SRC_LAYER, p.srcD, call.xBound);
+        args.bind(dnnl.DNNL_ARG_SRC_ITER, p.stateD, call.h0Bound);
+        args.bind(dnnl.DNNL_ARG_SRC_ITER_C, p.cStateD, call.c0);
         args.map.put(dnnl.DNNL_ARG_WEIGHTS_LAYER, weights.layer().in(args, USER_KERNEL, OneDnn.dense(kernel)));
         args.map.put(dnnl.DNNL_ARG_WEIGHTS_ITER, weights.iter().in(args, USER_RECURRENT, OneDnn.dense(recurrentKernel)));
         args.bind(dnnl.DNNL_ARG_BIAS, p.biasD, bias == null ? zeroBias() : OneDnn.dense(bias));
-        args.bind(dnnl.DNNL_ARG_DST_LAYER, p.dstD, call.y);
-        args.bind(dnnl.DNNL_ARG_DST_ITER, p.stateD, call.h);
-        args.bind(dnnl.DNNL_ARG_DST_ITER_C, p.stateD, call.c);
+        args.bind(dnnl.DNNL_ARG_DST_LAYER, p.dstD, call.yBound);
+        args.bind(dnnl.DNNL_ARG_DST_ITER, p.stateD, call.hBound);
+        args.bind(dnnl.DNNL_ARG_DST_ITER_C, p.cStateD, call.c);
     }
 
     /**
@@ -212,12 +248,12 @@ final class OneDnnRnn {
                 Args args = p.args.get().use(true);
                 bindCall(p, p.backwardWeights, args, fwd, kernel, recurrentKernel, bias);
                 args.map.put(dnnl.DNNL_ARG_WORKSPACE, args.wrapAligned(WORKSPACE, p.workspaceDesc, fwd.workspace));
-                args.bind(dnnl.DNNL_ARG_DIFF_SRC_LAYER, p.srcD, dx);
-                args.bind(dnnl.DNNL_ARG_DIFF_SRC_ITER, p.stateD, dh0);
-                args.bind(dnnl.DNNL_ARG_DIFF_SRC_ITER_C, p.stateD, dc0);
-                args.bind(dnnl.DNNL_ARG_DIFF_DST_LAYER, p.dstD, dyIn);
-                args.bind(dnnl.DNNL_ARG_DIFF_DST_ITER, p.stateD, dhIn);
-                args.bind(dnnl.DNNL_ARG_DIFF_DST_ITER_C, p.stateD, dcIn);
+                args.bind(dnnl.DNNL_ARG_DIFF_SRC_LAYER, p.diffSrcD, dx);
+                args.bind(dnnl.DNNL_ARG_DIFF_SRC_ITER, p.cStateD, dh0);
+                args.bind(dnnl.DNNL_ARG_DIFF_SRC_ITER_C, p.cStateD, dc0);
+                args.bind(dnnl.DNNL_ARG_DIFF_DST_LAYER, p.diffDstD, dyIn);
+                args.bind(dnnl.DNNL_ARG_DIFF_DST_ITER, p.cStateD, dhIn);
+                args.bind(dnnl.DNNL_ARG_DIFF_DST_ITER_C, p.cStateD, dcIn);
                 args.bind(dnnl.DNNL_ARG_DIFF_BIAS, p.biasD, checkedGradient(biasGrad));
                 p.diffWeights.clear();
                 p.diffWeights.bind(args, dKernel, dRecurrent);
@@ -445,9 +481,13 @@ final class OneDnnRnn {
         final primitive backward;
         final memory.desc forwardScratchpad;
         final memory.desc backwardScratchpad;
+        /** x, y and h in the kernel's type; c and every gradient in float32 (the diff forms). */
         final memory.desc srcD;
         final memory.desc dstD;
         final memory.desc stateD;
+        final memory.desc cStateD;
+        final memory.desc diffSrcD;
+        final memory.desc diffDstD;
         final memory.desc biasD;
         final memory.desc workspaceDesc;
         private INDArray zeroDst;
@@ -463,14 +503,22 @@ final class OneDnnRnn {
             long n = key.batch();
             long in = key.inputDim();
             int g = cell.gates;
-            srcD = OneDnn.desc(memory.format_tag.ntc, t, n, in);
-            dstD = OneDnn.desc(memory.format_tag.ntc, t, n, units);
-            stateD = OneDnn.desc(memory.format_tag.ldnc, 1, 1, n, units);
-            memory.desc cD = cell.states == 2 ? stateD : new memory.desc();
+            memory.data_type type = bf16 ? memory.data_type.bf16 : memory.data_type.f32;
+            diffSrcD = OneDnn.desc(memory.format_tag.ntc, t, n, in);
+            diffDstD = OneDnn.desc(memory.format_tag.ntc, t, n, units);
+            cStateD = OneDnn.desc(memory.format_tag.ldnc, 1, 1, n, units);
+            srcD = new memory.desc(new long[] {t, n, in}, type, memory.format_tag.ntc);
+            dstD = new memory.desc(new long[] {t, n, units}, type, memory.format_tag.ntc);
+            stateD = new memory.desc(new long[] {1, 1, n, units}, type, memory.format_tag.ldnc);
+            memory.desc cD = cell.states == 2 ? cStateD : new memory.desc();
             memory.desc wLayerD = OneDnn.desc(memory.format_tag.ldigo, 1, 1, in, g, units);
             memory.desc wIterD = OneDnn.desc(memory.format_tag.ldigo, 1, 1, units, g, units);
-            memory.desc wLayerAny = OneDnn.desc(memory.format_tag.any, 1, 1, in, g, units);
-            memory.desc wIterAny = OneDnn.desc(memory.format_tag.any, 1, 1, units, g, units);
+            memory.desc wLayerAny = new memory.desc(new long[] {1, 1, in, g, units}, type, memory.format_tag.any);
+            memory.desc wIterAny = new memory.desc(new long[] {1, 1, units, g, units}, type, memory.format_tag.any);
+            memory.desc dLayerAny = OneDnn.desc(memory.format_tag.any, 1, 1, in, g, units);
+            memory.desc dIterAny = OneDnn.desc(memory.format_tag.any, 1, 1, units, g, units);
+            memory.desc dState = cStateD;
+            memory.desc dC = cD;
             biasD = OneDnn.desc(memory.format_tag.ldgo, 1, 1, cell.biasGates, units);
             dnnl.prop_kind prop = key.training() ? dnnl.prop_kind.forward_training : dnnl.prop_kind.forward_inference;
             dnnl.rnn_direction dir = key.reverse() ? dnnl.rnn_direction.unidirectional_right2left
@@ -502,15 +550,15 @@ final class OneDnnRnn {
             rnn_primitive_desc_base bpd = switch (cell) {
                 case LSTM -> new lstm_backward.primitive_desc(new lstm_backward.desc(dnnl.prop_kind.backward, dir,
                     srcD, stateD, cD, wLayerAny, wIterAny, biasD, dstD, stateD, cD,
-                    srcD, stateD, cD, wLayerAny, wIterAny, biasD, dstD, stateD, cD), OneDnn.attr(), OneDnn.cpu(),
+                    diffSrcD, dState, dC, dLayerAny, dIterAny, biasD, diffDstD, dState, dC), OneDnn.attr(), OneDnn.cpu(),
                     (lstm_forward.primitive_desc) fpd);
                 case GRU -> new gru_backward.primitive_desc(new gru_backward.desc(dnnl.prop_kind.backward, dir,
                     srcD, stateD, wLayerAny, wIterAny, biasD, dstD, stateD,
-                    srcD, stateD, wLayerAny, wIterAny, biasD, dstD, stateD), OneDnn.attr(), OneDnn.cpu(),
+                    diffSrcD, dState, dLayerAny, dIterAny, biasD, diffDstD, dState), OneDnn.attr(), OneDnn.cpu(),
                     (gru_forward.primitive_desc) fpd);
                 case LBR_GRU -> new lbr_gru_backward.primitive_desc(new lbr_gru_backward.desc(dnnl.prop_kind.backward,
                     dir, srcD, stateD, wLayerAny, wIterAny, biasD, dstD, stateD,
-                    srcD, stateD, wLayerAny, wIterAny, biasD, dstD, stateD), OneDnn.attr(), OneDnn.cpu(),
+                    diffSrcD, dState, dLayerAny, dIterAny, biasD, diffDstD, dState), OneDnn.attr(), OneDnn.cpu(),
                     (lbr_gru_forward.primitive_desc) fpd);
             };
             backward = switch (cell) {

@@ -1,5 +1,7 @@
 package org.seqml.layers;
 
+import org.seqml.mixedprecision.Policy;
+
 import java.lang.reflect.Constructor;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
@@ -50,6 +52,7 @@ public abstract class Layer {
     private final Map<String, Regularizer> regularizers = new HashMap<>();
     private final Map<String, Constraint> constraints = new HashMap<>();
     private Regularizer activityRegularizer;
+    private volatile Policy dtypePolicy = Policy.globalPolicy();
 
     // ---- identity -------------------------------------------------------------------------
 
@@ -71,10 +74,51 @@ public abstract class Layer {
         return (T) this;
     }
 
-    /** Gives {@code copy} this layer's name if one was chosen; fluent options use it. */
+    /** Gives {@code copy} this layer's name if one was chosen, and its dtype policy; fluent options use it. */
     protected final <T extends Layer> T sameName(T copy) {
         ((Layer) copy).name = this.name;
+        ((Layer) copy).dtypePolicy = this.dtypePolicy;
         return copy;
+    }
+
+    // ---- precision ---------------------------------------------------------------------------
+
+    /**
+     * The layer's dtype policy: the global one when the layer was made
+     * ({@link Policy#setGlobalPolicy}), or the one given by {@link #dtype(Policy)}.
+     */
+    public final Policy dtypePolicy() {
+        return dtypePolicy;
+    }
+
+    /**
+     * Sets the layer's dtype policy (Keras's {@code dtype=} argument): {@code "mixed_bfloat16"}
+     * computes in bfloat16 where {@link Policy} says, {@code "float32"} in float32. The weights stay
+     * float32 either way, so it may change at any time, also on a trained model (a float32 output
+     * layer under a mixed model, or bfloat16 inference of a model trained in float32). Returns
+     * this layer.
+     */
+    @SuppressWarnings("unchecked")
+    public final <T extends Layer> T dtype(Policy policy) {
+        if (policy == null) {
+            throw new IllegalArgumentException(describe() + ": dtype policy is null; use Policy.FLOAT32 or"
+                + " Policy.MIXED_BFLOAT16");
+        }
+        this.dtypePolicy = policy;
+        for (Layer inner : innerLayers()) {
+            inner.dtype(policy);
+        }
+        return (T) this;
+    }
+
+    /** The layers a wrapper runs (Bidirectional's two directions, TimeDistributed's layer): they follow its policy. */
+    protected List<Layer> innerLayers() {
+        return List.of();
+    }
+
+    /** As {@link #dtype(Policy)} by name: "float32" or "mixed_bfloat16". */
+    public final <T extends Layer> T dtype(String policy) {
+        return dtype(Policy.of(policy));
     }
 
     /** "Dense 'dense_1'": how errors name this layer. */

@@ -22,6 +22,11 @@ public final class TimeDistributed extends Layer {
 
     private final Config config;
 
+    @Override
+    protected java.util.List<Layer> innerLayers() {
+        return java.util.List.of(config.layer());
+    }
+
     public TimeDistributed(Layer layer) {
         this.config = new Config(layer);
     }

@@ -131,10 +131,18 @@ public final class Benchmark {
     static double measure(String task, int reps, int warmup) {
         String[] parts = task.split(":");
         String w = parts[0];
-        boolean train = parts.length > 1 && parts[1].equals("train");
+        String mode = parts.length > 1 ? parts[1] : "infer";
+        boolean train = mode.startsWith("train");
         RandomSeed.set(1);
-        Workload workload = Workload.of(w);
-        if (parts.length > 1 && parts[1].equals("infer8")) {
+        // "trainbf16", "inferbf16": the model's layers made under Keras's mixed_bfloat16 policy
+        org.seqml.mixedprecision.Policy.setGlobalPolicy(mode.endsWith("bf16") ? "mixed_bfloat16" : "float32");
+        Workload workload;
+        try {
+            workload = Workload.of(w);
+        } finally {
+            org.seqml.mixedprecision.Policy.setGlobalPolicy("float32");
+        }
+        if (mode.equals("infer8")) {
             // post-training int8, no data needed: the LSTM's input range is the embedding's largest weight
             org.seqml.quantization.Quantizer.quantize(workload.model());
         }

@@ -75,6 +75,11 @@ public final class Bidirectional extends Layer {
         return config;
     }
 
+    @Override
+    protected java.util.List<Layer> innerLayers() {
+        return java.util.List.of(config.forwardLayer(), config.backwardLayer());
+    }
+
     private RNN<?> fwd() {
         return config.forwardLayer();
     }

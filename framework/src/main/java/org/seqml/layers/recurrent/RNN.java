@@ -540,7 +540,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
             bias == null ? null : bias.value());
         INDArray mask = masks.length > 0 ? masks[0] : null;
         FusedRnn.Options loop = new FusedRnn.Options(options.goBackwards(), options.returnSequences(),
-            options.zeroOutputForMask(), options.returnState() || options.stateful());
+            options.zeroOutputForMask(), options.returnState() || options.stateful(), dtypePolicy().bfloat16());
         if (!FusedRnn.takes(w, x, mask, loop, training)) {
             return null;   // before any dropout draw: the loop draws this call's masks
         }
