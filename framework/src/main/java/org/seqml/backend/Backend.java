@@ -83,6 +83,14 @@ public final class Backend {
         return OneDnn.declined(work);
     }
 
+    /**
+     * Whether this machine computes bfloat16 natively (oneDNN on a CPU with AVX512-BF16 or AMX):
+     * where it does not, layers under {@code mixed_bfloat16} compute in float32.
+     */
+    public static boolean nativeBfloat16() {
+        return Bf16.supported();
+    }
+
     /** The name of the ND4J backend in use, e.g. "CPU" or "CUDA". */
     public static String name() {
         return Nd4j.getBackend().getClass().getSimpleName().replace("Backend", "");

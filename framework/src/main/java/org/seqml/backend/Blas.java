@@ -30,6 +30,35 @@ public final class Blas {
     }
 
     /**
+     * As {@link #gemm(INDArray, boolean, INDArray, boolean, double, INDArray, double)}, in mixed
+     * precision when {@code bf16} (a layer under {@code mixed_bfloat16}): a product of at least
+     * {@code -Dseqml.bf16GemmFrom} (2^20) multiply-adds runs on {@link Bf16Matmul}, A and B rounded
+     * to bfloat16, summed in float32; smaller ones (where converting costs more than it saves),
+     * and any the kernel cannot take, in float32.
+     */
+    public static void gemm(INDArray a, boolean transA, INDArray b, boolean transB, double alpha, INDArray c,
+                            double beta, boolean bf16) {
+        checkShapes(a, transA, b, transB, c);
+        if (bf16 && CPU && alpha == 1 && (beta == 0 || beta == 1)
+            && c.size(0) * c.size(1) * (transA ? a.size(0) : a.size(1)) >= Switches.BF16_GEMM_FROM
+            && Bf16Matmul.gemm(a, transA, b, transB, c, beta == 1)) {
+            return;
+        }
+        gemm(a, transA, b, transB, alpha, c, beta);
+    }
+
+    private static void checkShapes(INDArray a, boolean transA, INDArray b, boolean transB, INDArray c) {
+        long m = transA ? a.size(1) : a.size(0);
+        long k = transA ? a.size(0) : a.size(1);
+        long n = transB ? b.size(0) : b.size(1);
+        if ((transB ? b.size(1) : b.size(0)) != k || c.size(0) != m || c.size(1) != n) {
+            throw new IllegalArgumentException("gemm: shapes do not agree: " + java.util.Arrays.toString(a.shape())
+                + (transA ? "^T" : "") + " x " + java.util.Arrays.toString(b.shape()) + (transB ? "^T" : "") + " -> "
+                + java.util.Arrays.toString(c.shape()));
+        }
+    }
+
+    /**
      * C = alpha op(A) op(B) + beta C, where op transposes when asked. With beta 0, C is only
      * written (as in BLAS), so it may be an uninitialized array. Float products of at least
      * 2^24 multiply-adds go to oneDNN's sgemm on the OpenMP threads that oneDNN's recurrent
@@ -43,11 +72,7 @@ public final class Blas {
         long m = transA ? a.size(1) : a.size(0);
         long k = transA ? a.size(0) : a.size(1);
         long n = transB ? b.size(0) : b.size(1);
-        if ((transB ? b.size(1) : b.size(0)) != k || c.size(0) != m || c.size(1) != n) {
-            throw new IllegalArgumentException("gemm: shapes do not agree: " + java.util.Arrays.toString(a.shape())
-                + (transA ? "^T" : "") + " x " + java.util.Arrays.toString(b.shape()) + (transB ? "^T" : "") + " -> "
-                + java.util.Arrays.toString(c.shape()));
-        }
+        checkShapes(a, transA, b, transB, c);
         if (!CPU || !contiguous(a) || !contiguous(b) || !contiguous(c) || a.dataType() != c.dataType()
             || b.dataType() != c.dataType()) {
             INDArray product = (transA ? a.transpose() : a).mmul(transB ? b.transpose() : b);

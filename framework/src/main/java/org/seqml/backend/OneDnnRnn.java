@@ -77,7 +77,7 @@ final class OneDnnRnn {
         private final INDArray x;
         private final INDArray h0;
         private final INDArray c0;
-        private final INDArray y;
+        private INDArray y;
         private final INDArray h;
         private final INDArray c;
         private final INDArray workspace;
@@ -107,8 +107,17 @@ final class OneDnnRnn {
             this.hBound = hBound;
         }
 
-        /** The output at every step, (batch, time, units), aligned with the input steps. */
+        /**
+         * The output at every step, (batch, time, units), aligned with the input steps. In bfloat16
+         * it is raised to float32 when first asked for (in the forward's scope), since a layer that
+         * returns its last step only reads h.
+         */
         public INDArray y() {
+            if (y == null) {
+                INDArray raised = CallScope.uninitialized(DataType.FLOAT, yBound.shape());
+                OneDnn.run(() -> Bf16.raise(yBound, raised));
+                y = raised;
+            }
             return y;
         }
 
@@ -151,8 +160,8 @@ final class OneDnnRnn {
     /**
      * A kernel in float32, or with {@code bf16} in mixed precision: the forward reads x, h0 and
      * the weights in bfloat16 (converted per call; the caller's arrays stay float32) and writes
-     * y and h in bfloat16, raised to float32 for the caller; c, the bias and every gradient stay
-     * float32, the one mix oneDNN 2.5 trains with (../shared/FACTS.md).
+     * y and h in bfloat16, raised to float32 for the caller (y when asked for); c, the bias and
+     * every gradient stay float32, the one mix oneDNN 2.5 trains with (../shared/FACTS.md).
      */
     public OneDnnRnn(Cell cell, int units, boolean bf16) {
         this.cell = cell;
@@ -181,7 +190,7 @@ final class OneDnnRnn {
         INDArray cIn = cell.states == 2 ? (c0 == null ? Nd4j.zeros(DataType.FLOAT, b, units) : OneDnn.dense(c0)) : null;
         // written whole by oneDNN; the workspace too (large: 126 MB for W1's shapes, and a fresh
         // allocation each call cost more than the forward itself), so both come from the call's scope
-        INDArray y = CallScope.uninitialized(DataType.FLOAT, b, t, units);
+        INDArray y = bf16 ? null : CallScope.uninitialized(DataType.FLOAT, b, t, units);
         INDArray h = Nd4j.createUninitialized(DataType.FLOAT, b, units);
         INDArray c = cIn == null ? null : Nd4j.createUninitialized(DataType.FLOAT, b, units);
         INDArray workspace = training ? CallScope.uninitialized(DataType.INT8, OneDnn.alignedBytes(p.workspaceDesc)) : null;
@@ -199,8 +208,7 @@ final class OneDnnRnn {
             }
             OneDnn.execute(p.forward, p.forwardScratchpad, args.map);
             if (bf16) {
-                Bf16.raise(bound[2], y);
-                Bf16.raise(bound[3], h);
+                Bf16.raise(bound[3], h);   // y when asked for: Call.y()
             }
         });
         return new Call(key, in, hIn, cIn, y, h, c, workspace, bound[0], bound[1], bound[2], bound[3]);
@@ -239,7 +247,7 @@ final class OneDnnRnn {
         INDArray dh0 = Nd4j.createUninitialized(DataType.FLOAT, b, units);
         INDArray dc0 = cell.states == 2 ? Nd4j.createUninitialized(DataType.FLOAT, b, units) : null;
         INDArray biasGrad = dBias != null ? dBias : Nd4j.zeros(DataType.FLOAT, cell.biasGates, units);
-        INDArray dyIn = dy == null ? p.zeroOutputGradient(fwd.y.shape()) : OneDnn.dense(dy);
+        INDArray dyIn = dy == null ? p.zeroOutputGradient(fwd.yBound.shape()) : OneDnn.dense(dy);
         INDArray dhIn = dh == null ? Nd4j.zeros(DataType.FLOAT, b, units) : OneDnn.dense(dh);
         INDArray dcIn = cell.states == 1 ? null : dc == null ? Nd4j.zeros(DataType.FLOAT, b, units) : OneDnn.dense(dc);
         OneDnn.run(() -> {

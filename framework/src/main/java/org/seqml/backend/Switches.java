@@ -34,6 +34,8 @@ public final class Switches {
         Runtime.getRuntime().availableProcessors()));
     static final boolean ONEDNN_GEMM = flag("seqml.onednnGemm", true);
     static final long ONEDNN_GEMM_FROM = Long.getLong("seqml.onednnGemmFrom", 1L << 24);
+    /** The least multiply-adds a mixed-precision product runs in bfloat16 ({@link Blas}). */
+    static final long BF16_GEMM_FROM = Long.getLong("seqml.bf16GemmFrom", 1L << 20);
     static final boolean FUSED_UPDATES = flag("seqml.fusedUpdates", true);
     static final boolean ARRAY_POOL = flag("seqml.arrayPool", true);
     static final boolean FLUSH_DENORMALS = !PORTABLE && flag("seqml.flushDenormals", true);

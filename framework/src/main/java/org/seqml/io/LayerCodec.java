@@ -37,6 +37,9 @@ final class LayerCodec {
         node.put("class", cls);
         node.put("name", layer.name());
         node.put("trainable", layer.trainable());
+        if (layer.dtypePolicy().bfloat16()) {
+            node.put("dtype", layer.dtypePolicy().name());
+        }
         if (layer instanceof InputLayer input) {
             ArrayNode shape = node.putArray("shape");
             for (long d : input.shape().dims()) {
@@ -149,6 +152,15 @@ final class LayerCodec {
                 layer = construct(type, node);
             }
             layer = layer.named(node.get("name").asText());
+            // a file without "dtype" (float32, and every file saved before policies) computes in float32,
+            // whatever the global policy: a model loads as it was saved. A wrapper's layers were read
+            // with their own, which setting the wrapper's would overwrite.
+            if (!(layer instanceof org.seqml.layers.recurrent.Bidirectional
+                || layer instanceof org.seqml.layers.TimeDistributed)) {
+                layer = layer.dtype(node.hasNonNull("dtype")
+                    ? org.seqml.mixedprecision.Policy.of(node.get("dtype").asText())
+                    : org.seqml.mixedprecision.Policy.FLOAT32);
+            }
             for (var e : iterable(node.path("regularizers").fields())) {
                 regularize(layer, e.getKey(), (Regularizer) Beans.decode(e.getValue()));
             }

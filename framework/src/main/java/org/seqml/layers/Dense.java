@@ -123,7 +123,7 @@ public final class Dense extends Layer implements SoftmaxOutput {
             // written whole by the product (beta 0): no zero fill of W4's 25 MB logits first, and the
             // last step's memory when it freed an array of this size
             z = CallScope.uninitialized(kernel.value().dataType(), x2.size(0), config.units());
-            Blas.gemm(x2, false, kernel.value(), false, 1.0, z, 0.0);
+            Blas.gemm(x2, false, kernel.value(), false, 1.0, z, 0.0, dtypePolicy().bfloat16());
         }
         if (bias != null) {
             z.addiRowVector(bias.value());
@@ -204,13 +204,13 @@ public final class Dense extends Layer implements SoftmaxOutput {
         INDArray x2 = forward.saved(0);
         if (kernel.trainable()) {
             // kernel.grad += x2^T dz, written in place: no temporary for the product
-            Blas.gemm(x2, true, dz, false, 1.0, kernel.grad(), 1.0);
+            Blas.gemm(x2, true, dz, false, 1.0, kernel.grad(), 1.0, dtypePolicy().bfloat16());
         }
         if (bias != null && bias.trainable()) {
             Blas.addColumnSums(dz, bias.grad());
         }
         INDArray dx = CallScope.uninitialized(dz.dataType(), dz.size(0), kernel.value().size(0));
-        Blas.gemm(dz, false, kernel.value(), true, 1.0, dx, 0.0);
+        Blas.gemm(dz, false, kernel.value(), true, 1.0, dx, 0.0, dtypePolicy().bfloat16());
         return new INDArray[] {unflat(dx, forward.input())};
     }
 
