@@ -45,6 +45,8 @@ import org.seqml.training.FitOptions;
  * <pre>
  * mvn -q -pl examples -am compile exec:java -Dexec.mainClass=org.seqml.examples.spam.SpamClassifier
  * </pre>
+ * With {@code -Dexec.args="--policy mixed_bfloat16"} the model is made under Keras's
+ * {@code mixed_bfloat16} policy (its LSTMs compute in bfloat16 where the CPU has it).
  */
 public final class SpamClassifier {
 
@@ -67,6 +69,15 @@ public final class SpamClassifier {
     }
 
     public static void main(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--policy") && i + 1 < args.length) {
+                // as a Keras script's mixed_precision.set_global_policy(...): the layers made after it take it
+                org.seqml.mixedprecision.Policy.setGlobalPolicy(args[++i]);
+            } else {
+                throw new IllegalArgumentException("SpamClassifier: unknown argument '" + args[i] + "'; the one"
+                    + " option is --policy float32|mixed_bfloat16");
+            }
+        }
         run(Options.defaults());
     }
 

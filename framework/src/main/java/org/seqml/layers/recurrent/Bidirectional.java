@@ -249,7 +249,9 @@ public final class Bidirectional extends Layer {
         INDArray[] dxf = fwd().backward(both.f(), gf);
         INDArray[] dxb = bwd().backward(both.b(), gb);
         INDArray[] dx = new INDArray[forward.inputs().length];
-        dx[0] = dxf[0].add(dxb[0]);
+        // into the forward direction's gradient, this call's own: a new (B, T, F) array cost W3 a
+        // tenth of its step in the allocator's zero fill
+        dx[0] = dxf[0].addi(dxb[0]);
         for (int k = 1; k < dxf.length; k++) {
             dx[k] = dxf[k];
             dx[dxf.length - 1 + k] = dxb[k];
