@@ -42,11 +42,13 @@ final class Bf16 {
             synchronized (Bf16.class) {
                 s = supported;
                 if (s == null) {
-                    s = OneDnn.available() && (dnnl.dnnl_get_effective_cpu_isa() & dnnl.dnnl_cpu_isa_avx512_core_bf16)
+                    s = Switches.BF16 && OneDnn.available()
+                        && (dnnl.dnnl_get_effective_cpu_isa() & dnnl.dnnl_cpu_isa_avx512_core_bf16)
                         == dnnl.dnnl_cpu_isa_avx512_core_bf16;
                     if (!s) {
-                        LOG.info("mixed_bfloat16: this CPU (or backend) has no native bfloat16 kernels; computing in"
-                            + " float32");
+                        LOG.info(Switches.BF16 ? "mixed_bfloat16: this CPU (or backend) has no native bfloat16"
+                            + " kernels; computing in float32" : "mixed_bfloat16: computing in float32"
+                            + " (-Dseqml.bf16=false)");
                     }
                     supported = s;
                 }

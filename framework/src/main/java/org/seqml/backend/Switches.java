@@ -34,6 +34,8 @@ public final class Switches {
         Runtime.getRuntime().availableProcessors()));
     static final boolean ONEDNN_GEMM = flag("seqml.onednnGemm", true);
     static final long ONEDNN_GEMM_FROM = Long.getLong("seqml.onednnGemmFrom", 1L << 24);
+    /** Whether mixed_bfloat16 may compute in bfloat16 at all; false: in float32, as on a CPU without it. */
+    static final boolean BF16 = flag("seqml.bf16", true);
     /** The least multiply-adds a mixed-precision product runs in bfloat16 ({@link Blas}). */
     static final long BF16_GEMM_FROM = Long.getLong("seqml.bf16GemmFrom", 1L << 20);
     static final boolean FUSED_UPDATES = flag("seqml.fusedUpdates", true);

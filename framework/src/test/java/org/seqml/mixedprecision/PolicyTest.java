@@ -120,6 +120,20 @@ class PolicyTest {
     }
 
     /**
+     * Where bfloat16 is not native (here: the portable run, oneDNN off), the policy computes in
+     * float32: a layer under mixed_bfloat16 gives float32's result exactly.
+     */
+    @Test
+    void withoutNativeBfloat16TheMixedPolicyComputesInFloat32() {
+        Assumptions.assumeFalse(Backend.nativeBfloat16(), "bfloat16 is native here (the portable run checks this)");
+        INDArray x = Arrays.random(4, 6, 3);
+        LSTM lstm = new LSTM(5).returnSequences(true);
+        INDArray f32 = lstm.call(new INDArray[] {x}, new INDArray[1], false).output().dup();
+        INDArray mixed = lstm.dtype("mixed_bfloat16").call(new INDArray[] {x}, new INDArray[1], false).output();
+        assertEquals(f32, mixed);
+    }
+
+    /**
      * The same model, data and seed trained for 10 epochs in float32 and in mixed_bfloat16: the
      * bfloat16 run learns the task as float32 does, its loss within 0.03 of float32's at every
      * epoch (the loss falls from 0.63 to under 0.01; the largest gap seen, 0.006, at epoch 7) and

@@ -55,8 +55,31 @@ final class KerasLayers {
         if (cls.equals("GRU") && !c.has("reset_after")) {
             LOG.info("{}: GRU '{}' has no reset_after; Keras before 2.2.3 meant false", file, c.path("name").asText());
         }
+        if (!(layer instanceof org.seqml.layers.recurrent.Bidirectional
+            || layer instanceof org.seqml.layers.TimeDistributed)) {   // a wrapper's layers carry their own
+            layer = layer.dtype(policy(c.get("dtype"), c.path("name").asText()));
+        }
         String name = c.path("name").asText("");
         return name.isEmpty() ? layer : layer.named(name);
+    }
+
+    /**
+     * A layer's dtype policy from its config: Keras 2's {@code {"class_name": "Policy", "config":
+     * {"name": ...}}}, Keras 3's {@code DTypePolicy}, or a plain type name. mixed_bfloat16 is kept;
+     * everything else (float32, and mixed_float16, a GPU policy) computes in float32, whatever the
+     * global policy, as the model was saved.
+     */
+    private org.seqml.mixedprecision.Policy policy(JsonNode dtype, String layerName) {
+        String name = dtype == null ? "float32" : dtype.isTextual() ? dtype.asText()
+            : dtype.path("config").path("name").asText("float32");
+        if (name.equals("mixed_bfloat16")) {
+            return org.seqml.mixedprecision.Policy.MIXED_BFLOAT16;
+        }
+        if (name.equals("mixed_float16")) {
+            LOG.info("{}: layer '{}' was trained under mixed_float16, a GPU policy; it computes in float32 here"
+                + " (or set layer.dtype(\"mixed_bfloat16\"))", file, layerName);
+        }
+        return org.seqml.mixedprecision.Policy.FLOAT32;
     }
 
     /** One layer config of this file. */

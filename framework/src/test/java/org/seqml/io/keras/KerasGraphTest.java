@@ -74,4 +74,18 @@ class KerasGraphTest {
         assertTrue(e.getMessage().contains("m.h5") && e.getMessage().contains("conv") && e.getMessage().contains("Conv1D"),
             e.getMessage());
     }
+
+    @Test
+    void aLayerTrainedUnderMixedBfloat16KeepsItsPolicy() throws Exception {
+        KerasLayers mapping = new KerasLayers("m.keras", "3.3.3");
+        ObjectMapper json = new ObjectMapper();
+        Layer mixed = mapping.layer("LSTM", json.readTree("{\"name\": \"l\", \"units\": 4, \"dtype\": {\"module\":"
+            + " \"keras\", \"class_name\": \"DTypePolicy\", \"config\": {\"name\": \"mixed_bfloat16\"}}}"));
+        assertEquals(org.seqml.mixedprecision.Policy.MIXED_BFLOAT16, mixed.dtypePolicy());
+        Layer keras2 = mapping.layer("Dense", json.readTree("{\"name\": \"d\", \"units\": 2, \"dtype\":"
+            + " {\"class_name\": \"Policy\", \"config\": {\"name\": \"mixed_bfloat16\"}}}"));
+        assertEquals(org.seqml.mixedprecision.Policy.MIXED_BFLOAT16, keras2.dtypePolicy());
+        Layer plain = mapping.layer("Dense", json.readTree("{\"name\": \"e\", \"units\": 2, \"dtype\": \"float32\"}"));
+        assertEquals(org.seqml.mixedprecision.Policy.FLOAT32, plain.dtypePolicy());
+    }
 }
