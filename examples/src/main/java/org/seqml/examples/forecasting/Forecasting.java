@@ -74,6 +74,7 @@ public final class Forecasting {
     }
 
     public static Result run(Options o) {
+        org.seqml.backend.Backend.init();   // CPU tuning before the first Nd4j call (the training windows)
         double[] y = monthly();
         int test = y.length - HORIZON;   // months [test, end) are held out
         Fit fit = fitAt(y, test, o);
