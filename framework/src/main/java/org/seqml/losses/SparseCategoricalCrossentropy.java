@@ -18,6 +18,12 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *                dl/dyPred_j = (1 - [j = t] / q_t) / sum(yPred)      (0 where the clip is active)
  * fromLogits:    l = logsumexp(x) - x_t;        dl/dx = softmax(x) - onehot(t)
  * </pre>
+ * With {@code labelSmoothing(e)} (as Keras's CategoricalCrossentropy's {@code label_smoothing},
+ * on class ids) the target is {@code y = (1 - e) onehot(t) + e / K} over the K classes:
+ * <pre>
+ * l = -(1 - e) log q_t - (e / K) sum_j log q_j      (from logits: logsumexp(x) - (1 - e) x_t - e mean(x))
+ * dl/dx = softmax(x) - (1 - e) onehot(t) - e / K
+ * </pre>
  * Only the true class's entry is read and written per row (gather and scatter), so a 5000-way
  * output costs a few passes over the predictions, not a one-hot copy of the labels.
  *
@@ -26,18 +32,35 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * }</pre>
  */
 public final class SparseCategoricalCrossentropy extends CategoricalCrossentropy {
+    private final double labelSmoothing;
 
     public SparseCategoricalCrossentropy() {
-        super(false);
+        this(false, 0);
     }
 
-    private SparseCategoricalCrossentropy(boolean fromLogits) {
+    private SparseCategoricalCrossentropy(boolean fromLogits, double labelSmoothing) {
         super(fromLogits);
+        this.labelSmoothing = labelSmoothing;
     }
 
     @Override
     public SparseCategoricalCrossentropy fromLogits(boolean value) {
-        return new SparseCategoricalCrossentropy(value);
+        return new SparseCategoricalCrossentropy(value, labelSmoothing);
+    }
+
+    /**
+     * A copy whose targets are smoothed: {@code 1 - e} on the true class and {@code e / K} spread
+     * over all K (Keras's {@code label_smoothing}); e in [0, 1).
+     */
+    public SparseCategoricalCrossentropy labelSmoothing(double e) {
+        if (!(e >= 0 && e < 1)) {
+            throw new IllegalArgumentException(kerasName() + ": labelSmoothing must be in [0, 1), got " + e);
+        }
+        return new SparseCategoricalCrossentropy(isFromLogits(), e);
+    }
+
+    public double labelSmoothing() {
+        return labelSmoothing;
     }
 
     @Override
@@ -93,14 +116,24 @@ public final class SparseCategoricalCrossentropy extends CategoricalCrossentropy
         INDArray p = yPred.reshape('c', yPred.length() / classes, classes);
         long[] index = flatIndex(ids, classes);
         INDArray l;
+        double e = labelSmoothing;
         if (isFromLogits() && OneDnnSoftmax.applies(p)) {
             l = gatherTrue(OneDnnSoftmax.softmax(p, true), index).negi();   // - log softmax at the true class
         } else if (isFromLogits()) {
             INDArray lse = logSumExp(p);
             l = lse.subi(gatherTrue(p, index));
         } else {
-            INDArray q = gatherTrue(p, index).divi(p.sum(1));
+            INDArray sum = p.sum(1);
+            INDArray q = gatherTrue(p, index).divi(sum);
             l = Transforms.log(BinaryCrossentropy.clip(q), false).negi();
+            if (e > 0) {   // (1 - e)(-log q_t) - (e / K) sum_j log q_j
+                INDArray all = BinaryCrossentropy.clip(p.divColumnVector(sum.reshape(p.size(0), 1)));
+                l.muli(1 - e).subi(Transforms.log(all, false).sum(1).muli(e / classes));
+            }
+            return l.reshape(ids.shape());
+        }
+        if (e > 0) {   // - log s_t + e (x_t - mean(x))
+            l.addi(gatherTrue(p, index).subi(p.mean(1)).muli(e));
         }
         return l.reshape(ids.shape());
     }
@@ -120,7 +153,13 @@ public final class SparseCategoricalCrossentropy extends CategoricalCrossentropy
         INDArray rowValue = inside.div(sum);                                      // 1/S, or 0 where clipped
         INDArray g = Nd4j.createUninitialized(p.dataType(), p.shape());
         Ops.fillRows(g, rowValue);
-        INDArray update = inside.divi(gatherTrue(p, index)).negi();               // - 1/p_t at the true class
+        double e = labelSmoothing;
+        INDArray update = inside.divi(gatherTrue(p, index)).negi().muli(1 - e);   // - (1 - e)/p_t at the true class
+        if (e > 0) {   // - (e / K) / p_j everywhere (p_j kept off 0 as the clip keeps q_j)
+            INDArray floor = sum.mul(BinaryCrossentropy.EPSILON).reshape(p.size(0), 1);
+            INDArray kept = Transforms.max(p, 0.0, true).addColumnVector(floor);
+            g.subi(Transforms.pow(kept, -1, false).muli(e / classes));
+        }
         Blas.addAt(g, index, update.toDoubleVector());
         return g.reshape(yPred.shape());
     }
@@ -135,7 +174,7 @@ public final class SparseCategoricalCrossentropy extends CategoricalCrossentropy
         INDArray x = yPred.reshape('c', yPred.length() / classes, classes);
         INDArray softmax = OneDnnSoftmax.applies(x) ? OneDnnSoftmax.softmax(x, false)
             : Transforms.exp(x.subColumnVector(logSumExp(x).reshape(x.size(0), 1)), false);
-        INDArray[] lg = fromSoftmax(ids, x, softmax);
+        INDArray[] lg = fromSoftmax(ids, x, softmax, labelSmoothing);
         return new INDArray[] {lg[0], lg[1].reshape(yPred.shape())};
     }
 
@@ -146,7 +185,7 @@ public final class SparseCategoricalCrossentropy extends CategoricalCrossentropy
         long classes = logits.size(-1);
         INDArray x = logits.reshape('c', logits.length() / classes, classes);
         INDArray s = probabilities.reshape('c', probabilities.length() / classes, classes);
-        INDArray[] lg = fromSoftmax(ids, x, reuseProbabilities ? s : s.dup('c'));
+        INDArray[] lg = fromSoftmax(ids, x, reuseProbabilities ? s : s.dup('c'), labelSmoothing);
         return reduce(lg[0], lg[1].reshape(logits.shape()), sampleWeight, mask);
     }
 
@@ -155,13 +194,17 @@ public final class SparseCategoricalCrossentropy extends CategoricalCrossentropy
      * ((rows, classes), c order). Where a true class's probability underflows, the loss comes
      * from the logits instead ({@code logsumexp(x) - x_t}), exactly as from_logits does.
      */
-    private static INDArray[] fromSoftmax(INDArray ids, INDArray logits, INDArray softmax) {
+    private static INDArray[] fromSoftmax(INDArray ids, INDArray logits, INDArray softmax, double e) {
         long[] index = flatIndex(ids, softmax.size(1));
         INDArray q = gatherTrue(softmax, index);
         INDArray l = q.minNumber().doubleValue() > UNDERFLOW ? Transforms.log(q, false).negi()
             : logSumExp(logits).subi(gatherTrue(logits, index));
+        if (e > 0) {   // - log s_t + e (x_t - mean(x)); the gradient's smoothed target below
+            l.addi(gatherTrue(logits, index).subi(logits.mean(1)).muli(e));
+            softmax.subi(e / softmax.size(1));
+        }
         double[] minusOne = new double[index.length];
-        java.util.Arrays.fill(minusOne, -1.0);
+        java.util.Arrays.fill(minusOne, -(1 - e));
         Blas.addAt(softmax, index, minusOne);
         return new INDArray[] {l.reshape(ids.shape()), softmax};
     }
