@@ -51,6 +51,7 @@ def clean(osis):
     s = s.replace("</w><w", "</w> <w")
     s = re.sub(r"(\w)<w\b", r"\1 <w", s)    # "en<w>Jesús</w>" in the RV1909
     s = re.sub(r"</w>(\w)", r"</w> \1", s)
+    s = re.sub(r"([!?.,;:][\u2019\u201d]?)<w\b", r"\1 <w", s)   # "he!\u2019<w>and" in the WEB
     s = re.sub(r"<[^>]+>", "", s)
     s = s.replace("\u00b6", " ")
     return re.sub(r"\s+", " ", s).strip()

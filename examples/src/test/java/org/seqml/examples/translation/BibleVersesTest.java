@@ -27,7 +27,7 @@ class BibleVersesTest {
     /** No markup left, no words glued where markup was (the plain format's "Godcreated"), no empty side. */
     @Test
     void theTextsAreClean() {
-        Pattern glued = Pattern.compile("\\p{Ll}\\p{Lu}");
+        Pattern glued = Pattern.compile("\\p{Ll}\\p{Lu}|[!?.,;:][\u2019\u201d]\\p{L}");
         for (BibleVerses.Verse v : VERSES) {
             for (String s : new String[] {v.spanish(), v.english()}) {
                 assertFalse(s.isBlank(), v.toString());
