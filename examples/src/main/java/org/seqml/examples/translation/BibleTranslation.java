@@ -28,7 +28,8 @@ import org.seqml.training.FitOptions;
  * <pre>
  * mvn -q -pl examples -am compile exec:java -Dexec.mainClass=org.seqml.examples.translation.BibleTranslation
  * </pre>
- * Options as {@code name=value}: epochs, units, embedding, subwords, maxPieces, limit (training verses), beamWidth.
+ * Options as {@code name=value}: epochs, units, embedding, subwords, maxPieces, limit (training verses),
+ * beamWidth; {@code policy=mixed_bfloat16} trains in bfloat16 (docs/performance.md).
  */
 public final class BibleTranslation {
 
@@ -56,7 +57,9 @@ public final class BibleTranslation {
 
     public static void main(String[] args) {
         Options d = Options.defaults();
-        Args a = Args.parse(args, Set.of("epochs", "units", "embedding", "subwords", "maxPieces", "limit", "beamWidth"));
+        Args a = Args.parse(args, Set.of("epochs", "units", "embedding", "subwords", "maxPieces", "limit", "beamWidth",
+            "policy"));
+        org.seqml.mixedprecision.Policy.setGlobalPolicy(a.get("policy", "float32"));
         run(new Options(a.get("epochs", d.epochs()), a.get("units", d.units()), a.get("embedding", d.embedding()),
             d.dropout(), d.batchSize(), a.get("subwords", d.subwords()), a.get("maxPieces", d.maxPieces()),
             a.get("limit", d.limit()), a.get("beamWidth", d.beamWidth()), d.samples(), d.seed(), d.verbose()));
@@ -90,7 +93,9 @@ public final class BibleTranslation {
         AttentionSeq2Seq s2s = new AttentionSeq2Seq(es.vocabularySize(), en.vocabularySize() + 2, o.embedding(),
             o.units(), o.dropout());
         Model model = s2s.training();
-        model.compile(new Adam(0.002).clipnorm(5.0), "sparse_categorical_crossentropy", "accuracy");
+        // label smoothing 0.1, as in the Transformer's and GNMT's training
+        model.compile(new Adam(0.002).clipnorm(5.0),
+            new org.seqml.losses.SparseCategoricalCrossentropy().labelSmoothing(0.1), "accuracy");
         List<int[]> devSources = new ArrayList<>();
         List<int[]> devTargets = new ArrayList<>();
         for (BibleVerses.Verse v : split.dev()) {
