@@ -38,13 +38,18 @@ public final class BibleTranslation {
      *
      * @param subwords  the byte-pair vocabulary per language
      * @param maxPieces training pairs with at most this many pieces per side (the longest verses are dropped)
-     * @param limit     the first this many training verses (a quick run); all by default
+     * @param limit     the first this many training verses, and a tenth as many dev and test
+     *                  verses (a quick run); all by default
      */
     public record Options(int epochs, int units, int embedding, double dropout, int batchSize, int subwords,
                           int maxPieces, int limit, int beamWidth, int samples, long seed, int verbose) {
         public static Options defaults() {
             return new Options(15, 128, 128, 0.2, 64, 4000, 60, Integer.MAX_VALUE, 4, 10, 3, 2);
         }
+    }
+
+    private static <T> List<T> first(List<T> list, long n) {
+        return list.subList(0, (int) Math.min(n, list.size()));
     }
 
     /** The figures: BLEU and chrF (0-100) on the test books, greedy and beam, and the training time. */
@@ -66,8 +71,11 @@ public final class BibleTranslation {
     }
 
     public static Result run(Options o) {
-        BibleVerses.Split split = BibleVerses.split(BibleVerses.read());
-        List<BibleVerses.Verse> train = split.train().subList(0, Math.min(o.limit(), split.train().size()));
+        BibleVerses.Split all = BibleVerses.split(BibleVerses.read());
+        long held = o.limit() == Integer.MAX_VALUE ? Integer.MAX_VALUE : Math.max(1, o.limit() / 10);
+        BibleVerses.Split split = new BibleVerses.Split(first(all.train(), o.limit()), first(all.dev(), held),
+            first(all.test(), held));
+        List<BibleVerses.Verse> train = split.train();
         long t0 = System.nanoTime();
         BytePairEncoding es = BytePairEncoding.learn(train.stream().map(BibleVerses.Verse::spanish).toList(),
             o.subwords(), true, 2, true);
@@ -113,13 +121,13 @@ public final class BibleTranslation {
         double seconds = (System.nanoTime() - t1) / 1e9;
         System.out.printf(Locale.ROOT, "trained %d epochs in %.0f s%n", history.epochs().size(), seconds);
 
-        double devBleu = Bleu.corpus(translate(s2s, devSources, null, en, start, end),
+        double devBleu = Bleu.corpus(translate(s2s, devSources, null, en, start, end, o.maxPieces() + 10),
             split.dev().stream().map(BibleVerses.Verse::english).toList());
         List<int[]> testSources = split.test().stream().map(v -> es.encode(v.spanish())).toList();
         List<String> references = split.test().stream().map(BibleVerses.Verse::english).toList();
-        List<String> greedy = translate(s2s, testSources, null, en, start, end);
+        List<String> greedy = translate(s2s, testSources, null, en, start, end, o.maxPieces() + 10);
         List<String> beam = o.beamWidth() > 1 ? translate(s2s, testSources, new BeamSearch(o.beamWidth(), 0.6), en,
-            start, end) : greedy;
+            start, end, o.maxPieces() + 10) : greedy;
         double greedyBleu = Bleu.corpus(greedy, references);
         double beamBleu = Bleu.corpus(beam, references);
         double chrf = ChrF.corpus(beam, references);
@@ -146,11 +154,12 @@ public final class BibleTranslation {
         return e.x()[0].length() / 8 * 1000 + e.x()[1].length() / 8;
     }
 
-    /** Decoded texts: greedy (search null) or by beam search, at most twice the source's length plus ten pieces. */
+    /**
+     * Decoded texts: greedy (search null) or by beam search, at most {@code max} pieces (the
+     * longest training target plus ten: longer outputs are a model that does not stop).
+     */
     private static List<String> translate(AttentionSeq2Seq s2s, List<int[]> sources, BeamSearch search,
-                                          BytePairEncoding target, int start, int end) {
-        int longest = sources.stream().mapToInt(s -> s.length).max().orElse(0);
-        int max = 2 * longest + 10;
+                                          BytePairEncoding target, int start, int end, int max) {
         List<int[]> out = search == null ? s2s.greedy(sources, start, end, max)
             : s2s.beam(sources, search, start, end, max);
         return out.stream().map(ids -> target.decode(java.util.Arrays.stream(ids).filter(i -> i < start).toArray()))
