@@ -194,24 +194,25 @@ final class OneDnnRnn {
         INDArray h = Nd4j.createUninitialized(DataType.FLOAT, b, units);
         INDArray c = cIn == null ? null : Nd4j.createUninitialized(DataType.FLOAT, b, units);
         INDArray workspace = training ? CallScope.uninitialized(DataType.INT8, OneDnn.alignedBytes(p.workspaceDesc)) : null;
-        INDArray[] bound = new INDArray[4];
+        Call[] made = new Call[1];
         OneDnn.run(() -> {
-            bound[0] = bf16 ? Bf16.lower(in) : in;
-            bound[1] = bf16 ? Bf16.lower(hIn) : hIn;
-            bound[2] = bf16 ? CallScope.uninitialized(DataType.BFLOAT16, b, t, units) : y;
-            bound[3] = bf16 ? Nd4j.createUninitialized(DataType.BFLOAT16, b, units) : h;
-            Call bind = new Call(key, in, hIn, cIn, y, h, c, workspace, bound[0], bound[1], bound[2], bound[3]);
+            // in bfloat16 the primitive reads and writes bfloat16 copies (converted here, on oneDNN's threads)
+            Call call = !bf16 ? new Call(key, in, hIn, cIn, y, h, c, workspace)
+                : new Call(key, in, hIn, cIn, null, h, c, workspace, Bf16.lower(in), Bf16.lower(hIn),
+                    CallScope.uninitialized(DataType.BFLOAT16, b, t, units),
+                    Nd4j.createUninitialized(DataType.BFLOAT16, b, units));
             Args args = p.args.get().use(false);
-            bindCall(p, p.forwardWeights, args, bind, kernel, recurrentKernel, bias);
+            bindCall(p, p.forwardWeights, args, call, kernel, recurrentKernel, bias);
             if (workspace != null) {
                 args.map.put(dnnl.DNNL_ARG_WORKSPACE, args.wrapAligned(WORKSPACE, p.workspaceDesc, workspace));
             }
             OneDnn.execute(p.forward, p.forwardScratchpad, args.map);
             if (bf16) {
-                Bf16.raise(bound[3], h);   // y when asked for: Call.y()
+                Bf16.raise(call.hBound, h);   // y when asked for: Call.y()
             }
+            made[0] = call;
         });
-        return new Call(key, in, hIn, cIn, y, h, c, workspace, bound[0], bound[1], bound[2], bound[3]);
+        return made[0];
     }
 
     /**
