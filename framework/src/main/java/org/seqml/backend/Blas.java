@@ -38,13 +38,14 @@ public final class Blas {
      */
     public static void gemm(INDArray a, boolean transA, INDArray b, boolean transB, double alpha, INDArray c,
                             double beta, boolean bf16) {
-        checkShapes(a, transA, b, transB, c);
         if (bf16 && CPU && alpha == 1 && (beta == 0 || beta == 1)
-            && c.size(0) * c.size(1) * (transA ? a.size(0) : a.size(1)) >= Switches.BF16_GEMM_FROM
-            && Bf16Matmul.gemm(a, transA, b, transB, c, beta == 1)) {
-            return;
+            && c.size(0) * c.size(1) * (transA ? a.size(0) : a.size(1)) >= Switches.BF16_GEMM_FROM) {
+            checkShapes(a, transA, b, transB, c);
+            if (Bf16Matmul.gemm(a, transA, b, transB, c, beta == 1)) {
+                return;
+            }
         }
-        gemm(a, transA, b, transB, alpha, c, beta);
+        gemm(a, transA, b, transB, alpha, c, beta);   // which checks the shapes itself
     }
 
     private static void checkShapes(INDArray a, boolean transA, INDArray b, boolean transB, INDArray c) {

@@ -155,8 +155,7 @@ final class LayerCodec {
             // a file without "dtype" (float32, and every file saved before policies) computes in float32,
             // whatever the global policy: a model loads as it was saved. A wrapper's layers were read
             // with their own, which setting the wrapper's would overwrite.
-            if (!(layer instanceof org.seqml.layers.recurrent.Bidirectional
-                || layer instanceof org.seqml.layers.TimeDistributed)) {
+            if (!layer.wrapsLayers()) {
                 layer = layer.dtype(node.hasNonNull("dtype")
                     ? org.seqml.mixedprecision.Policy.of(node.get("dtype").asText())
                     : org.seqml.mixedprecision.Policy.FLOAT32);

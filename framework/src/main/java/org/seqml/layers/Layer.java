@@ -116,6 +116,14 @@ public abstract class Layer {
         return List.of();
     }
 
+    /**
+     * Whether this layer runs layers of its own (a wrapper): setting its policy sets theirs, so a
+     * file's reader leaves a wrapper's alone and sets each inner layer's from its own entry.
+     */
+    public final boolean wrapsLayers() {
+        return !innerLayers().isEmpty();
+    }
+
     /** As {@link #dtype(Policy)} by name: "float32" or "mixed_bfloat16". */
     public final <T extends Layer> T dtype(String policy) {
         return dtype(Policy.of(policy));

@@ -2,7 +2,6 @@ package org.seqml.text;
 
 import java.text.Normalizer;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -353,7 +352,7 @@ public final class BytePairEncoding {
 
     /** The merges in the order they were learned, each "x y". */
     public List<String> merges() {
-        return Collections.unmodifiableList(merges);
+        return merges;
     }
 
     public int vocabularySize() {

@@ -55,8 +55,7 @@ final class KerasLayers {
         if (cls.equals("GRU") && !c.has("reset_after")) {
             LOG.info("{}: GRU '{}' has no reset_after; Keras before 2.2.3 meant false", file, c.path("name").asText());
         }
-        if (!(layer instanceof org.seqml.layers.recurrent.Bidirectional
-            || layer instanceof org.seqml.layers.TimeDistributed)) {   // a wrapper's layers carry their own
+        if (!layer.wrapsLayers()) {   // a wrapper's layers carry their own
             layer = layer.dtype(policy(c.get("dtype"), c.path("name").asText()));
         }
         String name = c.path("name").asText("");
