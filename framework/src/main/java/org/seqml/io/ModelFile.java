@@ -119,7 +119,11 @@ public final class ModelFile {
         });
     }
 
-    /** Sets {@code model}'s weights from a file of {@link #saveWeights}, matching layers by name and weights by order. */
+    /**
+     * Sets {@code model}'s weights from a file of {@link #saveWeights}, matching layers by name
+     * (or, when some name is missing and the layers with weights are as many, by order) and
+     * weights by order.
+     */
     public static void loadWeights(Model model, Path path) throws IOException {
         Map<String, byte[]> entries = entries(path);
         JsonNode root = parse(path, entries, FORMAT + "-weights");
@@ -127,12 +131,17 @@ public final class ModelFile {
         for (JsonNode w : root.get("weights")) {
             byLayer.computeIfAbsent(w.path("layer").asText(), k -> new ArrayList<>()).add(ArrayCodec.read(w, entries));
         }
+        List<Layer> weighted = model.layers().stream().filter(l -> !l.weights().isEmpty()).toList();
+        // names made by the counter differ in a second model built in the same JVM: then, when
+        // the layers are as many, they are matched in order, as Keras's load_weights does
+        // (topologically) when not asked to match names; the shapes are checked either way
+        boolean byOrder = weighted.size() == byLayer.size()
+            && weighted.stream().anyMatch(l -> !byLayer.containsKey(l.name()));
+        List<List<INDArray>> inOrder = new ArrayList<>(byLayer.values());
         List<Runnable> assignments = new ArrayList<>();
-        for (Layer l : model.layers()) {
-            if (l.weights().isEmpty()) {
-                continue;
-            }
-            List<INDArray> values = byLayer.get(l.name());
+        for (int k = 0; k < weighted.size(); k++) {
+            Layer l = weighted.get(k);
+            List<INDArray> values = byOrder ? inOrder.get(k) : byLayer.get(l.name());
             if (values == null) {
                 throw new ModelFileException(path + " has no weights for layer '" + l.name() + "'; it has "
                     + byLayer.keySet() + ".");

@@ -348,6 +348,15 @@ public final class Trainer {
             parameters.forEach(Parameter::zeroGrad);
         }
         Graph.Run run = graph.forward(x, train);
+        // the metrics read the outputs before the loss, so that a fused softmax's probabilities
+        // can become its gradient in place rather than in a copy the size of the output
+        INDArray[] outputs = run.outputs();
+        INDArray[] masks = run.outputMasks();
+        for (int k = 0; k < outputs.length; k++) {
+            for (Metric m : trackers.metrics().get(k)) {
+                m.update(losses.get(k).metricLabels(y[k], outputs[k]), outputs[k], sw, masks[k]);
+            }
+        }
         Pass pass = losses(graph, run, y, sw, train, null, false);
         long batch = x[0].size(0);
         for (int k = 0; k < pass.values().length; k++) {
@@ -357,13 +366,6 @@ public final class Trainer {
         if (train) {
             graph.backward(run, pass.gradients(), pass.preActivation());
             update(parameters);
-        }
-        INDArray[] outputs = run.outputs();
-        INDArray[] masks = run.outputMasks();
-        for (int k = 0; k < outputs.length; k++) {
-            for (Metric m : trackers.metrics().get(k)) {
-                m.update(losses.get(k).metricLabels(y[k], outputs[k]), outputs[k], sw, masks[k]);
-            }
         }
         return logs(graph, trackers);
     }
@@ -538,12 +540,13 @@ public final class Trainer {
             && out.node().layer().activityRegularizer() == null;   // its gradient goes through the output
     }
 
-    /** The loss and dLoss/dlogits of a fused output; its softmax is overwritten when no metric reads it. */
+    /** The loss and dLoss/dlogits of a fused output, written over its softmax. */
     private Loss.Result fused(Graph graph, int k, INDArray y, INDArray logits, INDArray probabilities, INDArray sw,
                               INDArray mask) {
         CategoricalCrossentropy loss = (CategoricalCrossentropy) losses.get(k);
         try {
-            return loss.evaluateSoftmax(y, logits, probabilities, sw, mask, metricNames.isEmpty());
+            // nothing reads the outputs after the loss (step updates the metrics first)
+            return loss.evaluateSoftmax(y, logits, probabilities, sw, mask, true);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("Output '" + graph.outputs().get(k).node().layer().name() + "': "
                 + e.getMessage(), e);

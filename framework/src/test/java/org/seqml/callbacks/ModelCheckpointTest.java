@@ -54,7 +54,11 @@ class ModelCheckpointTest {
         Model last = Model.load(dir.resolve("all-04.seqml"));
         assertEquals(model.getWeights(), last.getWeights());
         Sequential fresh = new Sequential(Input.of(3), new Dense(1).named(model.layers().get(0).name() + "_copy"));
-        assertThrows(IOException.class, () -> fresh.loadWeights(dir.resolve("w.weights")), "layers matched by name");
+        fresh.loadWeights(dir.resolve("w.weights"));
+        assertEquals(model.getWeights(), fresh.getWeights(), "other names, as many layers: matched in order, as Keras");
+        Sequential deeper = new Sequential(Input.of(3), new Dense(3).named("other"), new Dense(1).named("names"));
+        assertThrows(IOException.class, () -> deeper.loadWeights(dir.resolve("w.weights")),
+            "neither the names nor the count match");
         Model sameNames = Model.load(dir.resolve("all-01.seqml"));
         sameNames.loadWeights(dir.resolve("w.weights"));
         assertEquals(model.getWeights(), sameNames.getWeights(), "weights-only file of the last epoch");

@@ -29,7 +29,7 @@ import org.seqml.training.FitOptions;
  * mvn -q -pl examples -am compile exec:java -Dexec.mainClass=org.seqml.examples.translation.BibleTranslation
  * </pre>
  * Options as {@code name=value}: epochs, units, embedding, subwords, maxPieces, limit (training verses),
- * beamWidth; {@code policy=mixed_bfloat16} trains in bfloat16 (docs/performance.md).
+ * beamWidth, weights (a file: written after training, read instead of training when it is there); {@code policy=mixed_bfloat16} trains in bfloat16 (docs/performance.md).
  */
 public final class BibleTranslation {
 
@@ -40,11 +40,14 @@ public final class BibleTranslation {
      * @param maxPieces training pairs with at most this many pieces per side (the longest verses are dropped)
      * @param limit     the first this many training verses, and a tenth as many dev and test
      *                  verses (a quick run); all by default
+     * @param weights   where the trained weights go; when the file is there already, they are
+     *                  loaded from it instead of trained (null: neither)
      */
     public record Options(int epochs, int units, int embedding, double dropout, int batchSize, int subwords,
-                          int maxPieces, int limit, int beamWidth, int samples, long seed, int verbose) {
+                          int maxPieces, int limit, int beamWidth, int samples, long seed, int verbose,
+                          java.nio.file.Path weights) {
         public static Options defaults() {
-            return new Options(15, 128, 128, 0.2, 64, 4000, 60, Integer.MAX_VALUE, 4, 10, 3, 2);
+            return new Options(15, 128, 128, 0.2, 64, 4000, 60, Integer.MAX_VALUE, 4, 10, 3, 2, null);
         }
     }
 
@@ -63,11 +66,12 @@ public final class BibleTranslation {
     public static void main(String[] args) {
         Options d = Options.defaults();
         Args a = Args.parse(args, Set.of("epochs", "units", "embedding", "subwords", "maxPieces", "limit", "beamWidth",
-            "policy"));
+            "policy", "weights"));
         org.seqml.mixedprecision.Policy.setGlobalPolicy(a.get("policy", "float32"));
         run(new Options(a.get("epochs", d.epochs()), a.get("units", d.units()), a.get("embedding", d.embedding()),
             d.dropout(), d.batchSize(), a.get("subwords", d.subwords()), a.get("maxPieces", d.maxPieces()),
-            a.get("limit", d.limit()), a.get("beamWidth", d.beamWidth()), d.samples(), d.seed(), d.verbose()));
+            a.get("limit", d.limit()), a.get("beamWidth", d.beamWidth()), d.samples(), d.seed(), d.verbose(),
+            a.get("weights", "").isEmpty() ? null : java.nio.file.Path.of(a.get("weights", ""))));
     }
 
     public static Result run(Options o) {
@@ -79,8 +83,10 @@ public final class BibleTranslation {
         long t0 = System.nanoTime();
         BytePairEncoding es = BytePairEncoding.learn(train.stream().map(BibleVerses.Verse::spanish).toList(),
             o.subwords(), true, 2, true);
+        // the English side keeps its case: sacreBLEU compares cased text, and a lowercased
+        // output loses every capital the reference has (each verse's first word, the names)
         BytePairEncoding en = BytePairEncoding.learn(train.stream().map(BibleVerses.Verse::english).toList(),
-            o.subwords(), true, 2, true);
+            o.subwords(), false, 2, true);
         int start = en.vocabularySize();
         int end = start + 1;
         List<int[]> sources = new ArrayList<>();
@@ -111,13 +117,23 @@ public final class BibleTranslation {
             devTargets.add(en.encode(v.english()));
         }
         long t1 = System.nanoTime();
-        History history = model.fit(AttentionSeq2Seq.examples(sources, targets, start, end, true)
-                .groupByWindow(BibleTranslation::lengthBucket, o.batchSize()),
-            new FitOptions().epochs(o.epochs()).verbose(o.verbose())
-                .validationData(AttentionSeq2Seq.examples(devSources, devTargets, start, end, false)
-                    .groupByWindow(BibleTranslation::lengthBucket, 128))
-                .callbacks(new ReduceLROnPlateau("val_loss").factor(0.5).patience(1),
-                    new EarlyStopping("val_loss").patience(3).restoreBestWeights(true)));
+        History history;
+        if (o.weights() != null && java.nio.file.Files.exists(o.weights())) {
+            loadWeights(model, o.weights());
+            history = new History();
+            System.out.printf(Locale.ROOT, "weights loaded from %s%n", o.weights());
+        } else {
+            history = model.fit(AttentionSeq2Seq.examples(sources, targets, start, end, true)
+                    .groupByWindow(BibleTranslation::lengthBucket, o.batchSize()),
+                new FitOptions().epochs(o.epochs()).verbose(o.verbose())
+                    .validationData(AttentionSeq2Seq.examples(devSources, devTargets, start, end, false)
+                        .groupByWindow(BibleTranslation::lengthBucket, 128))
+                    .callbacks(new ReduceLROnPlateau("val_loss").factor(0.5).patience(1),
+                        new EarlyStopping("val_loss").patience(3).restoreBestWeights(true)));
+            if (o.weights() != null) {
+                saveWeights(model, o.weights());
+            }
+        }
         double seconds = (System.nanoTime() - t1) / 1e9;
         System.out.printf(Locale.ROOT, "trained %d epochs in %.0f s%n", history.epochs().size(), seconds);
 
@@ -143,6 +159,22 @@ public final class BibleTranslation {
         }
         return new Result(beamBleu, greedyBleu, chrf, devBleu, sources.size(), references.size(), seconds, samples,
             history);
+    }
+
+    private static void saveWeights(Model model, java.nio.file.Path path) {
+        try {
+            model.saveWeights(path);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("BibleTranslation: cannot write the weights to " + path, e);
+        }
+    }
+
+    private static void loadWeights(Model model, java.nio.file.Path path) {
+        try {
+            model.loadWeights(path);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("BibleTranslation: cannot read the weights from " + path, e);
+        }
     }
 
     /**
