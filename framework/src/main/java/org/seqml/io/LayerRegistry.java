@@ -192,6 +192,10 @@ public final class LayerRegistry {
             throw out.inexpressible("a vocabulary, which Keras keeps in an asset file that this export does not write;"
                 + " export a model that starts at the ids, and save the vocabulary with saveVocabulary");
         });
+        add("BytePairTokenizer", org.seqml.text.BytePairTokenizer.class, null, (l, out) -> {
+            throw out.inexpressible("merges and a vocabulary, which KerasNLP keeps in asset files that this export does"
+                + " not write; export a model that starts at the ids");
+        });
         add("Concatenate", Concatenate.class, in -> new Concatenate(in.known("axis").integer("axis", -1)),
             (l, out) -> out.config().put("axis", l.config().axis()));
         add("Add", Add.class, in -> new Add(), (l, out) -> { });

@@ -384,17 +384,17 @@ public class Model {
         return predict(vectorize(texts, "predict"), batchSize);
     }
 
-    /** The ids that the model's TextVectorization makes of these texts (batch, tokens). */
+    /** The arrays that the model's text entrance (TextVectorization, BytePairTokenizer) makes of these texts. */
     public INDArray vectorize(List<String> texts) {
         return vectorize(texts, "vectorize");
     }
 
     private INDArray vectorize(List<String> texts, String call) {
         Layer entrance = entranceLayer();
-        if (!(entrance instanceof org.seqml.text.TextVectorization text)) {
-            throw new IllegalArgumentException("Model '" + name + "': " + call + "(texts) needs a TextVectorization as"
-                + " the layer that reads the model's only input, but " + (entrance == null ? "the model has "
-                + (hasGraph() ? graph().inputs().size() : 0) + " inputs or several layers read it"
+        if (!(entrance instanceof org.seqml.text.TextEntrance text)) {
+            throw new IllegalArgumentException("Model '" + name + "': " + call + "(texts) needs a TextVectorization or"
+                + " a BytePairTokenizer as the layer that reads the model's only input, but " + (entrance == null
+                ? "the model has " + (hasGraph() ? graph().inputs().size() : 0) + " inputs or several layers read it"
                 : "its input goes to " + entrance.describe()) + ". Put one first (new Sequential(vectorize,"
                 + " new Embedding(...), ...)), or pass ids: " + call + "(vectorize.apply(texts), ...).");
         }

@@ -56,7 +56,7 @@ import org.seqml.layers.Layer;
  * layer's state, set by {@link #adapt} or {@link #setVocabulary} and replaced whole, so a thread
  * that vectorizes while another adapts sees the old or the new vocabulary, never a mix.
  */
-public final class TextVectorization extends Layer {
+public final class TextVectorization extends Layer implements TextEntrance {
 
     /** Keras's punctuation set for strip_punctuation. */
     private static final Pattern PUNCTUATION = Pattern.compile("[!\"#$%&()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~']");
@@ -350,6 +350,7 @@ public final class TextVectorization extends Layer {
     }
 
     /** The ids of each text (batch, tokens), padded with 0 at the end (or cut) to outputSequenceLength or the longest. */
+    @Override
     public INDArray apply(List<String> texts) {
         if (texts == null || texts.isEmpty()) {
             throw new IllegalArgumentException(describe() + ": no texts to vectorize (got " + (texts == null ? "null"

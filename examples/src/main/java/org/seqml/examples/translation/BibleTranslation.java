@@ -1,5 +1,7 @@
 package org.seqml.examples.translation;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -10,6 +12,7 @@ import org.seqml.callbacks.History;
 import org.seqml.callbacks.ReduceLROnPlateau;
 import org.seqml.decoding.BeamSearch;
 import org.seqml.examples.Args;
+import org.seqml.examples.plots.Charts;
 import org.seqml.examples.seq2seq.AttentionSeq2Seq;
 import org.seqml.metrics.Bleu;
 import org.seqml.metrics.ChrF;
@@ -42,12 +45,14 @@ public final class BibleTranslation {
      *                  verses (a quick run); all by default
      * @param weights   where the trained weights go; when the file is there already, they are
      *                  loaded from it instead of trained (null: neither)
+     * @param outputDir where {@code training.png} and the samples' attention heat maps go (null: nowhere)
      */
     public record Options(int epochs, int units, int embedding, double dropout, int batchSize, int subwords,
                           int maxPieces, int limit, int beamWidth, int samples, long seed, int verbose,
-                          java.nio.file.Path weights) {
+                          Path weights, Path outputDir) {
         public static Options defaults() {
-            return new Options(15, 128, 128, 0.2, 64, 4000, 60, Integer.MAX_VALUE, 4, 10, 3, 2, null);
+            return new Options(15, 128, 128, 0.2, 64, 4000, 60, Integer.MAX_VALUE, 4, 10, 3, 2, null,
+                Path.of("target/bible-translation"));
         }
     }
 
@@ -71,7 +76,7 @@ public final class BibleTranslation {
         run(new Options(a.get("epochs", d.epochs()), a.get("units", d.units()), a.get("embedding", d.embedding()),
             d.dropout(), d.batchSize(), a.get("subwords", d.subwords()), a.get("maxPieces", d.maxPieces()),
             a.get("limit", d.limit()), a.get("beamWidth", d.beamWidth()), d.samples(), d.seed(), d.verbose(),
-            a.get("weights", "").isEmpty() ? null : java.nio.file.Path.of(a.get("weights", ""))));
+            a.get("weights", "").isEmpty() ? null : Path.of(a.get("weights", "")), d.outputDir()));
     }
 
     public static Result run(Options o) {
@@ -157,11 +162,61 @@ public final class BibleTranslation {
             System.out.printf(Locale.ROOT, "  es: %s%n  en: %s%n  ->  %s%n", split.test().get(k).spanish(),
                 references.get(k), beam.get(k));
         }
+        if (o.outputDir() != null) {
+            writeCharts(o.outputDir(), history, s2s, es, en, samples, start, end, o.maxPieces() + 10);
+        }
         return new Result(beamBleu, greedyBleu, chrf, devBleu, sources.size(), references.size(), seconds, samples,
             history);
     }
 
-    private static void saveWeights(Model model, java.nio.file.Path path) {
+    /** training.png (when trained) and one attention heat map per sample, decoded greedily. */
+    private static void writeCharts(Path dir, History history, AttentionSeq2Seq s2s, BytePairEncoding es,
+                                    BytePairEncoding en, List<String[]> samples, int start, int end, int max) {
+        try {
+            Files.createDirectories(dir);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("BibleTranslation: cannot create " + dir, e);
+        }
+        if (!history.epochs().isEmpty()) {
+            Charts.trainingCurves(history, dir.resolve("training.png"));
+        }
+        for (int i = 0; i < samples.size(); i++) {
+            int[] source = es.encode(samples.get(i)[0]);
+            List<String> output = new ArrayList<>();
+            double[][] attention = greedyWithAttention(s2s, source, start, end, max, en, output);
+            Charts.attention(samples.get(i)[0] + " (greedy)", es.tokenize(samples.get(i)[0]), output, attention,
+                dir.resolve(String.format(Locale.ROOT, "attention-%02d.png", i + 1)));
+        }
+        System.out.println((history.epochs().isEmpty() ? "" : "training.png and ") + samples.size()
+            + " attention heat maps written to " + dir);
+    }
+
+    /**
+     * One verse decoded greedily step by step: the output pieces go into {@code output} (then
+     * "<end>" when emitted), the attention of each step over the source pieces is returned.
+     */
+    private static double[][] greedyWithAttention(AttentionSeq2Seq s2s, int[] source, int start, int end, int max,
+                                                  BytePairEncoding target, List<String> output) {
+        org.nd4j.linalg.api.ndarray.INDArray[] states = s2s.encode(AttentionSeq2Seq.batchOf(source));
+        org.nd4j.linalg.api.ndarray.INDArray token = org.nd4j.linalg.factory.Nd4j.scalar(
+            org.nd4j.linalg.api.buffer.DataType.FLOAT, start).reshape(1);
+        List<double[]> rows = new ArrayList<>();
+        for (int t = 0; t < max; t++) {
+            AttentionSeq2Seq.Next out = s2s.next(token, states);
+            int next = out.probabilities().argMax(1).getInt(0);
+            rows.add(out.attention().reshape(source.length).toDoubleVector());
+            if (next == end) {
+                output.add("<end>");
+                break;
+            }
+            output.add(next < start ? target.vocabulary().get(next) : "<start>");
+            token = org.nd4j.linalg.factory.Nd4j.scalar(org.nd4j.linalg.api.buffer.DataType.FLOAT, next).reshape(1);
+            states = out.states();
+        }
+        return rows.toArray(double[][]::new);
+    }
+
+    private static void saveWeights(Model model, Path path) {
         try {
             model.saveWeights(path);
         } catch (java.io.IOException e) {
@@ -169,7 +224,7 @@ public final class BibleTranslation {
         }
     }
 
-    private static void loadWeights(Model model, java.nio.file.Path path) {
+    private static void loadWeights(Model model, Path path) {
         try {
             model.loadWeights(path);
         } catch (java.io.IOException e) {
