@@ -160,6 +160,9 @@ final class LayerCodec {
                     ? org.seqml.mixedprecision.Policy.of(node.get("dtype").asText())
                     : org.seqml.mixedprecision.Policy.FLOAT32);
             }
+            if (!node.path("trainable").asBoolean(true)) {
+                layer.setTrainable(false);   // frozen when saved: fit after loading leaves it as it was
+            }
             for (var e : iterable(node.path("regularizers").fields())) {
                 regularize(layer, e.getKey(), (Regularizer) Beans.decode(e.getValue()));
             }

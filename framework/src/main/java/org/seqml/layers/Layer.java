@@ -365,7 +365,12 @@ public abstract class Layer {
      * wrapper (Bidirectional, TimeDistributed) keeps Keras's weight order.
      */
     protected final void adoptWeights(Layer inner) {
-        weights.addAll(inner.weights());
+        for (Parameter p : inner.weights()) {
+            if (!trainable) {
+                p.setTrainable(false);   // a wrapper frozen before it was built freezes what it wraps
+            }
+            weights.add(p);
+        }
     }
 
     /**

@@ -121,6 +121,32 @@ class ModelFileTest {
     }
 
     @Test
+    void frozenLayersStayFrozenAfterLoadingAndFitLeavesThem(@TempDir Path dir) throws IOException {
+        RandomSeed.set(4);
+        Embedding embedding = new Embedding(50, 4);
+        embedding.setTrainable(false);
+        Bidirectional bi = new Bidirectional(new LSTM(3));
+        bi.setTrainable(false);   // before it is built: what it wraps is frozen too
+        Sequential model = new Sequential(Input.of(7), embedding, bi, new Dense(1).activation("sigmoid"));
+        assertEquals(List.of(false, false, false, false, false, false, false, true, true),
+            model.graph().parameters().stream().map(p -> p.trainable()).toList());
+        Path file = dir.resolve("frozen.seqml");
+        model.save(file);
+        Model loaded = Model.load(file);
+        assertEquals(List.of(false, false, true), loaded.layers().stream().filter(l -> !l.weights().isEmpty())
+            .map(l -> l.trainable()).toList());
+        List<INDArray> before = loaded.getWeights().stream().map(INDArray::dup).toList();
+        loaded.compile("adam", "binary_crossentropy");
+        INDArray x = tokens(16, 3);
+        loaded.fit(x, Nd4j.rand(DataType.FLOAT, 16, 1).gt(0.5).castTo(DataType.FLOAT), 8, 1);
+        List<INDArray> after = loaded.getWeights();
+        for (int i = 0; i < 7; i++) {
+            assertEquals(before.get(i), after.get(i), "frozen weight " + i + " unchanged");
+        }
+        assertFalse(before.get(7).equals(after.get(7)), "the Dense kernel trains");
+    }
+
+    @Test
     void aCrashMidSaveLeavesThePreviousFileWhole(@TempDir Path dir) throws IOException {
         RandomSeed.set(4);
         Sequential model = classifier();

@@ -128,7 +128,14 @@ public final class KerasExport {
         spec.put("module", "keras.layers");
         ObjectNode c = JSON.createObjectNode();
         c.put("name", layer.name());
-        c.put("trainable", true);
+        c.put("trainable", layer.trainable());
+        if (layer.dtypePolicy().bfloat16() && !layer.wrapsLayers()) {   // Keras 3's DTypePolicy, as it writes one
+            ObjectNode policy = c.putObject("dtype");
+            policy.put("module", "keras");
+            policy.put("class_name", "DTypePolicy");
+            policy.putObject("config").put("name", layer.dtypePolicy().name());
+            policy.putNull("registered_name");
+        }
         String cls = LayerRegistry.toKeras(layer, new Out(layer, c));
         if (cls == null) {
             throw new KerasImportException("cannot export layer '" + layer.name() + "' ("

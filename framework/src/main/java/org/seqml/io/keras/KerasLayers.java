@@ -58,6 +58,9 @@ final class KerasLayers {
         if (!layer.wrapsLayers()) {   // a wrapper's layers carry their own
             layer = layer.dtype(policy(c.get("dtype"), c.path("name").asText()));
         }
+        if (!c.path("trainable").asBoolean(true)) {
+            layer.setTrainable(false);   // frozen in Keras (layer.trainable = False): fine-tuning leaves it
+        }
         String name = c.path("name").asText("");
         return name.isEmpty() ? layer : layer.named(name);
     }

@@ -2,6 +2,7 @@ package org.seqml.io.keras;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +14,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.seqml.activations.Activations;
 import org.seqml.layers.Dense;
 import org.seqml.layers.Embedding;
+import org.seqml.layers.Layer;
 import org.seqml.layers.TimeDistributed;
 import org.seqml.layers.merging.Concatenate;
 import org.seqml.layers.pooling.GlobalMaxPooling1D;
@@ -87,6 +89,25 @@ class KerasExportTest {
         for (int k = 0; k < expected.length; k++) {
             assertTrue(expected[k].equals(actual[k]), "output " + k);
         }
+    }
+
+    @Test
+    void frozenLayersAndBfloat16PoliciesSurviveTheRoundTrip() throws Exception {
+        SymbolicTensor tokens = Input.of(5);
+        Embedding embedding = new Embedding(20, 4);
+        embedding.setTrainable(false);
+        LSTM lstm = new LSTM(3).dtype("mixed_bfloat16");
+        Model model = new Model(tokens, new Dense(1).apply(lstm.apply(embedding.apply(tokens))));
+        Path file = dir.resolve("frozen.keras");
+        model.saveKeras(file);
+        Model back = KerasArchive.load(file);
+        Layer e = back.layers().stream().filter(l -> l instanceof Embedding).findFirst().orElseThrow();
+        Layer l = back.layers().stream().filter(x -> x instanceof LSTM).findFirst().orElseThrow();
+        Layer d = back.layers().stream().filter(x -> x instanceof Dense).findFirst().orElseThrow();
+        assertFalse(e.trainable(), "Keras's trainable: false");
+        assertTrue(l.trainable() && d.trainable());
+        assertEquals("mixed_bfloat16", l.dtypePolicy().name());
+        assertEquals("float32", d.dtypePolicy().name());
     }
 
     @Test
