@@ -142,19 +142,35 @@ public final class BibleTranslation {
         double seconds = (System.nanoTime() - t1) / 1e9;
         System.out.printf(Locale.ROOT, "trained %d epochs in %.0f s%n", history.epochs().size(), seconds);
 
-        double devBleu = Bleu.corpus(translate(s2s, devSources, null, en, start, end, o.maxPieces() + 10),
-            split.dev().stream().map(BibleVerses.Verse::english).toList());
+        List<String> devReferences = split.dev().stream().map(BibleVerses.Verse::english).toList();
+        int max = o.maxPieces() + 10;
+        double devBleu = Bleu.corpus(translate(s2s, devSources, null, en, start, end, max), devReferences);
+        System.out.printf(Locale.ROOT, "dev (%d verses): BLEU %.2f greedy%n", devSources.size(), devBleu);
+        // the length normalization is chosen on the dev books, never on the test books
+        double alpha = 0.6;
+        if (o.beamWidth() > 1) {
+            double best = -1;
+            for (double a : new double[] {0.2, 0.6, 1.0}) {
+                double b = Bleu.corpus(translate(s2s, devSources, new BeamSearch(o.beamWidth(), a), en, start, end,
+                    max), devReferences);
+                System.out.printf(Locale.ROOT, "dev: BLEU %.2f beam %d, length normalization alpha %.1f%n", b,
+                    o.beamWidth(), a);
+                if (b > best) {
+                    best = b;
+                    alpha = a;
+                }
+            }
+        }
         List<int[]> testSources = split.test().stream().map(v -> es.encode(v.spanish())).toList();
         List<String> references = split.test().stream().map(BibleVerses.Verse::english).toList();
-        List<String> greedy = translate(s2s, testSources, null, en, start, end, o.maxPieces() + 10);
-        List<String> beam = o.beamWidth() > 1 ? translate(s2s, testSources, new BeamSearch(o.beamWidth(), 0.6), en,
-            start, end, o.maxPieces() + 10) : greedy;
+        List<String> greedy = translate(s2s, testSources, null, en, start, end, max);
+        List<String> beam = o.beamWidth() > 1 ? translate(s2s, testSources, new BeamSearch(o.beamWidth(), alpha), en,
+            start, end, max) : greedy;
         double greedyBleu = Bleu.corpus(greedy, references);
         double beamBleu = Bleu.corpus(beam, references);
         double chrf = ChrF.corpus(beam, references);
-        System.out.printf(Locale.ROOT, "dev (%d verses): BLEU %.2f greedy%n", devSources.size(), devBleu);
-        System.out.printf(Locale.ROOT, "test (%d verses): BLEU %.2f greedy, %.2f beam %d; chrF %.2f%n",
-            references.size(), greedyBleu, beamBleu, o.beamWidth(), chrf);
+        System.out.printf(Locale.ROOT, "test (%d verses): BLEU %.2f greedy, %.2f beam %d (alpha %.1f); chrF %.2f%n",
+            references.size(), greedyBleu, beamBleu, o.beamWidth(), alpha, chrf);
         List<String[]> samples = new ArrayList<>();
         for (int i = 0; i < Math.min(o.samples(), references.size()); i++) {
             int k = i * references.size() / Math.max(1, o.samples());
@@ -163,7 +179,7 @@ public final class BibleTranslation {
                 references.get(k), beam.get(k));
         }
         if (o.outputDir() != null) {
-            writeCharts(o.outputDir(), history, s2s, es, en, samples, start, end, o.maxPieces() + 10);
+            writeCharts(o.outputDir(), history, s2s, es, en, samples, start, end, max);
         }
         return new Result(beamBleu, greedyBleu, chrf, devBleu, sources.size(), references.size(), seconds, samples,
             history);
