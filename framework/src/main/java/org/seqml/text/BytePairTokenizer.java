@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.seqml.Shape;
-import org.seqml.backend.Backend;
 import org.seqml.layers.Forward;
 import org.seqml.layers.Layer;
 
@@ -132,18 +131,8 @@ public final class BytePairTokenizer extends Layer implements TextEntrance {
     /** Checks that the ids belong to the vocabulary and passes them on in floatX. */
     @Override
     public Forward forward(INDArray[] inputs, INDArray[] masks, boolean training) {
-        INDArray ids = inputs[0];
-        if (!ids.isEmpty()) {
-            double min = ids.minNumber().doubleValue();
-            double max = ids.maxNumber().doubleValue();
-            if (min < 0 || max >= vocabularySize() || Double.isNaN(min) || Double.isNaN(max)) {
-                throw new IllegalArgumentException(describe() + ": its vocabulary has ids [0, " + vocabularySize()
-                    + ") but the input holds ids in [" + min + ", " + max + "]. Feed strings through the model's text"
-                    + " entry points, or ids that this layer's apply(texts) made.");
-            }
-        }
-        INDArray out = ids.dataType() == Backend.floatX() ? ids : ids.castTo(Backend.floatX());
-        return single(inputs, masks, out, firstMask(masks), training);
+        return single(inputs, masks, EntranceIds.checked(describe(), inputs[0], vocabularySize()), firstMask(masks),
+            training);
     }
 
     /** Piece ids have no gradient. */

@@ -438,18 +438,8 @@ public final class TextVectorization extends Layer implements TextEntrance {
             INDArray bags = ids.dataType() == Backend.floatX() ? ids : ids.castTo(Backend.floatX());
             return single(inputs, masks, bags, null, training);
         }
-        if (!ids.isEmpty()) {
-            double min = ids.minNumber().doubleValue();
-            double max = ids.maxNumber().doubleValue();
-            int size = vocabularySize();
-            if (min < 0 || max >= size || Double.isNaN(min) || Double.isNaN(max)) {
-                throw new IllegalArgumentException(describe() + ": its vocabulary has ids [0, " + size + ") but the"
-                    + " input holds ids in [" + min + ", " + max + "]. Feed strings through the model's text entry points,"
-                    + " or ids that this layer's apply(texts) made.");
-            }
-        }
-        INDArray out = ids.dataType() == Backend.floatX() ? ids : ids.castTo(Backend.floatX());
-        return single(inputs, masks, out, firstMask(masks), training);
+        return single(inputs, masks, EntranceIds.checked(describe(), ids, vocabularySize()), firstMask(masks),
+            training);
     }
 
     /** Token ids have no gradient. */
