@@ -102,9 +102,14 @@ public final class SpamClassifier {
 
     /** The classifier, uncompiled: raw text in (its TextVectorization first), spam probability out. */
     public static Model model(TextVectorization vectorize, int length) {
+        return model(vectorize, vectorize.vocabularySize(), length);
+    }
+
+    /** As above, from any text entrance (words or byte-pair pieces) with ids below {@code vocabularySize}. */
+    public static Model model(org.seqml.layers.Layer entrance, int vocabularySize, int length) {
         SymbolicTensor text = Input.of("text", length);
-        SymbolicTensor ids = vectorize.apply(text);
-        SymbolicTensor words = new Embedding(vectorize.vocabularySize(), 64).maskZero(true).apply(ids);
+        SymbolicTensor ids = entrance.apply(text);
+        SymbolicTensor words = new Embedding(vocabularySize, 64).maskZero(true).apply(ids);
         SymbolicTensor read = new Bidirectional(new LSTM(32).returnSequences(true)).apply(words);
         SymbolicTensor pooled = new Concatenate().apply(new GlobalAveragePooling1D().apply(read),
             new GlobalMaxPooling1D().apply(read));
