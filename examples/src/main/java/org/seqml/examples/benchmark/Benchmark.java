@@ -247,33 +247,23 @@ public final class Benchmark {
             "RESULT .*\"workload\": \"(w\\d)\", \"mode\": \"(\\w+)\".*\"samples_per_s\": ([0-9.eE+-]+)");
 
         static Map<String, Double> run(List<String> tasks, int reps, int warmup) {
-            Path script = locate();
-            if (script == null || !torchInstalled()) {
+            Path script = TunedPython.locate("examples/bench/pytorch_peer.py", "bench/pytorch_peer.py",
+                "../shared/bench/pytorch_peer.py", "../../shared/bench/pytorch_peer.py");
+            if (script == null || !TunedPython.torchInstalled()) {
                 System.out.println("(PyTorch peer not run: needs ../shared/bench/pytorch_peer.py and Debian's"
                     + " python3-torch: apt-get install -y python3-torch libopenblas0-openmp)");
                 return Map.of();
             }
             try {
-                ProcessBuilder pb = new ProcessBuilder("/usr/bin/python3", script.toString(), String.join(",", tasks),
-                    "--reps", Integer.toString(reps), "--warmup", Integer.toString(warmup));
-                pb.environment().put("LD_LIBRARY_PATH", "/usr/lib/x86_64-linux-gnu/openblas-openmp");
-                pb.environment().put("OPENBLAS_CORETYPE", "SkylakeX");
-                pb.environment().put("TORCH_FTZ", "1");
-                pb.environment().put("TORCH_SANITY", "0");
-                pb.redirectErrorStream(true);
-                Process p = pb.start();
                 Map<String, List<Double>> rates = new LinkedHashMap<>();
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = r.readLine()) != null) {
-                        Matcher m = RESULT.matcher(line);
-                        if (m.find()) {
-                            rates.computeIfAbsent(m.group(1) + ":" + m.group(2), k -> new ArrayList<>())
-                                .add(Double.parseDouble(m.group(3)));
-                        }
+                for (String line : TunedPython.run(script, List.of(String.join(",", tasks), "--reps",
+                    Integer.toString(reps), "--warmup", Integer.toString(warmup)))) {
+                    Matcher m = RESULT.matcher(line);
+                    if (m.find()) {
+                        rates.computeIfAbsent(m.group(1) + ":" + m.group(2), k -> new ArrayList<>())
+                            .add(Double.parseDouble(m.group(3)));
                     }
                 }
-                p.waitFor();
                 Map<String, Double> medians = new LinkedHashMap<>();
                 rates.forEach((k, v) -> {
                     v.sort(Double::compare);
@@ -287,28 +277,6 @@ public final class Benchmark {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return Map.of();
-            }
-        }
-
-        private static Path locate() {
-            for (String p : new String[] {"examples/bench/pytorch_peer.py", "bench/pytorch_peer.py",
-                "../shared/bench/pytorch_peer.py", "../../shared/bench/pytorch_peer.py"}) {
-                if (Files.exists(Path.of(p))) {
-                    return Path.of(p);
-                }
-            }
-            return null;
-        }
-
-        private static boolean torchInstalled() {
-            try {
-                Process p = new ProcessBuilder("/usr/bin/python3", "-c", "import torch").start();
-                return p.waitFor() == 0;
-            } catch (java.io.IOException e) {
-                return false;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
             }
         }
     }

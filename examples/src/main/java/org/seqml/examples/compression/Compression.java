@@ -42,7 +42,9 @@ import org.seqml.training.FitOptions;
  * (then fine-tuned); and a small student (Embedding 8, LSTM 16) trained on hard labels alone and
  * distilled from the baseline, over several seeds. One table: test accuracy, spam F1, the size of
  * the deployable file ({@code save(path, false)}), batch-1 latency and batch-64 throughput of
- * {@code predict} on token ids. Written to {@code target/compression/compression.md}.
+ * {@code predict} on token ids. Beside them, when Debian's python3-torch is installed, the same
+ * weights in PyTorch, float32 and {@code quantize_dynamic} int8 ({@link SpamPeer}). Written to
+ * {@code target/compression/compression.md}.
  *
  * <pre>
  * mvn -q -pl examples -am compile exec:java -Dexec.mainClass=org.seqml.examples.compression.Compression
@@ -102,6 +104,7 @@ public final class Compression {
             org.seqml.data.Dataset.fromArrays(new INDArray[] {trainIds}, new INDArray[0], null).batch(64), 20));
         compile(calibrated, 0.003);
         rows.add(measure("int8 (ranges calibrated on 20 training batches)", calibrated, testIds, data.testLabels(), o));
+        rows.addAll(SpamPeer.run(baseline, testIds, data.testLabels(), o.timedCalls()));
         if (o.int8Only()) {
             return finish(rows, o);
         }
