@@ -32,7 +32,8 @@ import org.seqml.training.FitOptions;
  * mvn -q -pl examples -am compile exec:java -Dexec.mainClass=org.seqml.examples.translation.BibleTranslation
  * </pre>
  * Options as {@code name=value}: epochs, units, embedding, subwords, maxPieces, limit (training verses),
- * beamWidth, weights (a file: written after training, read instead of training when it is there); {@code policy=mixed_bfloat16} trains in bfloat16 (docs/performance.md).
+ * beamWidth, weights (a file: written after training, read instead of training when it is there);
+ * {@code policy=mixed_bfloat16} trains in bfloat16 (docs/performance.md).
  */
 public final class BibleTranslation {
 
@@ -123,7 +124,7 @@ public final class BibleTranslation {
         }
         long t1 = System.nanoTime();
         History history;
-        if (o.weights() != null && java.nio.file.Files.exists(o.weights())) {
+        if (o.weights() != null && Files.exists(o.weights())) {
             loadWeights(model, o.weights());
             history = new History();
             System.out.printf(Locale.ROOT, "weights loaded from %s%n", o.weights());
