@@ -32,6 +32,7 @@ import org.seqml.training.FitOptions;
  * mvn -q -pl examples -am compile exec:java -Dexec.mainClass=org.seqml.examples.translation.BibleTranslation
  * </pre>
  * Options as {@code name=value}: epochs, units, embedding, subwords, maxPieces, limit (training verses),
+ * fraction (a random share of the training verses),
  * beamWidth, weights (a file: written after training, read instead of training when it is there);
  * {@code policy=mixed_bfloat16} trains in bfloat16 (docs/performance.md).
  */
@@ -47,13 +48,15 @@ public final class BibleTranslation {
      * @param weights   where the trained weights go; when the file is there already, they are
      *                  loaded from it instead of trained (null: neither)
      * @param outputDir where {@code training.png} and the samples' attention heat maps go (null: nowhere)
+     * @param fraction  a seeded random share of the training verses (the dev and test books whole):
+     *                  a point of the learning curve; 1 by default
      */
     public record Options(int epochs, int units, int embedding, double dropout, int batchSize, int subwords,
                           int maxPieces, int limit, int beamWidth, int samples, long seed, int verbose,
-                          Path weights, Path outputDir) {
+                          Path weights, Path outputDir, double fraction) {
         public static Options defaults() {
-            return new Options(15, 128, 128, 0.2, 64, 4000, 60, Integer.MAX_VALUE, 4, 10, 3, 2, null,
-                Path.of("target/bible-translation"));
+            return new Options(24, 128, 128, 0.2, 64, 4000, 60, Integer.MAX_VALUE, 4, 10, 3, 2, null,
+                Path.of("target/bible-translation"), 1.0);
         }
     }
 
@@ -72,18 +75,28 @@ public final class BibleTranslation {
     public static void main(String[] args) {
         Options d = Options.defaults();
         Args a = Args.parse(args, Set.of("epochs", "units", "embedding", "subwords", "maxPieces", "limit", "beamWidth",
-            "policy", "weights"));
+            "policy", "weights", "fraction"));
         org.seqml.mixedprecision.Policy.setGlobalPolicy(a.get("policy", "float32"));
         run(new Options(a.get("epochs", d.epochs()), a.get("units", d.units()), a.get("embedding", d.embedding()),
             d.dropout(), d.batchSize(), a.get("subwords", d.subwords()), a.get("maxPieces", d.maxPieces()),
             a.get("limit", d.limit()), a.get("beamWidth", d.beamWidth()), d.samples(), d.seed(), d.verbose(),
-            a.get("weights", "").isEmpty() ? null : Path.of(a.get("weights", "")), d.outputDir()));
+            a.get("weights", "").isEmpty() ? null : Path.of(a.get("weights", "")), d.outputDir(),
+            a.get("fraction", d.fraction())));
     }
 
     public static Result run(Options o) {
         BibleVerses.Split all = BibleVerses.split(BibleVerses.read());
         long held = o.limit() == Integer.MAX_VALUE ? Integer.MAX_VALUE : Math.max(1, o.limit() / 10);
-        BibleVerses.Split split = new BibleVerses.Split(first(all.train(), o.limit()), first(all.dev(), held),
+        List<BibleVerses.Verse> pool = all.train();
+        if (o.fraction() < 1) {
+            if (o.fraction() <= 0) {
+                throw new IllegalArgumentException("BibleTranslation: fraction must be in (0, 1], got " + o.fraction());
+            }
+            List<BibleVerses.Verse> shuffled = new ArrayList<>(pool);
+            java.util.Collections.shuffle(shuffled, new java.util.Random(o.seed()));
+            pool = shuffled.subList(0, (int) Math.round(o.fraction() * shuffled.size()));
+        }
+        BibleVerses.Split split = new BibleVerses.Split(first(pool, o.limit()), first(all.dev(), held),
             first(all.test(), held));
         List<BibleVerses.Verse> train = split.train();
         long t0 = System.nanoTime();
