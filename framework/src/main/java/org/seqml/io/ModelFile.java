@@ -120,9 +120,9 @@ public final class ModelFile {
     }
 
     /**
-     * Sets {@code model}'s weights from a file of {@link #saveWeights}, matching layers by name
-     * (or, when some name is missing and the layers with weights are as many, by order) and
-     * weights by order.
+     * Sets {@code model}'s weights from a file of {@link #saveWeights}: layers matched by name, or,
+     * when the names do not all match with fitting shapes but the layers with weights are as many
+     * and fit in order, by order; weights within a layer by order. Nothing is set unless all fit.
      */
     public static void loadWeights(Model model, Path path) throws IOException {
         Map<String, byte[]> entries = entries(path);
@@ -132,29 +132,43 @@ public final class ModelFile {
             byLayer.computeIfAbsent(w.path("layer").asText(), k -> new ArrayList<>()).add(ArrayCodec.read(w, entries));
         }
         List<Layer> weighted = model.layers().stream().filter(l -> !l.weights().isEmpty()).toList();
-        // names made by the counter differ in a second model built in the same JVM: then, when
-        // the layers are as many, they are matched in order, as Keras's load_weights does
-        // (topologically) when not asked to match names; the shapes are checked either way
-        boolean byOrder = weighted.size() == byLayer.size()
-            && weighted.stream().anyMatch(l -> !byLayer.containsKey(l.name()));
-        List<List<INDArray>> inOrder = new ArrayList<>(byLayer.values());
-        List<Runnable> assignments = new ArrayList<>();
-        for (int k = 0; k < weighted.size(); k++) {
-            Layer l = weighted.get(k);
-            List<INDArray> values = byOrder ? inOrder.get(k) : byLayer.get(l.name());
-            if (values == null) {
-                throw new ModelFileException(path + " has no weights for layer '" + l.name() + "'; it has "
-                    + byLayer.keySet() + ".");
+        List<List<INDArray>> byName = weighted.stream().map(l -> byLayer.get(l.name())).toList();
+        String mismatch = mismatch(weighted, byName);
+        if (mismatch != null) {
+            // names come from a counter when a layer first needs one, so the same model built
+            // again (another JVM, another order of calls) may number its layers otherwise: then
+            // the layers are matched in order, as Keras's load_weights does (topologically)
+            List<List<INDArray>> inOrder = new ArrayList<>(byLayer.values());
+            if (inOrder.size() != weighted.size() || mismatch(weighted, inOrder) != null) {
+                throw new ModelFileException(path + mismatch + " (the file has layers " + byLayer.keySet() + ").");
             }
-            for (int i = 0; i < values.size(); i++) {
-                if (i >= l.weights().size()
-                    || !java.util.Arrays.equals(values.get(i).shape(), l.weights().get(i).value().shape())) {
-                    throw new ModelFileException(path + ": weights of layer '" + l.name() + "' do not fit its shapes.");
+            byName = inOrder;
+        }
+        for (int k = 0; k < weighted.size(); k++) {   // only once every layer has been checked: never half-loaded
+            weighted.get(k).setWeights(byName.get(k));
+        }
+    }
+
+    /** Why these values do not fit these layers (": ..."), or null when they all do. */
+    private static String mismatch(List<Layer> layers, List<List<INDArray>> values) {
+        for (int k = 0; k < layers.size(); k++) {
+            Layer l = layers.get(k);
+            List<INDArray> v = values.get(k);
+            if (v == null) {
+                return " has no weights for layer '" + l.name() + "'";
+            }
+            if (v.size() != l.weights().size()) {
+                return ": layer '" + l.name() + "' has " + l.weights().size() + " weights, the file " + v.size();
+            }
+            for (int i = 0; i < v.size(); i++) {
+                if (!java.util.Arrays.equals(v.get(i).shape(), l.weights().get(i).value().shape())) {
+                    return ": weights of layer '" + l.name() + "' do not fit its shapes ("
+                        + java.util.Arrays.toString(l.weights().get(i).value().shape()) + " against the file's "
+                        + java.util.Arrays.toString(v.get(i).shape()) + ")";
                 }
             }
-            assignments.add(() -> l.setWeights(values));
         }
-        assignments.forEach(Runnable::run);   // only once every layer has been checked: never half-loaded
+        return null;
     }
 
     /** As {@link #save(Model, Path)}; the write fails after {@code failAfter} bytes (tests of a crash mid-save). */

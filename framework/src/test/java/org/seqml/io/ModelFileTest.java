@@ -121,6 +121,24 @@ class ModelFileTest {
     }
 
     @Test
+    void weightsLoadInOrderWhenTheNamesWereNumberedOtherwise(@TempDir Path dir) throws IOException {
+        RandomSeed.set(4);
+        Sequential saved = new Sequential(Input.of(7), new Embedding(20, 4).named("first"), new LSTM(3).named("second"),
+            new Dense(1).named("third"));
+        Path file = dir.resolve("w.weights");
+        saved.saveWeights(file);
+        // the same architecture, its layers numbered in another order: the names point at the wrong shapes
+        Sequential again = new Sequential(Input.of(7), new Embedding(20, 4).named("second"),
+            new LSTM(3).named("first"), new Dense(1).named("third"));
+        again.loadWeights(file);
+        assertEquals(saved.getWeights(), again.getWeights());
+        Sequential other = new Sequential(Input.of(7), new Embedding(20, 5).named("first"), new LSTM(3).named("x"),
+            new Dense(1).named("y"));
+        IOException e = assertThrows(IOException.class, () -> other.loadWeights(file));
+        assertTrue(e.getMessage().contains("[20, 5]") && e.getMessage().contains("[20, 4]"), e.getMessage());
+    }
+
+    @Test
     void frozenLayersStayFrozenAfterLoadingAndFitLeavesThem(@TempDir Path dir) throws IOException {
         RandomSeed.set(4);
         Embedding embedding = new Embedding(50, 4);
