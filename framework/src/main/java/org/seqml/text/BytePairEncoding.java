@@ -31,6 +31,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code minCharacterCount} times), then the characters by count, then the merges in order.
  * Immutable; encoding is safe from any thread.
  *
+ * <p>Why not a library: the Java bindings on Maven Central that work offline, DJL's
+ * {@code ai.djl.huggingface:tokenizers} 0.28.0 (a 19.9 MB jar with Rust natives for four
+ * platforms) and {@code ai.djl.sentencepiece:sentencepiece} 0.28.0 (2.2 MB with natives), load
+ * and apply tokenizers trained elsewhere but expose no training: learning the merges on one's
+ * own corpus would need Python. Learning and encoding BPE are a few hundred lines.
+ *
  * <pre>{@code
  * BytePairEncoding bpe = BytePairEncoding.learn(trainingTexts, 8000, true);
  * int[] ids = bpe.encode("En el principio");   // e.g. [▁en, ▁el, ▁princip, io]
