@@ -69,8 +69,12 @@ public final class Forecasting {
     private Forecasting() {
     }
 
+    /** Options as {@code name=value}: epochs, units, seeds (models of each kind in the ensemble). */
     public static void main(String[] args) {
-        run(Options.defaults());
+        Options d = Options.defaults();
+        org.seqml.examples.Args a = org.seqml.examples.Args.parse(args, java.util.Set.of("epochs", "units", "seeds"));
+        run(new Options(a.get("epochs", d.epochs()), a.get("units", d.units()), d.seed(), d.verbose(), d.outputDir(),
+            d.origins(), a.get("seeds", d.seeds())));
     }
 
     public static Result run(Options o) {
