@@ -37,7 +37,7 @@ import org.seqml.training.FitOptions;
  * 120), the LSTM trained anew at each, beside the seasonal-naive forecast, the seasonal-naive
  * forecast with drift (the last year's mean yearly change added per year ahead), Holt-Winters
  * ({@link HoltWinters}) and SARIMA (quoted from statsmodels). The forecast is
- * the mean of ten models': five as above, five that predict the 24 months' differences at once
+ * the mean of twenty models': ten as above, ten that predict the 24 months' differences at once
  * from the same window (direct multi-horizon); their errors differ, and their mean beats either.
  */
 public final class Forecasting {
@@ -58,7 +58,7 @@ public final class Forecasting {
          * 20 and 30 epochs), whose windows the test origins do not share.
          */
         public static Options defaults() {
-            return new Options(15, 32, 11, 2, Path.of("target/forecasting"), CUTS.length, 5);
+            return new Options(15, 32, 11, 2, Path.of("target/forecasting"), CUTS.length, 10);
         }
     }
 
