@@ -6,6 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.seqml.RandomSeed;
 import org.seqml.callbacks.EarlyStopping;
 import org.seqml.callbacks.History;
@@ -227,9 +230,8 @@ public final class BibleTranslation {
      */
     private static double[][] greedyWithAttention(AttentionSeq2Seq s2s, int[] source, int start, int end, int max,
                                                   BytePairEncoding target, List<String> output) {
-        org.nd4j.linalg.api.ndarray.INDArray[] states = s2s.encode(AttentionSeq2Seq.batchOf(source));
-        org.nd4j.linalg.api.ndarray.INDArray token = org.nd4j.linalg.factory.Nd4j.scalar(
-            org.nd4j.linalg.api.buffer.DataType.FLOAT, start).reshape(1);
+        INDArray[] states = s2s.encode(AttentionSeq2Seq.batchOf(source));
+        INDArray token = Nd4j.scalar(DataType.FLOAT, start).reshape(1);
         List<double[]> rows = new ArrayList<>();
         for (int t = 0; t < max; t++) {
             AttentionSeq2Seq.Next out = s2s.next(token, states);
@@ -240,7 +242,7 @@ public final class BibleTranslation {
                 break;
             }
             output.add(next < start ? target.vocabulary().get(next) : "<start>");
-            token = org.nd4j.linalg.factory.Nd4j.scalar(org.nd4j.linalg.api.buffer.DataType.FLOAT, next).reshape(1);
+            token = Nd4j.scalar(DataType.FLOAT, next).reshape(1);
             states = out.states();
         }
         return rows.toArray(double[][]::new);
