@@ -56,7 +56,7 @@ public final class ModelFile {
 
     static final String FORMAT = "seqml-model";
     static final int VERSION = 1;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = new ObjectMapper();
     private static final long MAX_ENTRY = 1L << 31;
 
     private ModelFile() {
@@ -100,75 +100,6 @@ public final class ModelFile {
                 throw new ModelFileException("layer '" + name + "' is saved int8 but has no int8 form");
             }
         }
-    }
-
-    /** Writes only the weights (by layer name, with shapes), atomically: Keras's save_weights. */
-    public static void saveWeights(Model model, Path path) throws IOException {
-        AtomicFile.write(path, Long.MAX_VALUE, zip -> {
-            ObjectNode root = JSON.createObjectNode();
-            root.put("format", FORMAT + "-weights");
-            root.put("version", VERSION);
-            List<byte[]> arrays = new ArrayList<>();
-            ArrayNode weights = root.putArray("weights");
-            for (Layer l : model.layers()) {
-                for (Parameter p : l.weights()) {
-                    weights.add(ArrayCodec.write(p.value(), arrays).put("layer", l.name()).put("name", p.name()));
-                }
-            }
-            writeEntries(zip, root, arrays);
-        });
-    }
-
-    /**
-     * Sets {@code model}'s weights from a file of {@link #saveWeights}: layers matched by name, or,
-     * when the names do not all match with fitting shapes but the layers with weights are as many
-     * and fit in order, by order; weights within a layer by order. Nothing is set unless all fit.
-     */
-    public static void loadWeights(Model model, Path path) throws IOException {
-        Map<String, byte[]> entries = entries(path);
-        JsonNode root = parse(path, entries, FORMAT + "-weights");
-        Map<String, List<INDArray>> byLayer = new java.util.LinkedHashMap<>();
-        for (JsonNode w : root.get("weights")) {
-            byLayer.computeIfAbsent(w.path("layer").asText(), k -> new ArrayList<>()).add(ArrayCodec.read(w, entries));
-        }
-        List<Layer> weighted = model.layers().stream().filter(l -> !l.weights().isEmpty()).toList();
-        List<List<INDArray>> byName = weighted.stream().map(l -> byLayer.get(l.name())).toList();
-        String mismatch = mismatch(weighted, byName);
-        if (mismatch != null) {
-            // names come from a counter when a layer first needs one, so the same model built
-            // again (another JVM, another order of calls) may number its layers otherwise: then
-            // the layers are matched in order, as Keras's load_weights does (topologically)
-            List<List<INDArray>> inOrder = new ArrayList<>(byLayer.values());
-            if (inOrder.size() != weighted.size() || mismatch(weighted, inOrder) != null) {
-                throw new ModelFileException(path + mismatch + " (the file has layers " + byLayer.keySet() + ").");
-            }
-            byName = inOrder;
-        }
-        for (int k = 0; k < weighted.size(); k++) {   // only once every layer has been checked: never half-loaded
-            weighted.get(k).setWeights(byName.get(k));
-        }
-    }
-
-    /** Why these values do not fit these layers (": ..."), or null when they all do. */
-    private static String mismatch(List<Layer> layers, List<List<INDArray>> values) {
-        for (int k = 0; k < layers.size(); k++) {
-            Layer l = layers.get(k);
-            List<INDArray> v = values.get(k);
-            if (v == null) {
-                return " has no weights for layer '" + l.name() + "'";
-            }
-            if (v.size() != l.weights().size()) {
-                return ": layer '" + l.name() + "' has " + l.weights().size() + " weights, the file " + v.size();
-            }
-            for (int i = 0; i < v.size(); i++) {
-                if (!java.util.Arrays.equals(v.get(i).shape(), l.weights().get(i).value().shape())) {
-                    return ": weights of layer '" + l.name() + "' do not fit its shapes ("
-                        + java.util.Arrays.toString(l.weights().get(i).value().shape()) + " against the file's "
-                        + java.util.Arrays.toString(v.get(i).shape()) + ")";
-                }
-            }
-        }
-        return null;
     }
 
     /** As {@link #save(Model, Path)}; the write fails after {@code failAfter} bytes (tests of a crash mid-save). */
@@ -219,7 +150,7 @@ public final class ModelFile {
         writeEntries(zip, root, arrays);
     }
 
-    private static void writeEntries(ZipOutputStream zip, ObjectNode root, List<byte[]> arrays) throws IOException {
+    static void writeEntries(ZipOutputStream zip, ObjectNode root, List<byte[]> arrays) throws IOException {
         zip.putNextEntry(new ZipEntry("model.json"));
         zip.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
         zip.closeEntry();
@@ -333,7 +264,7 @@ public final class ModelFile {
     }
 
     /** model.json of a file of the expected format and version. */
-    private static JsonNode parse(Object path, Map<String, byte[]> entries, String format) throws ModelFileException {
+    static JsonNode parse(Object path, Map<String, byte[]> entries, String format) throws ModelFileException {
         byte[] json = entries.get("model.json");
         if (json == null && entries.containsKey("config.json") && entries.containsKey("model.weights.h5")) {
             throw new ModelFileException(path + " is a Keras 3 .keras file, not a seqml model: load it with"
@@ -359,7 +290,7 @@ public final class ModelFile {
         return root;
     }
 
-    private static Map<String, byte[]> entries(Path path) throws IOException {
+    static Map<String, byte[]> entries(Path path) throws IOException {
         if (Files.isDirectory(path)) {
             throw new ModelFileException(path + " is a directory: give the path of the file model.save wrote");
         }

@@ -506,12 +506,15 @@ public class Model {
 
     /** Saves the weights only (Keras's save_weights), atomically. */
     public void saveWeights(java.nio.file.Path path) throws java.io.IOException {
-        org.seqml.io.ModelFile.saveWeights(this, path);
+        org.seqml.io.WeightsFile.save(this, path);
     }
 
-    /** Loads weights saved by {@link #saveWeights} into this model's layers, matched by name. */
+    /**
+     * Loads weights saved by {@link #saveWeights} into this model's layers, matched by name, or in
+     * order when the names were numbered otherwise (the same architecture built again).
+     */
     public void loadWeights(java.nio.file.Path path) throws java.io.IOException {
-        org.seqml.io.ModelFile.loadWeights(this, path);
+        org.seqml.io.WeightsFile.load(this, path);
     }
 
     /**
