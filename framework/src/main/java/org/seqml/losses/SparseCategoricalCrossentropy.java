@@ -132,8 +132,8 @@ public final class SparseCategoricalCrossentropy extends CategoricalCrossentropy
             }
             return l.reshape(ids.shape());
         }
-        if (e > 0) {   // - log s_t + e (x_t - mean(x))
-            l.addi(gatherTrue(p, index).subi(p.mean(1)).muli(e));
+        if (e > 0) {
+            l.addi(smoothing(p, index, e));
         }
         return l.reshape(ids.shape());
     }
@@ -199,14 +199,22 @@ public final class SparseCategoricalCrossentropy extends CategoricalCrossentropy
         INDArray q = gatherTrue(softmax, index);
         INDArray l = q.minNumber().doubleValue() > UNDERFLOW ? Transforms.log(q, false).negi()
             : logSumExp(logits).subi(gatherTrue(logits, index));
-        if (e > 0) {   // - log s_t + e (x_t - mean(x)); the gradient's smoothed target below
-            l.addi(gatherTrue(logits, index).subi(logits.mean(1)).muli(e));
+        if (e > 0) {   // the gradient's smoothed target below
+            l.addi(smoothing(logits, index, e));
             softmax.subi(e / softmax.size(1));
         }
         double[] minusOne = new double[index.length];
         java.util.Arrays.fill(minusOne, -(1 - e));
         Blas.addAt(softmax, index, minusOne);
         return new INDArray[] {l.reshape(ids.shape()), softmax};
+    }
+
+    /**
+     * What label smoothing adds to the loss from logits {@code x}: {@code -log s_t} becomes
+     * {@code -log s_t + e (x_t - mean(x))}, one value per row.
+     */
+    private static INDArray smoothing(INDArray x, long[] index, double e) {
+        return gatherTrue(x, index).subi(x.mean(1)).muli(e);
     }
 
     /** Below this a float's log loses digits: such rows take the loss from the logits. */

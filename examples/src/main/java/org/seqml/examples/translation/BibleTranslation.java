@@ -217,7 +217,8 @@ public final class BibleTranslation {
             int[] source = es.encode(samples.get(i)[0]);
             List<String> output = new ArrayList<>();
             double[][] attention = greedyWithAttention(s2s, source, start, end, max, en, output);
-            Charts.attention(samples.get(i)[0] + " (greedy)", es.tokenize(samples.get(i)[0]), output, attention,
+            List<String> pieces = java.util.Arrays.stream(source).mapToObj(es.vocabulary()::get).toList();
+            Charts.attention(samples.get(i)[0] + " (greedy)", pieces, output, attention,
                 dir.resolve(String.format(Locale.ROOT, "attention-%02d.png", i + 1)));
         }
         System.out.println((history.epochs().isEmpty() ? "" : "training.png and ") + samples.size()
