@@ -20,9 +20,15 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * </pre>
  * The labels carry both: the hard labels, then the teacher's outputs, joined on the last axis
  * ({@link org.seqml.training.Distiller} joins them); metrics see the hard labels alone
- * ({@link #metricLabels}).
+ * ({@link #metricLabels}). A sample whose hard labels are all {@link #UNLABELED} belongs to a
+ * transfer set (inputs without labels, Hinton et al.'s "transfer set"): its hard term is left out
+ * (alpha * hard counts as 0 there) and it trains on the teacher's outputs alone; metrics compare
+ * it with the teacher's decisions.
  */
 public final class DistillationLoss extends Loss {
+    /** The hard label of a transfer sample, which has none (PyTorch's {@code ignore_index} in spirit). */
+    public static final double UNLABELED = -1;
+
     private Loss hard;
     private double alpha;
     private double temperature;
@@ -99,7 +105,53 @@ public final class DistillationLoss extends Loss {
     @Override
     public INDArray metricLabels(INDArray yTrue, INDArray yPred) {
         long hardWidth = yTrue.size(-1) - yPred.size(-1);
-        return hardWidth < 1 || yTrue.rank() != yPred.rank() ? yTrue : part(yTrue, 0, hardWidth);
+        if (hardWidth < 1 || yTrue.rank() != yPred.rank()) {
+            return yTrue;
+        }
+        INDArray hardLabels = part(yTrue, 0, hardWidth);
+        INDArray labeled = labeled(hardLabels);
+        if (labeled.minNumber().doubleValue() == 1) {
+            return hardLabels;
+        }
+        // transfer samples: the teacher's decisions, in the hard labels' form
+        INDArray decisions = decisions(teacher(yTrue, yPred), hardWidth).castTo(hardLabels.dataType());
+        INDArray keep = labeled.reshape(appendOne(labeled.shape())).castTo(hardLabels.dataType());
+        return hardLabels.mul(keep.broadcast(hardLabels.shape()))
+            .addi(decisions.muli(keep.rsub(1.0).broadcast(decisions.shape())));
+    }
+
+    /**
+     * The teacher's outputs as hard labels: per unit 0/1 for a sigmoid (or its logit above 0),
+     * the class id for sparse labels, the class's one-hot row otherwise.
+     */
+    private INDArray decisions(INDArray teacher, long hardWidth) {
+        if (binary()) {
+            return teacher.gt(fromLogits() ? 0.0 : 0.5).castTo(teacher.dataType());
+        }
+        int last = teacher.rank() - 1;
+        INDArray ids = teacher.argMax(last);
+        if (hardWidth == 1) {
+            return ids.reshape(appendOne(ids.shape())).castTo(teacher.dataType());
+        }
+        INDArray oneHot = teacher.like();
+        INDArray flatIds = ids.reshape(ids.length());
+        INDArray rows = oneHot.reshape(ids.length(), teacher.size(-1));
+        for (long r = 0; r < ids.length(); r++) {
+            rows.putScalar(r, flatIds.getLong(r), 1);
+        }
+        return rows.reshape(teacher.shape());
+    }
+
+    /** 1 where a sample (or step) has hard labels, 0 where all its hard columns are {@link #UNLABELED}; in the element loss's shape. */
+    private static INDArray labeled(INDArray hardLabels) {
+        int last = hardLabels.rank() - 1;
+        return hardLabels.neq(UNLABELED).castTo(hardLabels.dataType()).max(last);
+    }
+
+    private static long[] appendOne(long[] shape) {
+        long[] out = Arrays.copyOf(shape, shape.length + 1);
+        out[shape.length] = 1;
+        return out;
     }
 
     private static INDArray part(INDArray a, long from, long to) {
@@ -111,8 +163,15 @@ public final class DistillationLoss extends Loss {
         return a.get(index).dup('c');
     }
 
-    private INDArray hardLabels(INDArray labels, INDArray yPred) {
-        return hard.prepareLabels(part(labels, 0, labels.size(-1) - yPred.size(-1)), yPred);
+    /** The hard labels, a transfer sample's replaced by zeros (any valid label: its term is left out), and where they are real. */
+    private INDArray[] hardLabels(INDArray labels, INDArray yPred) {
+        INDArray h = part(labels, 0, labels.size(-1) - yPred.size(-1));
+        INDArray labeled = labeled(h);
+        if (labeled.minNumber().doubleValue() == 1) {
+            return new INDArray[] {hard.prepareLabels(h, yPred), null};
+        }
+        INDArray real = h.neq(UNLABELED).castTo(h.dataType());
+        return new INDArray[] {hard.prepareLabels(h.muli(real), yPred), labeled};
     }
 
     private INDArray teacher(INDArray labels, INDArray yPred) {
@@ -153,8 +212,12 @@ public final class DistillationLoss extends Loss {
     @Override
     protected INDArray elementLoss(INDArray labels, INDArray yPred) {
         INDArray soft = scaledKl(soften(logits(teacher(labels, yPred))), soften(logits(yPred)));
-        INDArray hardLoss = hard.elementLoss(hardLabels(labels, yPred), yPred);
-        return hardLoss.muli(alpha).addi(soft.muli(1 - alpha));
+        INDArray[] h = hardLabels(labels, yPred);
+        INDArray hardLoss = hard.elementLoss(h[0], yPred).muli(alpha);
+        if (h[1] != null) {
+            hardLoss.muli(h[1].castTo(hardLoss.dataType()));
+        }
+        return hardLoss.addi(soft.muli(1 - alpha));
     }
 
     @Override
@@ -170,6 +233,12 @@ public final class DistillationLoss extends Loss {
             INDArray p = BinaryCrossentropy.clip(yPred);
             g.divi(binary() ? p.mul(p.rsub(1.0)) : p);
         }
-        return g.addi(hard.elementGradient(hardLabels(labels, yPred), yPred).muli(alpha));
+        INDArray[] h = hardLabels(labels, yPred);
+        INDArray hardGradient = hard.elementGradient(h[0], yPred).muli(alpha);
+        if (h[1] != null) {
+            INDArray keep = h[1].castTo(hardGradient.dataType()).reshape(appendOne(h[1].shape()));
+            hardGradient.muli(keep.broadcast(hardGradient.shape()));
+        }
+        return g.addi(hardGradient);
     }
 }

@@ -17,6 +17,12 @@ import org.seqml.optimizers.Optimizer;
  * ({@link DistillationLoss}). Training is the student's ordinary {@code fit}: callbacks, progress
  * bar, validation, early stopping.
  *
+ * <p>A transfer set (Hinton et al.: the data the student learns the teacher from) may add inputs
+ * that have no labels, such as augmented copies of the training samples: the teacher labels them
+ * and the student learns them through the softened term alone ({@link DistillationLoss#UNLABELED}).
+ * This is where a student gains most from a teacher (Tang et al. 2019 distil BERT into a BiLSTM
+ * this way): on its own training samples a fitted teacher's outputs are nearly the hard labels.
+ *
  * <p>The teacher runs in inference mode (no dropout), so its outputs are the same every epoch:
  * they are computed once per call and joined to the labels, and shuffle and validation split
  * keep each sample with its teacher's outputs. Both models end in the same kind of output
@@ -27,6 +33,7 @@ import org.seqml.optimizers.Optimizer;
  * distiller.compile(new Adam(), "sparse_categorical_crossentropy", "accuracy");
  * distiller.fit(x, y, new FitOptions().epochs(5).validationSplit(0.1));
  * INDArray p = distiller.student().predict(x);
+ * distiller.fit(x, y, augmented, options);   // and unlabeled inputs the teacher labels
  * }</pre>
  */
 public final class Distiller {
@@ -103,6 +110,87 @@ public final class Distiller {
             joined.validationY = new INDArray[] {join(options.validationX, options.validationY[0], options.batchSize)};
         }
         return student.fit(x, new INDArray[] {join(x, y, options.batchSize)}, joined);
+    }
+
+    /**
+     * Trains the student on {@code x} with its hard labels {@code y} and on the unlabeled
+     * {@code transfer} inputs, all with the teacher's outputs: a transfer sample's loss is the
+     * softened term alone. A validation split is taken from the labeled samples (their last
+     * fraction, before shuffling, as Keras); sample weights, when given, are the labeled samples'
+     * (the transfer samples weigh 1).
+     */
+    public History fit(INDArray x, INDArray y, INDArray transfer, FitOptions options) {
+        return fit(new INDArray[] {x}, y, transfer == null ? null : new INDArray[] {transfer}, options);
+    }
+
+    /** As {@link #fit(INDArray, INDArray, INDArray, FitOptions)} for several inputs (one output). */
+    public History fit(INDArray[] x, INDArray y, INDArray[] transfer, FitOptions options) {
+        if (transfer == null) {
+            return fit(x, y, options);
+        }
+        if (transfer.length != x.length) {
+            throw new IllegalArgumentException("Distiller.fit: the transfer set has " + transfer.length + " inputs and x "
+                + x.length + "; give the transfer samples in the student's inputs");
+        }
+        for (int i = 0; i < x.length; i++) {
+            if (transfer[i] == null || transfer[i].rank() != x[i].rank()
+                || !java.util.Arrays.equals(java.util.Arrays.copyOfRange(transfer[i].shape(), 1, transfer[i].rank()),
+                    java.util.Arrays.copyOfRange(x[i].shape(), 1, x[i].rank()))) {
+                throw new IllegalArgumentException("Distiller.fit: transfer input " + i + " has shape "
+                    + (transfer[i] == null ? "null" : java.util.Arrays.toString(transfer[i].shape())) + " and x "
+                    + java.util.Arrays.toString(x[i].shape()) + "; they must agree after the batch axis");
+            }
+        }
+        if (y == null || y.size(0) != x[0].size(0)) {
+            throw new IllegalArgumentException("Distiller.fit: give one hard label row per sample of x, got "
+                + (y == null ? "null" : y.size(0) + " rows for " + x[0].size(0) + " samples"));
+        }
+        FitOptions joined = options.copy();
+        long n = x[0].size(0);
+        long train = n;
+        if (options.validationSplit > 0 && options.validationX == null) {
+            train = n - (long) Math.floor(n * options.validationSplit);   // Keras's split: the last samples
+            INDArray[] valX = new INDArray[x.length];
+            for (int i = 0; i < x.length; i++) {
+                valX[i] = rows(x[i], train, n);
+            }
+            joined.validationX = valX;
+            joined.validationY = new INDArray[] {y.get(rowRange(y, train, n))};
+            joined.validationSplit = 0;
+        }
+        INDArray[] all = new INDArray[x.length];
+        for (int i = 0; i < x.length; i++) {
+            all[i] = Nd4j.concat(0, rows(x[i], 0, train), transfer[i].castTo(x[i].dataType()));
+        }
+        INDArray hard = y.get(rowRange(y, 0, train));
+        INDArray none = Nd4j.valueArrayOf(concatShape(hard.shape(), transfer[0].size(0)), DistillationLoss.UNLABELED,
+            hard.dataType());
+        if (options.sampleWeight != null) {
+            INDArray w = options.sampleWeight;
+            joined.sampleWeight = Nd4j.concat(0, w.get(rowRange(w, 0, train)),
+                Nd4j.ones(w.dataType(), concatShape(w.get(rowRange(w, 0, 1)).shape(), transfer[0].size(0))));
+        }
+        return fit(all, Nd4j.concat(0, hard, none), joined);
+    }
+
+    private static INDArray rows(INDArray a, long from, long to) {
+        return a.get(rowRange(a, from, to));
+    }
+
+    private static org.nd4j.linalg.indexing.INDArrayIndex[] rowRange(INDArray a, long from, long to) {
+        org.nd4j.linalg.indexing.INDArrayIndex[] index = new org.nd4j.linalg.indexing.INDArrayIndex[a.rank()];
+        index[0] = org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to);
+        for (int i = 1; i < index.length; i++) {
+            index[i] = org.nd4j.linalg.indexing.NDArrayIndex.all();
+        }
+        return index;
+    }
+
+    /** {@code shape} with {@code rows} on the batch axis. */
+    private static long[] concatShape(long[] shape, long rows) {
+        long[] out = shape.clone();
+        out[0] = rows;
+        return out;
     }
 
     /** The student's distillation loss and its metrics on the hard labels. */

@@ -66,6 +66,40 @@ class DistillerTest {
     }
 
     @Test
+    void transferSamplesTrainOnTheTeacherAloneAndTheGradientStillMatches() {
+        Nd4j.getRandom().setSeed(5);
+        INDArray student = softmax(Nd4j.randn(DataType.DOUBLE, 4, 3));
+        INDArray teacher = softmax(Nd4j.randn(DataType.DOUBLE, 4, 3).muli(2));
+        double u = DistillationLoss.UNLABELED;
+        INDArray ids = Nd4j.createFromArray(new double[][] {{1}, {u}, {2}, {u}});
+        DistillationLoss loss = new DistillationLoss(new SparseCategoricalCrossentropy(), 0.4, 2);
+        gradientCheck(loss, Nd4j.concat(1, ids, teacher), student.dup());
+        // per sample: the labeled rows are alpha * hard + (1 - alpha) * T^2 KL, the unlabeled rows the KL term alone
+        INDArray per = loss.elementwise(Nd4j.concat(1, ids, teacher), student);
+        DistillationLoss klOnly = new DistillationLoss(new SparseCategoricalCrossentropy(), 0, 2);
+        INDArray kl = klOnly.elementwise(Nd4j.concat(1, Nd4j.zeros(DataType.DOUBLE, 4, 1), teacher), student).muli(0.6);
+        INDArray ce = new SparseCategoricalCrossentropy().elementwise(Nd4j.createFromArray(new double[][] {{1}, {0}, {2}, {0}}),
+            student).muli(0.4);
+        assertEquals(kl.getDouble(1), per.getDouble(1), 1e-12);
+        assertEquals(kl.getDouble(3), per.getDouble(3), 1e-12);
+        assertEquals(kl.getDouble(0) + ce.getDouble(0), per.getDouble(0), 1e-12);
+        assertEquals(kl.getDouble(2) + ce.getDouble(2), per.getDouble(2), 1e-12);
+        INDArray p = Transforms.sigmoid(Nd4j.randn(DataType.DOUBLE, 5, 1));
+        INDArray pt = Transforms.sigmoid(Nd4j.randn(DataType.DOUBLE, 5, 1));
+        INDArray bits = Nd4j.createFromArray(new double[][] {{1}, {u}, {0}, {u}, {1}});
+        gradientCheck(new DistillationLoss(new BinaryCrossentropy(), 0.3, 3), Nd4j.concat(1, bits, pt), p);
+        // metrics compare a transfer sample with the teacher's decision
+        INDArray metric = new DistillationLoss(new BinaryCrossentropy(), 0.3, 3).metricLabels(Nd4j.concat(1, bits, pt), p);
+        for (int r = 0; r < 5; r++) {
+            double expected = bits.getDouble(r) == u ? (pt.getDouble(r) > 0.5 ? 1 : 0) : bits.getDouble(r);
+            assertEquals(expected, metric.getDouble(r, 0), 0, "row " + r);
+        }
+        INDArray sparse = loss.metricLabels(Nd4j.concat(1, ids, teacher), student);
+        assertEquals(teacher.getRow(1).argMax().getDouble(0), sparse.getDouble(1, 0), 0);
+        assertEquals(1, sparse.getDouble(0, 0), 0);
+    }
+
+    @Test
     void alphaOneIsTheHardLossAndAlphaZeroIsTemperatureScaledKl() {
         INDArray logitsS = Nd4j.createFromArray(new double[][] {{1, 2, 0.5}, {-1, 0, 3}});
         INDArray logitsT = Nd4j.createFromArray(new double[][] {{2, 0, 1}, {0, 0, 1}});
@@ -116,6 +150,33 @@ class DistillerTest {
         assertTrue(scores.get("accuracy") > 0.85, scores.toString());
         INDArray agree = distiller.student().predict(d[0]).argMax(1).eq(teacher.predict(d[0]).argMax(1));
         assertTrue(agree.castTo(DataType.FLOAT).meanNumber().doubleValue() > 0.85, "the student follows the teacher");
+    }
+
+    @Test
+    void aTransferSetTeachesTheStudentWhatFewLabelsCannot() {
+        INDArray[] d = data(1);
+        Model teacher = classifier(64, 2);
+        teacher.fit(d[0], d[1], new FitOptions().epochs(80).batchSize(32).verbose(0));
+        INDArray fewX = d[0].get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 12), org.nd4j.linalg.indexing.NDArrayIndex.all());
+        INDArray fewY = d[1].get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 12), org.nd4j.linalg.indexing.NDArrayIndex.all());
+        INDArray unlabeled = d[0].get(org.nd4j.linalg.indexing.NDArrayIndex.interval(12, 256), org.nd4j.linalg.indexing.NDArrayIndex.all());
+        INDArray[] test = data(9);
+
+        Model alone = classifier(8, 3);
+        alone.fit(fewX, fewY, new FitOptions().epochs(60).batchSize(32).verbose(0));
+        double aloneAccuracy = alone.evaluate(test[0], test[1]).get("accuracy");
+
+        Distiller distiller = new Distiller(teacher, classifier(8, 3)).alpha(0.5).temperature(2);
+        distiller.compile(new Adam(0.02), "sparse_categorical_crossentropy", "accuracy");
+        History h = distiller.fit(fewX, fewY, unlabeled, new FitOptions().epochs(60).batchSize(32).verbose(0)
+            .validationSplit(0.25));
+        assertTrue(h.history().containsKey("val_accuracy"), h.history().keySet().toString());
+        distiller.student().compile(new Adam(), "sparse_categorical_crossentropy", "accuracy");
+        double distilledAccuracy = distiller.student().evaluate(test[0], test[1]).get("accuracy");
+        assertTrue(distilledAccuracy > 0.85 && distilledAccuracy > aloneAccuracy + 0.05,
+            "distilled " + distilledAccuracy + ", labels alone " + aloneAccuracy);
+        assertThrows(IllegalArgumentException.class, () -> distiller.fit(fewX, fewY,
+            Nd4j.rand(DataType.FLOAT, 5, 4), new FitOptions().verbose(0)));
     }
 
     @Test
