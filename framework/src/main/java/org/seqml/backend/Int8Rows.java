@@ -41,14 +41,20 @@ public final class Int8Rows {
         }
         ByteBuffer table = q.data().asNio();
         FloatBuffer o = out.data().asNioFloat();
-        float[] inverse = scales.toFloatVector();
+        INDArray s = scales.dataType() == DataType.FLOAT && scales.offset() == 0 && OneDnn.rowMajor(scales) ? scales
+            : scales.castTo(DataType.FLOAT).dup('c');
+        FloatBuffer scale = s.data().asNioFloat();
+        // a row at a time through Java arrays, where C2 converts and scales in vector registers
+        byte[] row = new byte[cols];
+        float[] values = new float[cols];
         for (int k = 0; k < ids.length; k++) {
-            int from = (int) ids[k] * cols;
-            float s = 1f / inverse[(int) ids[k]];
-            int at = k * cols;
+            int id = (int) ids[k];
+            table.get(id * cols, row, 0, cols);
+            float inverse = 1f / scale.get(id);
             for (int c = 0; c < cols; c++) {
-                o.put(at + c, table.get(from + c) * s);
+                values[c] = row[c] * inverse;
             }
+            o.put(k * cols, values, 0, cols);
         }
     }
 }

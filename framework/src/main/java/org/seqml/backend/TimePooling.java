@@ -15,6 +15,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * mean[b, f] = sum_t m[b, t] x[b, t, f] / max(1, sum_t m[b, t])
  * max[b, f]  = x[b, t*, f],  t* = the first t with m[b, t] = 1 of largest x[b, t, f] (t* = 0 when none)
  * </pre>
+ * The loops read a step's features into a Java array first: C2 runs the sum and the max over an
+ * array in vector registers, and element by element over a direct buffer.
  */
 public final class TimePooling {
     private TimePooling() {
@@ -32,10 +34,11 @@ public final class TimePooling {
         int f = (int) x.size(2);
         FloatBuffer in = PackedBatch.floats(PackedBatch.dense(x));
         float[] m = weights(mask, b, t);
-        INDArray y = Nd4j.zeros(DataType.FLOAT, b, f);
-        INDArray count = Nd4j.create(DataType.FLOAT, b, 1);
-        FloatBuffer out = y.data().asNioFloat();
+        INDArray y = Nd4j.create(DataType.FLOAT, b, f);
+        float[] counts = new float[b];
+        float[] out = new float[b * f];
         float[] sum = new float[f];
+        float[] step = new float[f];
         for (int r = 0; r < b; r++) {
             java.util.Arrays.fill(sum, 0f);
             float n = 0;
@@ -45,18 +48,20 @@ public final class TimePooling {
                     continue;
                 }
                 n += w;
-                int at = (r * t + s) * f;
+                // a step's features into an array, where the loop below runs in vector registers
+                in.get((r * t + s) * f, step, 0, f);
                 for (int c = 0; c < f; c++) {
-                    sum[c] += w * in.get(at + c);
+                    sum[c] += w * step[c];
                 }
             }
             float div = n == 0 ? 1 : n;
             for (int c = 0; c < f; c++) {
-                out.put(r * f + c, sum[c] / div);
+                out[r * f + c] = sum[c] / div;
             }
-            count.putScalar(r, 0, div);
+            counts[r] = div;
         }
-        return new INDArray[] {y, count};
+        y.data().asNioFloat().put(out);
+        return new INDArray[] {y, Nd4j.createFromArray(counts).reshape(b, 1)};
     }
 
     /** The mean's input gradient: dx[b, t, :] = m[b, t] dy[b, :] / count[b]. */
@@ -81,42 +86,76 @@ public final class TimePooling {
         return dx;
     }
 
-    /** {max (batch, features), the winning steps (batch, features) as int32}. */
-    public static INDArray[] max(INDArray x, INDArray mask) {
+    /**
+     * {max (batch, features), the winning steps (batch, features) as int32, or null unless
+     * {@code winners}: only the backward reads them, and finding them costs a second pass).
+     */
+    public static INDArray[] max(INDArray x, INDArray mask, boolean winners) {
         int b = (int) x.size(0);
         int t = (int) x.size(1);
         int f = (int) x.size(2);
         FloatBuffer in = PackedBatch.floats(PackedBatch.dense(x));
         float[] m = weights(mask, b, t);
         INDArray y = Nd4j.create(DataType.FLOAT, b, f);
-        int[] winners = new int[b * f];
-        FloatBuffer out = y.data().asNioFloat();
+        float[] out = new float[b * f];
         float[] best = new float[f];
+        float[] step = new float[f];
         for (int r = 0; r < b; r++) {
             java.util.Arrays.fill(best, Float.NEGATIVE_INFINITY);
-            int first = r * f;
-            java.util.Arrays.fill(winners, first, first + f, -1);
+            boolean any = false;
             for (int s = 0; s < t; s++) {
                 if (m[r * t + s] == 0) {
                     continue;
                 }
-                int at = (r * t + s) * f;
+                any = true;
+                in.get((r * t + s) * f, step, 0, f);
                 for (int c = 0; c < f; c++) {
-                    float v = in.get(at + c);
-                    if (v > best[c] || winners[first + c] < 0) {
-                        best[c] = v;
+                    best[c] = Math.max(best[c], step[c]);
+                }
+            }
+            if (!any) {
+                in.get(r * t * f, best, 0, f);   // no valid step: the first, as the offset route picks
+            }
+            System.arraycopy(best, 0, out, r * f, f);
+        }
+        y.data().asNioFloat().put(out);
+        return new INDArray[] {y, winners ? winners(in, m, out, b, t, f) : null};
+    }
+
+    /** The winning steps of {@link #max}'s result for {@code x} and its mask (for a backward after an inference pass). */
+    public static INDArray winners(INDArray x, INDArray mask, INDArray max) {
+        int b = (int) x.size(0);
+        int t = (int) x.size(1);
+        int f = (int) x.size(2);
+        return winners(PackedBatch.floats(PackedBatch.dense(x)), weights(mask, b, t),
+            max.castTo(DataType.FLOAT).dup('c').data().asFloat(), b, t, f);
+    }
+
+    /** Per row and feature, the first valid step holding the max (0 when none does, as a row without valid steps). */
+    private static INDArray winners(FloatBuffer in, float[] m, float[] max, int b, int t, int f) {
+        int[] winners = new int[b * f];
+        float[] step = new float[f];
+        for (int r = 0; r < b; r++) {
+            int first = r * f;
+            java.util.Arrays.fill(winners, first, first + f, -1);
+            int open = f;
+            for (int s = 0; s < t && open > 0; s++) {
+                if (m[r * t + s] == 0) {
+                    continue;
+                }
+                in.get((r * t + s) * f, step, 0, f);
+                for (int c = 0; c < f; c++) {
+                    if (winners[first + c] < 0 && step[c] == max[first + c]) {
                         winners[first + c] = s;
+                        open--;
                     }
                 }
             }
             for (int c = 0; c < f; c++) {
-                if (winners[first + c] < 0) {
-                    winners[first + c] = 0;   // no valid step: the first, as the offset route picks
-                }
-                out.put(first + c, in.get((r * t + winners[first + c]) * f + c));
+                winners[first + c] = Math.max(0, winners[first + c]);
             }
         }
-        return new INDArray[] {y, Nd4j.createFromArray(winners).reshape(b, f)};
+        return Nd4j.createFromArray(winners).reshape(b, f);
     }
 
     /** The max's input gradient: dy[b, f] at (b, winner[b, f], f), zeros elsewhere. */

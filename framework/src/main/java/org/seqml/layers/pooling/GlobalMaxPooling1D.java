@@ -38,7 +38,7 @@ public final class GlobalMaxPooling1D extends GlobalPooling1D {
         INDArray x = inputs[0];
         INDArray m = firstMask(masks);
         if (TimePooling.takes(x)) {
-            INDArray[] pooled = TimePooling.max(x, m);
+            INDArray[] pooled = TimePooling.max(x, m, training);
             return result(inputs, masks, pooled[0], training, pooled[1]);
         }
         INDArray candidates = x;
@@ -59,6 +59,9 @@ public final class GlobalMaxPooling1D extends GlobalPooling1D {
         INDArray x = forward.input();
         INDArray dy = flatGradient(forward, outputGradients);
         INDArray saved = forward.saved(0);
+        if (saved == null) {   // TimePooling.max in inference, which skips the winners
+            saved = TimePooling.winners(x, forward.inputMask(), forward.output().reshape(x.size(0), x.size(2)));
+        }
         if (saved.dataType() == org.nd4j.linalg.api.buffer.DataType.INT32) {   // the winners of TimePooling.max
             return new INDArray[] {TimePooling.maxBackward(dy, saved, x.size(1))};
         }

@@ -45,7 +45,8 @@ class GlobalPooling1DTest {
 
     /**
      * float32 input takes the one-pass path (backend TimePooling); float64 the ND4J route. Both give
-     * the same pooled values and input gradients, for every mask: partial, none, all masked, ties.
+     * the same pooled values and input gradients, for every mask: partial, none, all masked, ties;
+     * in training and in inference passes.
      */
     @Test
     void theFloat32PathMatchesTheReferenceRoute() {
@@ -68,6 +69,11 @@ class GlobalPooling1DTest {
                     what + " output");
                 assertEquals(0, refDx.sub(fastDx.castTo(x.dataType())).amaxNumber().doubleValue(), 1e-6,
                     what + " gradient");
+                // an inference pass skips the max's winners; a backward after it finds them then
+                org.seqml.layers.Forward inference = layer.call(new INDArray[] {x32}, new INDArray[] {m}, false);
+                assertEquals(fast.output(), inference.output(), what + " inference output");
+                assertEquals(fastDx, layer.backward(inference, new INDArray[] {dy.castTo(x32.dataType())})[0],
+                    what + " gradient after an inference pass");
             }
         }
     }
