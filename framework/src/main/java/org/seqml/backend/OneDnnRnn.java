@@ -153,6 +153,9 @@ final class OneDnnRnn {
         }
     };
 
+    /** The inference primitives' packed weights, kept from call to call (see {@link PackedWeights}). */
+    private final PackedWeights packedWeights = new PackedWeights();
+
     public OneDnnRnn(Cell cell, int units) {
         this(cell, units, false);
     }
@@ -299,6 +302,8 @@ final class OneDnnRnn {
         private final IntMemoryMap backward = new IntMemoryMap();
         private final java.util.Map<Integer, memory> slots = new java.util.HashMap<>();
         private final java.util.Map<Integer, IntMemoryMap> maps = new java.util.HashMap<>();
+        /** Arrays a slot points at that nothing else holds through the call (kept packed weights another thread may drop). */
+        private final java.util.Map<Integer, INDArray> held = new java.util.HashMap<>();
         /** The arguments of the primitive this call runs: the forward's or the backward's. */
         IntMemoryMap map;
 
@@ -356,7 +361,8 @@ final class OneDnnRnn {
 
     /**
      * The user's weights in the primitive's own layout: bound as they are when the layouts agree,
-     * else reordered per call into a buffer of the call's scope.
+     * else reordered into a buffer of the call's scope, or, for an inference primitive, taken from
+     * {@link PackedWeights} when the same weights were packed before.
      */
     private static final class WeightsIn {
         private final memory.desc user;
@@ -364,8 +370,10 @@ final class OneDnnRnn {
         private final int innerSlot;
         private final reorder reorder;
         private final memory.desc reorderScratchpad;
+        private final PackedWeights kept;
 
-        WeightsIn(memory.desc user, memory.desc wanted, int innerSlot) {
+        /** {@code kept}: where inference keeps packed weights between calls, or null (training: they change each step). */
+        WeightsIn(memory.desc user, memory.desc wanted, int innerSlot, PackedWeights kept) {
             this.user = user;
             this.inner = wanted;
             this.innerSlot = innerSlot;
@@ -374,6 +382,7 @@ final class OneDnnRnn {
                 : new reorder.primitive_desc(OneDnn.cpu(), user, OneDnn.cpu(), wanted, OneDnn.attr(), false);
             this.reorder = same ? null : new reorder(pd);
             this.reorderScratchpad = same ? null : pd.scratchpad_desc();
+            this.kept = same ? null : kept;
         }
 
         /** The weights {@code w} as the primitive reads them, valid until the call is done. */
@@ -382,13 +391,64 @@ final class OneDnnRnn {
             if (reorder == null) {
                 return given;
             }
-            memory buffer = args.wrapAligned(innerSlot, inner,
-                CallScope.uninitialized(DataType.INT8, OneDnn.alignedBytes(inner)));
+            INDArray packed = kept == null ? null : kept.find(user, inner, w);
+            if (packed != null) {
+                args.held.put(innerSlot, packed);   // alive until this thread's next call of the shape
+                return args.wrapAligned(innerSlot, inner, packed);
+            }
+            packed = kept == null ? CallScope.uninitialized(DataType.INT8, OneDnn.alignedBytes(inner))
+                : Nd4j.createUninitialized(DataType.INT8, OneDnn.alignedBytes(inner));
+            memory buffer = args.wrapAligned(innerSlot, inner, packed);
             IntMemoryMap copy = args.map(REORDER);
             copy.put(dnnl.DNNL_ARG_FROM, given);
             copy.put(dnnl.DNNL_ARG_TO, buffer);
             OneDnn.execute(reorder, reorderScratchpad, copy);
+            if (kept != null) {
+                kept.add(user, inner, w, packed);
+                args.held.put(innerSlot, packed);
+            }
             return buffer;
+        }
+    }
+
+    /**
+     * An inference kernel's weights in oneDNN's packed layout, kept from call to call. Packing
+     * is a reorder with a fixed cost of a few tenths of a millisecond, as much as a short padded
+     * chunk's whole sequence, paid by every call and every chunk of a packed batch, while a served
+     * model's weights do not change. An entry keeps a copy of the float32 weights it was packed
+     * from and serves only weights that are byte for byte those (one memcmp), so a trained,
+     * loaded or edited model is packed again on its next call. A kernel serves every layer of its
+     * cell and units (both directions of a Bidirectional, stacked layers), so it keeps several;
+     * the least recently used goes past {@value #KEPT}. The packed buffers are only read by the
+     * primitives, so calls on many threads share them.
+     */
+    private static final class PackedWeights {
+        private static final int KEPT = 16;
+        private record Entry(memory.desc user, memory.desc inner, INDArray source, INDArray packed) {
+        }
+
+        private final java.util.LinkedList<Entry> entries = new java.util.LinkedList<>();
+
+        /** The packed buffer of weights equal to {@code w} in {@code user}'s layout, for {@code inner}; or null. */
+        synchronized INDArray find(memory.desc user, memory.desc inner, INDArray w) {
+            long bytes = w.length() * Float.BYTES;
+            for (java.util.Iterator<Entry> it = entries.iterator(); it.hasNext(); ) {
+                Entry e = it.next();
+                if (e.source().length() == w.length() && e.user().equals(user) && e.inner().equals(inner)
+                    && Pointer.memcmp(e.source().data().addressPointer(), w.data().addressPointer(), bytes) == 0) {
+                    it.remove();
+                    entries.addFirst(e);
+                    return e.packed();
+                }
+            }
+            return null;
+        }
+
+        synchronized void add(memory.desc user, memory.desc inner, INDArray w, INDArray packed) {
+            entries.addFirst(new Entry(user, inner, w.dup('c'), packed));
+            while (entries.size() > KEPT) {
+                entries.removeLast();
+            }
         }
     }
 
@@ -547,8 +607,9 @@ final class OneDnnRnn {
             };
             forwardScratchpad = fpd.scratchpad_desc();
             workspaceDesc = key.training() ? fpd.workspace_desc() : null;
-            forwardWeights = new Weights(new WeightsIn(wLayerD, fpd.weights_layer_desc(), FORWARD_KERNEL),
-                new WeightsIn(wIterD, fpd.weights_iter_desc(), FORWARD_RECURRENT));
+            PackedWeights kept = key.training() ? null : packedWeights;
+            forwardWeights = new Weights(new WeightsIn(wLayerD, fpd.weights_layer_desc(), FORWARD_KERNEL, kept),
+                new WeightsIn(wIterD, fpd.weights_iter_desc(), FORWARD_RECURRENT, kept));
             if (!key.training()) {
                 backward = null;
                 backwardScratchpad = null;
@@ -576,8 +637,8 @@ final class OneDnnRnn {
                 case LBR_GRU -> new lbr_gru_backward((lbr_gru_backward.primitive_desc) bpd);
             };
             backwardScratchpad = bpd.scratchpad_desc();
-            backwardWeights = new Weights(new WeightsIn(wLayerD, bpd.weights_layer_desc(), BACKWARD_KERNEL),
-                new WeightsIn(wIterD, bpd.weights_iter_desc(), BACKWARD_RECURRENT));
+            backwardWeights = new Weights(new WeightsIn(wLayerD, bpd.weights_layer_desc(), BACKWARD_KERNEL, null),
+                new WeightsIn(wIterD, bpd.weights_iter_desc(), BACKWARD_RECURRENT, null));
             diffWeights = new DiffWeights(bpd, wLayerD, wIterD, in);
         }
 

@@ -61,7 +61,7 @@ public final class Compression {
     public record Options(int epochs, int fineTuneEpochs, int studentEpochs, int seeds, int limit, int length,
                           long seed, int timedCalls, Path outputDir, boolean int8Only) {
         public static Options defaults() {
-            return new Options(4, 2, 6, 3, Integer.MAX_VALUE, 200, 5, 200, Path.of("target/compression"), false);
+            return new Options(4, 2, 6, 5, Integer.MAX_VALUE, 200, 5, 200, Path.of("target/compression"), false);
         }
     }
 

@@ -1,6 +1,7 @@
 package org.seqml.layers.recurrent;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -220,6 +221,34 @@ class OneDnnPathTest {
         Forward f = build(new LSTM(4).returnSequences(true)).call(new INDArray[] {X}, new INDArray[] {ones}, true);
         assertTrue(RNN.ranOnOneDnn(f));
         assertTrue(f.outputMask() == ones);
+    }
+
+    /**
+     * oneDNN's inference keeps the weights it packed from call to call: a change to them (in
+     * place, as an optimizer makes, or by setWeights) must be seen on the next call, and the two
+     * directions of a Bidirectional, which share a kernel, must each get their own.
+     */
+    @Test
+    void inferenceKeepsPackedWeightsOnlyWhileTheyAreUnchanged() {
+        for (Layer layer : new Layer[] {build(new LSTM(6)), build(new Bidirectional(new GRU(4)))}) {
+            // unpadded, and padded (the packed path, whose chunks share the weights)
+            INDArray padded = org.nd4j.linalg.factory.Nd4j.createFromArray(new float[][] {{1, 1, 1, 1, 1, 1, 1},
+                {1, 1, 1, 0, 0, 0, 0}, {1, 1, 1, 1, 1, 0, 0}});
+            for (INDArray[] mask : new INDArray[][] {new INDArray[1], {padded}}) {
+                for (int round = 0; round < 3; round++) {
+                    layer.weights().forEach(p -> p.value().assign(Arrays.random(p.value().shape())));
+                    INDArray first = layer.call(new INDArray[] {X}, mask, false).output().dup();
+                    INDArray again = layer.call(new INDArray[] {X}, mask, false).output();
+                    assertEquals(first, again, layer + ": the same weights, the same output");
+                    layer.weights().get(round % 2).value().muli(0.5);   // in place: the same arrays, new values
+                    INDArray changed = layer.call(new INDArray[] {X}, mask, false).output().dup();
+                    INDArray loop = Backend.withoutFusedKernels(() -> layer.call(new INDArray[] {X}, mask, false)
+                        .output());
+                    assertClose(loop, changed, layer + " after its weights changed, round " + round
+                        + (mask[0] == null ? "" : ", padded"));
+                }
+            }
+        }
     }
 
     private static <L extends Layer> L build(L layer) {
