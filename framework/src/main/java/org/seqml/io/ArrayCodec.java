@@ -19,6 +19,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * dense   every value                                              (the default)
  * sparse  a bitmap of the nonzero positions, then the nonzero values  (half or more zeros)
  * bits    the bitmap alone: an array of zeros and ones (pruning masks)
+ * pow2    a byte k - offset per value, each value 2^(k/16)             (an int8 embedding's row scales)
  * </pre>
  * so a pruned weight of sparsity s takes about (1 - s) * width + 1/8 bytes per value instead of
  * width. Files without an encoding (all before it) are dense.
@@ -50,6 +51,17 @@ final class ArrayCodec {
             return node;
         }
         double[] v = a.dup('c').data().asDouble();
+        int offset = a.dataType() == DataType.FLOAT ? pow2Offset(v) : Integer.MIN_VALUE;
+        if (offset != Integer.MIN_VALUE) {
+            node.put("encoding", "pow2");
+            node.put("offset", offset);
+            byte[] codes = new byte[v.length];
+            for (int i = 0; i < v.length; i++) {
+                codes[i] = (byte) (pow2Exponent(v[i]) - offset);
+            }
+            entries.add(codes);
+            return node;
+        }
         int nonzero = 0;
         boolean onesOnly = true;
         for (double x : v) {
@@ -62,6 +74,36 @@ final class ArrayCodec {
         node.put("encoding", encoding);
         entries.add(bytes(v, a.dataType(), encoding, nonzero));
         return node;
+    }
+
+    /** k with (float) 2^(k/16) == x exactly, or MIN_VALUE. */
+    private static int pow2Exponent(double x) {
+        if (!(x > 0) || Double.isInfinite(x)) {
+            return Integer.MIN_VALUE;
+        }
+        int k = (int) Math.round(16 * Math.log(x) / Math.log(2));
+        return org.seqml.backend.Int8Rows.gridValue(k) == (float) x ? k : Integer.MIN_VALUE;
+    }
+
+    /**
+     * The smallest exponent when every value is a power of 2^(1/16) within 256 steps of each
+     * other, so that a byte per value holds them (lossless); else MIN_VALUE.
+     */
+    private static int pow2Offset(double[] v) {
+        if (v.length < MIN_SPARSE) {
+            return Integer.MIN_VALUE;
+        }
+        int low = Integer.MAX_VALUE;
+        int high = Integer.MIN_VALUE;
+        for (double x : v) {
+            int k = pow2Exponent(x);
+            if (k == Integer.MIN_VALUE) {
+                return Integer.MIN_VALUE;
+            }
+            low = Math.min(low, k);
+            high = Math.max(high, k);
+        }
+        return high - low < 256 ? low : Integer.MIN_VALUE;
     }
 
     private static byte[] bytes(double[] v, DataType type, String encoding, int nonzero) {
@@ -112,6 +154,15 @@ final class ArrayCodec {
         }
         int width = type == DataType.DOUBLE ? 8 : 4;
         String encoding = spec.path("encoding").asText("dense");
+        if (encoding.equals("pow2") && type == DataType.FLOAT) {
+            expect(entry, data.length, n);
+            int offset = spec.path("offset").asInt();
+            float[] f = new float[(int) n];
+            for (int i = 0; i < n; i++) {
+                f[i] = org.seqml.backend.Int8Rows.gridValue(offset + (data[i] & 0xff));
+            }
+            return Nd4j.create(f, shape, 'c');
+        }
         ByteBuffer in = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
         boolean dense = encoding.equals("dense");
         boolean bitsOnly = encoding.equals("bits");

@@ -102,8 +102,11 @@ public final class Embedding extends Layer {
      * {@code Embedding.quantize("int8")}: its weights become {@code embeddings} (int8) and
      * {@code embeddings_scale} (one per row), frozen; a lookup gives the rows back in float32.
      * <pre>
-     * embeddings_scale_r = 127 / max |E[r, :]|,   embeddings = round(E * embeddings_scale),   row r = embeddings[r] / embeddings_scale_r
+     * embeddings_scale_r = 127 / max |E[r, :]|, rounded down to a power of 2^(1/16)
+     * embeddings = round(E * embeddings_scale),   row r = embeddings[r] / embeddings_scale_r
      * </pre>
+     * The rounding (the row's largest weight maps to 122-127 rather than 127) lets a model file
+     * store each scale in a byte: a 20,000-word table's scales take 11 KB there instead of 69.
      */
     public void quantize() {
         if (!isBuilt()) {

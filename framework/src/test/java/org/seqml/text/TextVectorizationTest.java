@@ -116,6 +116,18 @@ class TextVectorizationTest {
         assertEquals(vectorize.config(), back.config(), "options and vocabulary");
         List<String> fresh = List.of("WIN a free prize!", "lunch, tonight?", "words never seen");
         assertEquals(model.predict(fresh), loaded.predict(fresh), "the loaded model takes the same strings");
+        // the file keeps a vocabulary as one string of lines; one whose tokens hold line breaks
+        // (characters split from raw text) as an array
+        for (List<String> vocabulary : List.of(List.of("", "[UNK]", "a", "b c"), List.of("", "[UNK]", "a", "\n", "x\ny"))) {
+            TextVectorization chars = new TextVectorization().outputSequenceLength(3).setVocabulary(vocabulary);
+            Path f = dir.resolve("chars" + vocabulary.size() + ".seqml");
+            Sequential m = textModel(chars);
+            m.predict(List.of("a"));   // built
+            m.save(f);
+            TextVectorization read = (TextVectorization) Model.load(f).layers().stream()
+                .filter(l -> l instanceof TextVectorization).findFirst().orElseThrow();
+            assertEquals(vocabulary, read.vocabulary(), "the vocabulary back, item for item");
+        }
     }
 
     @Test
