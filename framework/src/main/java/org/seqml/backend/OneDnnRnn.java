@@ -429,15 +429,30 @@ final class OneDnnRnn {
 
         private final java.util.LinkedList<Entry> entries = new java.util.LinkedList<>();
 
-        /** The packed buffer of weights equal to {@code w} in {@code user}'s layout, for {@code inner}; or null. */
-        synchronized INDArray find(memory.desc user, memory.desc inner, INDArray w) {
+        /**
+         * The packed buffer of weights equal to {@code w} in {@code user}'s layout, for
+         * {@code inner}; or null. The comparison runs outside the lock (entries never change), so
+         * threads serving one model do not queue behind each other's memcmp.
+         */
+        INDArray find(memory.desc user, memory.desc inner, INDArray w) {
+            Entry[] now;
+            synchronized (this) {
+                now = entries.toArray(new Entry[0]);
+            }
             long bytes = w.length() * Float.BYTES;
-            for (java.util.Iterator<Entry> it = entries.iterator(); it.hasNext(); ) {
-                Entry e = it.next();
+            for (Entry e : now) {
                 if (e.source().length() == w.length() && e.user().equals(user) && e.inner().equals(inner)
                     && Pointer.memcmp(e.source().data().addressPointer(), w.data().addressPointer(), bytes) == 0) {
-                    it.remove();
-                    entries.addFirst(e);
+                    synchronized (this) {   // the most recently used first (by identity: a record's
+                        // equals would compare the weights element by element)
+                        for (java.util.Iterator<Entry> it = entries.iterator(); it.hasNext(); ) {
+                            if (it.next() == e) {
+                                it.remove();
+                                entries.addFirst(e);
+                                break;
+                            }
+                        }
+                    }
                     return e.packed();
                 }
             }
