@@ -20,8 +20,10 @@ import org.seqml.optimizers.Optimizer;
  * <p>A transfer set (Hinton et al.: the data the student learns the teacher from) may add inputs
  * that have no labels, such as augmented copies of the training samples: the teacher labels them
  * and the student learns them through the softened term alone ({@link DistillationLoss#UNLABELED}).
- * This is where a student gains most from a teacher (Tang et al. 2019 distil BERT into a BiLSTM
- * this way): on its own training samples a fitted teacher's outputs are nearly the hard labels.
+ * On its own training samples a fitted teacher's outputs are nearly the hard labels; on inputs it
+ * has not fitted they carry its reading (Tang et al. 2019 distil BERT into a BiLSTM this way).
+ * Whether that beats hard labels depends on the task: on the spam example it did not (README,
+ * Compression).
  *
  * <p>The teacher runs in inference mode (no dropout), so its outputs are the same every epoch:
  * they are computed once per call and joined to the labels, and shuffle and validation split
