@@ -51,13 +51,14 @@ final class ArrayCodec {
             return node;
         }
         double[] v = a.dup('c').data().asDouble();
-        int offset = a.dataType() == DataType.FLOAT ? pow2Offset(v) : Integer.MIN_VALUE;
-        if (offset != Integer.MIN_VALUE) {
+        int[] exponents = a.dataType() == DataType.FLOAT ? pow2Exponents(v) : null;
+        if (exponents != null) {
+            int offset = java.util.Arrays.stream(exponents).min().getAsInt();
             node.put("encoding", "pow2");
             node.put("offset", offset);
             byte[] codes = new byte[v.length];
             for (int i = 0; i < v.length; i++) {
-                codes[i] = (byte) (pow2Exponent(v[i]) - offset);
+                codes[i] = (byte) (exponents[i] - offset);
             }
             entries.add(codes);
             return node;
@@ -86,24 +87,26 @@ final class ArrayCodec {
     }
 
     /**
-     * The smallest exponent when every value is a power of 2^(1/16) within 256 steps of each
-     * other, so that a byte per value holds them (lossless); else MIN_VALUE.
+     * Each value's k when every value is a power 2^(k/16) and the k lie within 256 steps of each
+     * other, so that a byte per value holds them (lossless); else null (at the first value that
+     * is not: a weight array's first).
      */
-    private static int pow2Offset(double[] v) {
+    private static int[] pow2Exponents(double[] v) {
         if (v.length < MIN_SPARSE) {
-            return Integer.MIN_VALUE;
+            return null;
         }
+        int[] k = new int[v.length];
         int low = Integer.MAX_VALUE;
         int high = Integer.MIN_VALUE;
-        for (double x : v) {
-            int k = pow2Exponent(x);
-            if (k == Integer.MIN_VALUE) {
-                return Integer.MIN_VALUE;
+        for (int i = 0; i < v.length; i++) {
+            k[i] = pow2Exponent(v[i]);
+            if (k[i] == Integer.MIN_VALUE) {
+                return null;
             }
-            low = Math.min(low, k);
-            high = Math.max(high, k);
+            low = Math.min(low, k[i]);
+            high = Math.max(high, k[i]);
         }
-        return high - low < 256 ? low : Integer.MIN_VALUE;
+        return high - low < 256 ? k : null;
     }
 
     private static byte[] bytes(double[] v, DataType type, String encoding, int nonzero) {

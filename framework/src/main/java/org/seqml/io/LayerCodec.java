@@ -125,7 +125,7 @@ final class LayerCodec {
         }
         if (v instanceof java.util.List<?> list) {   // of strings: a vocabulary, a tokenizer's merges
             // one string, a line per item, where no item holds a line break: deflated, a
-            // 20,000-word vocabulary takes 87 KB so and 95 KB as an array of strings
+            // 20,000-word vocabulary takes 87 KB so against 95 KB as an array of strings
             boolean lines = !list.isEmpty() && list.stream().noneMatch(item -> ((String) item).indexOf('\n') >= 0);
             if (lines) {
                 return JSON.textNode(String.join("\n", list.stream().map(item -> (String) item).toList()));
