@@ -146,15 +146,16 @@ public final class FusedRnn {
         if (OneDnn.declinedHere()) {
             return false;
         }
-        if (padded(mask)) {
-            return Switches.PACKED_RNN && onOneDnn(w, x) && PackedBatch.packable(mask);
+        PackedMask.Kind kind = mask == null ? PackedMask.Kind.FULL : PackedMask.kind(mask);
+        if (kind != PackedMask.Kind.FULL) {
+            return Switches.PACKED_RNN && onOneDnn(w, x) && kind == PackedMask.Kind.PADDED;
         }
         return onOneDnn(w, x) || onNd4jLstm(w, x, options.reverse(), training);
     }
 
     /** Whether a mask masks anything: an all-ones mask (a batch of full rows) is as none. */
     private static boolean padded(INDArray mask) {
-        return mask != null && (mask.minNumber().doubleValue() != 1 || mask.maxNumber().doubleValue() != 1);
+        return mask != null && PackedMask.kind(mask) != PackedMask.Kind.FULL;
     }
 
     private static boolean onOneDnn(Weights w, INDArray x) {
@@ -423,7 +424,7 @@ public final class FusedRnn {
 
     /** Whether the int8 kernel takes this call: oneDNN loaded, and a mask (if any) of 0s and 1s. */
     public static boolean takes(Quantized q, INDArray mask) {
-        return OneDnn.available() && (!padded(mask) || PackedBatch.packable(mask));
+        return OneDnn.available() && (mask == null || PackedMask.kind(mask) != PackedMask.Kind.WEIGHTED);
     }
 
     /** Runs a call {@link #takes(Quantized, INDArray)} said yes to on the int8 kernel (inference). */
@@ -443,7 +444,7 @@ public final class FusedRnn {
         INDArray[] out = packedRun(batch, x, h0 == null ? null : h0.castTo(DataType.FLOAT),
             c0 == null ? null : c0.castTo(DataType.FLOAT), units, lstm, options, options.states(), (k, xk, h, c) -> {
                 OneDnnRnnInt8.Call call = q.kernel.forward(xk, h, c, false);
-                return new INDArray[] {call.y(), call.h(), call.c()};
+                return new INDArray[] {call.y(), k + 1 < batch.chunks() ? call.h() : null, call.c()};
             });
         return new Call(null, null, out[0], java.util.Arrays.copyOfRange(out, 1, out.length), options, null, true);
     }

@@ -73,8 +73,15 @@ final class OneDnnRnnInt8 {
         return org.nd4j.linalg.ops.transforms.Transforms.round(w, false).castTo(DataType.INT8);
     }
 
-    /** The output at every step (batch, time, units), aligned with the input steps, and the final h and c (null for GRU). */
-    record Call(INDArray y, INDArray h, INDArray c) {
+    /**
+     * The output at every step (batch, time, units), aligned with the input steps, the final h as
+     * the kernel wrote it (u8), and the final c (null for GRU).
+     */
+    record Call(INDArray y, INDArray hU8, INDArray c) {
+        /** The final h in float32, made on demand (only a chunk followed by another reads it). */
+        INDArray h() {
+            return hU8.castTo(DataType.FLOAT).subi(DATA_SHIFT).divi(DATA_SCALE);
+        }
     }
 
     private record Key(long time, long batch, long inputDim, boolean reverse) {
@@ -82,6 +89,23 @@ final class OneDnnRnnInt8 {
 
     private final Weights weights;
     private final Map<Key, Primitives> cache = OneDnn.lru(16);
+    /**
+     * The weights packed for the primitives, by packed layout: oneDNN 2.5.2 packs int8 RNN
+     * weights alike for every sequence length and batch, so a new shape (each length of a
+     * served request, each chunk of a padded batch) reuses them rather than packing again.
+     * Read and written under {@link #primitives}'s lock.
+     */
+    private final java.util.List<Packed> packed = new java.util.ArrayList<>();
+
+    private record Packed(INDArray source, memory.desc layout, memory weights) {
+    }
+
+    /** How many times weights were packed (tests: once per weight while shapes share a layout). */
+    synchronized int packings() {
+        return packings;
+    }
+
+    private int packings;
 
     Weights weights() {
         return weights;
@@ -131,8 +155,7 @@ final class OneDnnRnnInt8 {
             args.bind(dnnl.DNNL_ARG_DST_ITER_C, p.stateF32, cOut);
             OneDnn.execute(p.forward, p.scratchpad, args.map);
         });
-        INDArray h = hOut.castTo(DataType.FLOAT).subi(DATA_SHIFT).divi(DATA_SCALE);
-        return new Call(y, h, cOut);
+        return new Call(y, hOut, cOut);
     }
 
     /** Slots of the quantizing reorders' maps and memory objects: none a primitive argument's id. */
@@ -220,11 +243,21 @@ final class OneDnnRnnInt8 {
          * The int8 weights (rows, G*U) in the primitive's packed layout, with the compensation
          * oneDNN keeps beside them for the data's shift.
          */
-        private memory pack(INDArray q, long rows, int g, int u, memory.desc packed) {
+        private memory pack(INDArray q, long rows, int g, int u, memory.desc layout) {
+            for (Packed p : packed) {
+                if (p.source() == q && p.layout().equals(layout)) {
+                    return p.weights();
+                }
+            }
             memory.desc user = new memory.desc(new long[] {1, 1, rows, g, u}, memory.data_type.s8,
                 memory.format_tag.ldigo);
             INDArray dense = q.dup('c');
-            memory to = OneDnn.reorderOnce(user, dense.data().addressPointer(), packed, qparams(new primitive_attr()));
+            memory to = OneDnn.reorderOnce(user, dense.data().addressPointer(), layout, qparams(new primitive_attr()));
+            if (packed.size() == 16) {   // layouts that differ by shape (none seen on oneDNN 2.5.2): keep a few
+                packed.remove(0);
+            }
+            packed.add(new Packed(q, layout, to));
+            packings++;
             return to;
         }
 

@@ -83,16 +83,6 @@ final class PackedBatch {
         this.extra = extra;
     }
 
-    /** Whether every entry of the mask is 0 or 1 (any other weighting is the loop's alone). */
-    static boolean packable(INDArray mask) {
-        for (float v : mask.castTo(DataType.FLOAT).dup('c').data().asFloat()) {
-            if (v != 0f && v != 1f) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /** How rows are laid out, and whether the packed input carries the extra features. */
     enum Layout {
         /** A lane per row, with the carry and reset features; chunks of about the chunk length. */
@@ -129,7 +119,7 @@ final class PackedBatch {
      */
     static PackedBatch of(INDArray mask, boolean reverse, int chunk, Layout layout) {
         boolean share = layout.share;
-        int[][] valid = validSteps(mask, reverse);
+        int[][] valid = PackedMask.validSteps(mask, reverse);
         if (valid == null) {
             return null;
         }
@@ -237,28 +227,6 @@ final class PackedBatch {
         return columns(chunks);
     }
 
-    /** Each row's valid steps in processing order, or null for an entry neither 0 nor 1. */
-    private static int[][] validSteps(INDArray mask, boolean reverse) {
-        int b = (int) mask.size(0);
-        int t = (int) mask.size(1);
-        float[] m = mask.castTo(DataType.FLOAT).dup('c').data().asFloat();
-        int[][] out = new int[b][];
-        int[] steps = new int[t];
-        for (int r = 0; r < b; r++) {
-            int n = 0;
-            for (int p = 0; p < t; p++) {
-                float v = m[r * t + (reverse ? t - 1 - p : p)];
-                if (v == 1f) {
-                    steps[n++] = p;
-                } else if (v != 0f) {
-                    return null;
-                }
-            }
-            out[r] = java.util.Arrays.copyOf(steps, n);
-        }
-        return out;
-    }
-
     private static int roundUp(int n, int step) {
         return (n + step - 1) / step * step;
     }
@@ -309,19 +277,25 @@ final class PackedBatch {
             FloatBuffer o = floats(out[c]);
             for (int i = 0; i < rows[c]; i++) {
                 int[] s = i < laneSteps.length ? laneSteps[i] : new int[0];
-                for (int j = 0; j < steps[c]; j++) {
+                int running = Math.max(0, Math.min(steps[c], s.length - begin[c]));   // steps before the lane's end
+                for (int j = 0; j < running; j++) {
                     int g = begin[c] + j;
                     int at = (i * steps[c] + j) * w;
-                    int r = g < s.length ? s[g] : PAST;
+                    int r = s[g];
                     if (r >= 0) {
                         o.put(at, in, (r * time + step(r, g - offset[r])) * f, f);
                     } else {
                         zero(o, at, f);
                     }
                     if (extra > 0) {
-                        o.put(at + f, r == PAST ? 1f : 0f);
+                        o.put(at + f, 0f);
                         o.put(at + f + 1, r == RESET ? 1f : 0f);
                     }
+                }
+                // past the lane's end: zeros at once, then each step's carry feature
+                zero(o, (i * steps[c] + running) * w, (steps[c] - running) * w);
+                for (int j = running; extra > 0 && j < steps[c]; j++) {
+                    o.put((i * steps[c] + j) * w + f, 1f);
                 }
             }
         }
@@ -352,17 +326,28 @@ final class PackedBatch {
         FloatBuffer[] ys = floats(y);
         for (int r = 0; r < batch; r++) {
             int row = r * time * units;
-            int k = -1;   // the last valid step so far
-            for (int p = 0; p < time; p++) {
-                boolean kept = k + 1 < valid[r].length && valid[r][k + 1] == p;
-                if (kept) {
-                    k++;
+            int[] v = valid[r];
+            zero(o, row, (v.length == 0 ? time : v[0]) * units);   // before the first valid step
+            for (int k = 0; k < v.length; ) {
+                // valid steps k..e-1: one run of steps, and of places in one chunk's output, copied at once
+                long from = at(lane[r], offset[r] + k);
+                int c = chunkOf(from);
+                int room = begin[c] + steps[c] - (offset[r] + k);
+                int e = k + 1;
+                while (e < v.length && e - k < room && v[e] == v[e - 1] + 1) {
+                    e++;
                 }
-                if (kept || k >= 0 && !zeroAfter) {
-                    copyOut(ys, r, k, units, o, row + p * units);
+                o.put(row + v[k] * units, ys[c], indexOf(from) * units, (e - k) * units);
+                int after = v[e - 1] + 1;
+                int next = e < v.length ? v[e] : time;
+                if (zeroAfter) {
+                    zero(o, row + after * units, (next - after) * units);
                 } else {
-                    zero(o, row + p * units, units);
+                    for (int p = after; p < next; p++) {
+                        copyOut(ys, r, e - 1, units, o, row + p * units);
+                    }
                 }
+                k = e;
             }
         }
         return out;

@@ -124,4 +124,23 @@ class OneDnnRnnInt8Test {
         double dhh = delta[2] + rec[2] * (delta[1] / 4 + 0.5 / OneDnnRnnInt8.DATA_SCALE);
         return 2 * delta[0] / 4 + dhh + 1e-5;
     }
+
+    /** A new shape (a served request's length, a padded batch's chunk) reuses the weights packed for another. */
+    @Test
+    void shapesShareTheirPackedWeightsAndGiveAFreshKernelsResults() {
+        Nd4j.getRandom().setSeed(9);
+        OneDnnRnn.Cell cell = OneDnnRnn.Cell.LSTM;
+        int u = 16;
+        OneDnnRnnInt8.Weights q = OneDnnRnnInt8.quantize(cell, u, uniform(0.3, 12, 4 * u), uniform(0.2, u, 4 * u),
+            uniform(0.1, 4, u), 2);
+        OneDnnRnnInt8 served = new OneDnnRnnInt8(q);
+        for (long[] shape : new long[][] {{4, 9}, {1, 23}, {8, 5}, {1, 23}}) {
+            INDArray x = uniform(2, shape[0], shape[1], 12);
+            INDArray got = served.forward(x, null, null, true).y();
+            INDArray fresh = new OneDnnRnnInt8(q).forward(x, null, null, true).y();
+            org.junit.jupiter.api.Assertions.assertEquals(fresh, got, "shape " + java.util.Arrays.toString(shape));
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(2, served.packings(),
+            "the kernel and the recurrent kernel packed once for every shape");
+    }
 }

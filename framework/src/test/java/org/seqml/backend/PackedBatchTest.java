@@ -100,4 +100,47 @@ class PackedBatchTest {
             .toFloatVector(), 3));
         assertNull(PackedBatch.of(Nd4j.createFromArray(new float[][] {{1, 0.5f}}), false, 32, PackedBatch.Layout.ROWS));
     }
+
+    @Test
+    void outputsComeBackFromSeveralChunksWithHolesPrePaddingAndReversal() {
+        int time = 80;
+        int batch = 32;
+        float[][] m = new float[batch][time];
+        for (int r = 0; r < batch; r++) {
+            int length = r < 8 ? time : 10;
+            for (int t = 0; t < length; t++) {
+                m[r][r == 3 ? time - 1 - t : t] = 1;   // row 3 padded before its steps
+            }
+        }
+        m[0][40] = 0;   // holes: a run broken inside a chunk, and at a chunk's edge
+        m[1][31] = 0;
+        m[1][32] = 0;
+        INDArray mask = Nd4j.createFromArray(m);
+        INDArray x = Nd4j.arange(batch * time).castTo(DataType.FLOAT).reshape(batch, time, 1).addi(1);
+        for (boolean reverse : new boolean[] {false, true}) {
+            PackedBatch p = PackedBatch.of(mask, reverse, 16, PackedBatch.Layout.ROWS);
+            assertEquals(2, p.chunks(), "the long rows go on in a chunk of their own");
+            INDArray[] in = p.pack(x);
+            INDArray[] y = new INDArray[in.length];
+            for (int c = 0; c < in.length; c++) {   // an identity kernel: each step's output is its input
+                y[c] = in[c].get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                    org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1)).dup('c');
+            }
+            for (boolean zeroAfter : new boolean[] {false, true}) {
+                INDArray seq = p.sequence(y, 1, zeroAfter);
+                for (int r = 0; r < batch; r++) {
+                    float[] expected = new float[time];
+                    float last = 0;
+                    for (int q = 0; q < time; q++) {   // processing order
+                        int t = reverse ? time - 1 - q : q;
+                        boolean valid = m[r][t] == 1;
+                        last = valid ? x.getFloat(r, t, 0) : last;
+                        expected[q] = valid || !zeroAfter ? last : 0;
+                    }
+                    assertArrayEquals(expected, seq.slice(r).toFloatVector(),
+                        "row " + r + (reverse ? ", reversed" : "") + (zeroAfter ? ", zeros after" : ""));
+                }
+            }
+        }
+    }
 }
