@@ -429,23 +429,60 @@ public final class FusedRnn {
 
     /** Runs a call {@link #takes(Quantized, INDArray)} said yes to on the int8 kernel (inference). */
     public static Call forward(Quantized q, INDArray x, INDArray mask, INDArray h0, INDArray c0, Options options) {
-        boolean lstm = q.cell() == Cell.LSTM;
-        int units = q.units();
+        return int8Forward((xk, h, c, reverse, finalH) -> {
+            OneDnnRnnInt8.Call call = q.kernel.forward(xk, h, c, reverse);
+            return new INDArray[] {call.y(), finalH ? call.h() : null, call.c()};
+        }, q.cell() == Cell.LSTM, q.units(), x, mask, h0, c0, options);
+    }
+
+    /**
+     * Whether Keras's default GRU ({@code reset_after}, tanh and sigmoid) quantized to int8 runs
+     * on {@link Int8GruLoop} rather than its layer's loop: oneDNN loaded and not declined here,
+     * and a mask (if any) of 0s and 1s.
+     */
+    public static boolean takesInt8Gru(INDArray mask) {
+        return OneDnn.available() && !OneDnn.declinedHere()
+            && (mask == null || PackedMask.kind(mask) != PackedMask.Kind.WEIGHTED);
+    }
+
+    /**
+     * Runs a call {@link #takesInt8Gru} said yes to: the layer's int8 input and recurrent products
+     * ({@code kernel} (in, 3U), {@code recurrent} (U, 3U)), inputs within {@code inputRange}, and
+     * its float32 bias (2, 3U) in Keras's layout, or null.
+     */
+    public static Call forwardInt8Gru(Int8Matmul kernel, Int8Matmul recurrent, double inputRange, INDArray bias,
+                                      INDArray x, INDArray mask, INDArray h0, Options options) {
+        Int8GruLoop.Weights w = new Int8GruLoop.Weights(kernel, recurrent, inputRange, bias);
+        return int8Forward((xk, h, c, reverse, finalH) -> {
+            INDArray[] out = Int8GruLoop.forward(w, xk, h, reverse);
+            return new INDArray[] {out[0], out[1], null};
+        }, false, w.units(), x, mask, h0, null, options);
+    }
+
+    /**
+     * An int8 kernel's run over a dense sequence: {y (batch, time, units) aligned with the input
+     * steps, the final h in float32 (may be null unless {@code finalH}), the final c or null}.
+     */
+    private interface Int8Run {
+        INDArray[] run(INDArray x, INDArray h0, INDArray c0, boolean reverse, boolean finalH);
+    }
+
+    /** An int8 call, whole or packed ({@link PackedBatch}, without the extra features: int8 kernels read none). */
+    private static Call int8Forward(Int8Run kernel, boolean lstm, int units, INDArray x, INDArray mask, INDArray h0,
+                                    INDArray c0, Options options) {
         if (!padded(mask)) {
-            OneDnnRnnInt8.Call call = q.kernel.forward(x, h0, c0, options.reverse());
-            INDArray y = options.reverse() ? ArrayOps.reverse(call.y(), 1) : call.y();
-            // the last step's output in float32 rather than the 8-bit final h
+            INDArray[] run = kernel.run(x, h0, c0, options.reverse(), false);
+            INDArray y = options.reverse() ? ArrayOps.reverse(run[0], 1) : run[0];
+            // the last step's output in float32 rather than a kernel's 8-bit final h
             INDArray h = y.get(NDArrayIndex.all(), NDArrayIndex.point(y.size(1) - 1), NDArrayIndex.all()).dup('c');
-            INDArray[] states = lstm ? new INDArray[] {h, call.c()} : new INDArray[] {h};
+            INDArray[] states = lstm ? new INDArray[] {h, run[2]} : new INDArray[] {h};
             return new Call(null, null, options.sequences() ? y : h, states, options, null, true);
         }
         PackedBatch batch = PackedBatch.of(mask, options.reverse(), Switches.PACK_CHUNK,
             options.states() ? PackedBatch.Layout.EXACT : PackedBatch.Layout.PLAIN);
         INDArray[] out = packedRun(batch, x, h0 == null ? null : h0.castTo(DataType.FLOAT),
-            c0 == null ? null : c0.castTo(DataType.FLOAT), units, lstm, options, options.states(), (k, xk, h, c) -> {
-                OneDnnRnnInt8.Call call = q.kernel.forward(xk, h, c, false);
-                return new INDArray[] {call.y(), k + 1 < batch.chunks() ? call.h() : null, call.c()};
-            });
+            c0 == null ? null : c0.castTo(DataType.FLOAT), units, lstm, options, options.states(),
+            (k, xk, h, c) -> kernel.run(xk, h, c, false, k + 1 < batch.chunks()));
         return new Call(null, null, out[0], java.util.Arrays.copyOfRange(out, 1, out.length), options, null, true);
     }
 

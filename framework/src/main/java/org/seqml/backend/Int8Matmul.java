@@ -157,10 +157,7 @@ public final class Int8Matmul {
             // a loop's step: each native call costs tens of microseconds here, Java's loops a few
             float[] v = floats(in);
             float[] scales = rowScales(v, transposed, (int) m, (int) rows, range);
-            INDArray quantized = CallScope.uninitialized(DataType.INT8, m, rows);
-            new BytePointer(quantized.data().addressPointer()).put(quantize(v, transposed, (int) m, (int) rows, scales));
-            Primitive p = primitive(new Key(m, 0, 0, direct && accumulate, (float) Math.max(range, 0)));
-            oneDnn(p, null, quantized, null, product);
+            quantizedProduct(quantize(v, transposed, (int) m, (int) rows, scales), m, range, direct && accumulate, product);
             if (!direct) {
                 epilogue(product, range > 0 ? null : scales, y, transposed, accumulate);
             }
@@ -178,6 +175,29 @@ public final class Int8Matmul {
             }
             into(y, product, transposed, accumulate);
         }
+    }
+
+    /**
+     * {@code y (M, N) = x W} for {@code x} (M, K) row-major in a Java array, with the calibrated
+     * range {@code range > 0}: a recurrent loop's step whose state lives in Java (float32 y, dense).
+     */
+    void multiplyRows(float[] x, int m, double range, INDArray y) {
+        if (range <= 0 || x.length != m * rows || y.dataType() != DataType.FLOAT || !OneDnn.bindable(y)
+            || y.length() != (long) m * columns) {
+            throw new IllegalArgumentException("multiplyRows: a range > 0, x of " + m + " x " + rows
+                + " and a dense float32 y of " + m + " x " + columns + "; got range " + range + ", " + x.length
+                + " values and " + y.dataType() + " " + java.util.Arrays.toString(y.shape()) + ".");
+        }
+        quantizedProduct(quantize(x, false, m, (int) rows, rowScales(x, false, m, (int) rows, range)), m, range,
+            false, y);
+    }
+
+    /** The product of int8 inputs {@code q} (M, K) row-major on oneDNN, into {@code product} (M, N). */
+    private void quantizedProduct(byte[] q, long m, double range, boolean accumulate, INDArray product) {
+        INDArray quantized = CallScope.uninitialized(DataType.INT8, m, rows);
+        new BytePointer(quantized.data().addressPointer()).put(q);
+        Primitive p = primitive(new Key(m, 0, 0, accumulate, (float) Math.max(range, 0)));
+        oneDnn(p, null, quantized, null, product);
     }
 
     /**
@@ -260,10 +280,12 @@ public final class Int8Matmul {
     /** x_q, row-major (M, K) whatever x's layout: to the nearest (even on ties), saturated as oneDNN's. */
     private static byte[] quantize(float[] v, boolean transposed, int m, int k, float[] scales) {
         byte[] q = new byte[v.length];
-        for (int i = 0; i < v.length; i++) {
-            int row = transposed ? i % m : i / k;
-            float r = (float) Math.rint(v[i] * scales[row]);
-            q[transposed ? row * k + i / m : i] = (byte) Math.max(-128, Math.min(127, r));
+        for (int row = 0; row < m; row++) {
+            float s = scales[row];
+            for (int p = 0; p < k; p++) {
+                float r = (float) Math.rint(v[transposed ? p * m + row : row * k + p] * s);
+                q[row * k + p] = (byte) Math.max(-128, Math.min(127, r));
+            }
         }
         return q;
     }

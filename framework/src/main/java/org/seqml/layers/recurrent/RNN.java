@@ -494,6 +494,21 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
         return fusedResult(inputs, masks, call, training, call);
     }
 
+    /** Keras's default GRU in int8 on the backend's kernel, or null: the loop runs it (another cell, or declined). */
+    private Forward int8Gru(LoopInt8 q, INDArray[] inputs, INDArray[] masks) {
+        INDArray mask = masks.length > 0 ? masks[0] : null;
+        if (fusedCell() != FusedRnn.Cell.GRU_RESET_AFTER || !FusedRnn.takesInt8Gru(mask)) {
+            return null;
+        }
+        INDArray x = inputs[0];
+        Parameter bias = biasParameter();
+        FusedRnn.Options o = new FusedRnn.Options(options.goBackwards(), options.returnSequences(),
+            options.zeroOutputForMask(), options.returnState() || options.stateful());
+        FusedRnn.Call call = FusedRnn.forwardInt8Gru(q.kernel(), q.recurrent(), 1 / q.inputScale().getDouble(0),
+            bias == null ? null : bias.value(), x, mask, initialState(inputs, 0, x.size(0)), o);
+        return fusedResult(inputs, masks, call, false, call);
+    }
+
     /** A kernel's call as the layer's forward: its output, its final states with returnState (carried when stateful). */
     private Forward fusedResult(INDArray[] inputs, INDArray[] masks, FusedRnn.Call call, boolean training,
                                 Object cache) {
@@ -515,12 +530,14 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
         if (q != null) {
             return quantizedForward(q, inputs, masks, training);
         }
-        if (loopInt8 != null) {
+        LoopInt8 q8 = loopInt8;
+        if (q8 != null) {
             if (training) {
                 throw new IllegalStateException(describe() + " is quantized to int8 and runs inference only: train"
                     + " the float model, then quantize it.");
             }
-            return loop(inputs, masks, false);
+            Forward fast = int8Gru(q8, inputs, masks);
+            return fast != null ? fast : loop(inputs, masks, false);
         }
         FusedRnn.Cell cell = fusedCell();
         if (cell != null && !(training && options.recurrentDropout() > 0)) {

@@ -182,4 +182,41 @@ class Int8LoopTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> gru.quantize(1));
         assertTrue(e.getMessage().contains("Quantizable"), e.getMessage());
     }
+
+    /**
+     * The default GRU's int8 kernel (the backend's) against the same int8 layer's loop: every mask
+     * layout, both directions, an initial state and the final one. They differ by the kernel's
+     * sigmoid (within 2e-6) and, where that moves a state across a rounding edge, by a step of the
+     * state's quantization, which the recurrence then carries: a few 8-bit steps at most.
+     */
+    @Test
+    void defaultGruKernelGivesItsLoopsResults() {
+        Nd4j.getRandom().setSeed(13);
+        int time = 40;
+        INDArray mask = Nd4j.ones(DataType.FLOAT, BATCH, time);
+        mask.get(NDArrayIndex.point(0), NDArrayIndex.interval(25, time)).assign(0);   // padded after
+        mask.get(NDArrayIndex.point(1), NDArrayIndex.interval(0, 30)).assign(0);      // before
+        mask.get(NDArrayIndex.point(2), NDArrayIndex.interval(10, 12)).assign(0);     // a hole
+        mask.get(NDArrayIndex.point(3), NDArrayIndex.all()).assign(0);                // nothing
+        for (boolean backwards : new boolean[] {false, true}) {
+            for (INDArray m : new INDArray[] {null, mask}) {
+                RNN<?>[] p = pair(new GRU(UNITS).returnSequences(true).returnState(true).goBackwards(backwards),
+                    new GRU(UNITS).returnSequences(true).returnState(true).goBackwards(backwards), time, 1);
+                INDArray x = uniform(RANGE, BATCH, time, FEATURES);
+                INDArray h0 = uniform(0.9, BATCH, UNITS);
+                INDArray[] masks = m == null ? new INDArray[0] : new INDArray[] {m};
+                INDArray[] got = p[1].forward(new INDArray[] {x, h0}, masks, false).outputs();
+                INDArray[] want = org.seqml.backend.Backend.withoutFusedKernels(
+                    () -> p[1].forward(new INDArray[] {x, h0}, masks, false).outputs());
+                String what = (backwards ? "backwards" : "forwards") + (m == null ? "" : ", masked");
+                for (int k = 0; k < 2; k++) {
+                    double worst = Transforms.abs(want[k].sub(got[k]), false).maxNumber().doubleValue();
+                    assertTrue(worst < 3 / 127.0, what + (k == 0 ? " sequence: " : " final h: ") + worst);
+                }
+                if (m != null) {
+                    assertEquals(h0.getRow(3), got[1].getRow(3), what + ": a row with no step keeps its state");
+                }
+            }
+        }
+    }
 }

@@ -1,0 +1,131 @@
+package org.seqml.backend;
+
+import java.nio.FloatBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Keras's default GRU ({@code reset_after}, tanh and sigmoid) in int8, for which oneDNN 2.5.2 has no
+ * int8 kernel: the input product of every step at once and each step's recurrent product on
+ * {@link Int8Matmul} (int8 weights, a scale per gate column; the state quantized with range 1, as
+ * tanh bounds it), the gate math in Java over the whole batch:
+ * <pre>
+ * xz = x W + [b_in_z + b_rec_z, b_in_r + b_rec_r, b_in_h]      (T*B, 3U), once
+ * hz = h U                                                      (B, 3U), each step, int8
+ * z  = sigmoid(xz_z + hz_z)      r = sigmoid(xz_r + hz_r)
+ * hh = tanh(xz_h + r (hz_h + b_rec_h))
+ * h  = z h + (1 - z) hh
+ * </pre>
+ * The sigmoid is evaluated as {@code 1 / (1 + e^-v)} with {@code e^-v} from a degree-6 Taylor
+ * polynomial at {@code -v / 64} squared six times, which Java's compiler vectorizes (a call of
+ * {@code Math.exp} per element took ten times as long); its error stays below 2e-6 (tanh, as
+ * {@code 2 sigmoid(2v) - 1}, below 4e-6), far inside the int8 products' own. The layer's loop with
+ * the same int8 products ({@code LoopInt8}) is the reference; this replaced its dozen ND4J
+ * operations and two layout changes per step.
+ */
+final class Int8GruLoop {
+    private Int8GruLoop() {
+    }
+
+    /** The quantized layer: its products, its inputs' range, and its bias (2, 3U) float32 or null. */
+    record Weights(Int8Matmul kernel, Int8Matmul recurrent, double inputRange, INDArray bias) {
+        int units() {
+            return (int) recurrent.inputs();
+        }
+    }
+
+    /**
+     * Runs {@code x} (batch, time, in) from {@code h0} (batch, units; null for zeros), right to left
+     * when {@code reverse}: {y (batch, time, units) aligned with the input steps, the final h}.
+     */
+    static INDArray[] forward(Weights w, INDArray x, INDArray h0, boolean reverse) {
+        int b = (int) x.size(0);
+        int t = (int) x.size(1);
+        int u = w.units();
+        int width = 3 * u;
+        float[] bias = new float[width];
+        float[] recurrentBiasH = new float[u];
+        if (w.bias() != null) {
+            float[] in = w.bias().getRow(0).toFloatVector();
+            float[] rec = w.bias().getRow(1).toFloatVector();
+            for (int j = 0; j < width; j++) {
+                bias[j] = in[j] + (j < 2 * u ? rec[j] : 0f);
+            }
+            System.arraycopy(rec, 2 * u, recurrentBiasH, 0, u);
+        }
+        INDArray xz = CallScope.uninitialized(DataType.FLOAT, (long) b * t, width);
+        w.kernel().multiply(OneDnn.dense(x.castTo(DataType.FLOAT)).reshape((long) b * t, x.size(2)), w.inputRange(),
+            xz, false);
+        xz.addiRowVector(Nd4j.createFromArray(bias));
+        FloatBuffer inputs = PackedBatch.floats(xz);
+        float[] h = new float[b * u];
+        if (h0 != null) {
+            PackedBatch.floats(PackedBatch.dense(h0)).get(0, h);
+        }
+        INDArray hz = CallScope.uninitialized(DataType.FLOAT, b, width);
+        FloatBuffer hzOut = PackedBatch.floats(hz);
+        INDArray y = CallScope.uninitialized(DataType.FLOAT, b, t, u);
+        FloatBuffer out = PackedBatch.floats(y);
+        float[] xs = new float[b * width];
+        float[] hs = new float[b * width];
+        OneDnn.run(() -> {   // the steps' products run on these threads, without asking again
+            for (int s = 0; s < t; s++) {
+                int step = reverse ? t - 1 - s : s;
+                w.recurrent().multiplyRows(h, b, 1, hz);
+                hzOut.get(0, hs);
+                for (int r = 0; r < b; r++) {
+                    inputs.get((r * t + step) * width, xs, r * width, width);
+                }
+                step(xs, hs, recurrentBiasH, h, b, u);
+                for (int r = 0; r < b; r++) {
+                    out.put((r * t + step) * u, h, r * u, u);
+                }
+            }
+        });
+        return new INDArray[] {y, Nd4j.createFromArray(h).reshape(b, u)};
+    }
+
+    /**
+     * One step's gates for every row: h (rows, units) from the input and recurrent products (rows,
+     * 3U). Each loop reads every array at one offset, which Java's compiler needs to vectorize it.
+     */
+    static void step(float[] xs, float[] hs, float[] recurrentBiasH, float[] h, int rows, int u) {
+        int width = 3 * u;
+        float[] gates = new float[2 * u];
+        float[] candidate = new float[u];
+        for (int r = 0; r < rows; r++) {
+            int o = r * width;
+            for (int k = 0; k < 2 * u; k++) {   // z, then r
+                gates[k] = xs[o + k] + hs[o + k];
+            }
+            for (int k = 0; k < 2 * u; k++) {
+                gates[k] = sigmoid(gates[k]);
+            }
+            int n = o + 2 * u;
+            for (int j = 0; j < u; j++) {
+                candidate[j] = xs[n + j] + gates[u + j] * (hs[n + j] + recurrentBiasH[j]);
+            }
+            for (int j = 0; j < u; j++) {   // tanh(v) = 2 sigmoid(2 v) - 1
+                candidate[j] = 2 * sigmoid(2 * candidate[j]) - 1;
+            }
+            int at = r * u;
+            for (int j = 0; j < u; j++) {
+                h[at + j] = gates[j] * h[at + j] + (1 - gates[j]) * candidate[j];
+            }
+        }
+    }
+
+    /** 1 / (1 + e^-v), e^-v as (p(-v / 64))^64 with p e's Taylor polynomial of degree 6 (see the class). */
+    static float sigmoid(float v) {
+        float a = Math.max(-40f, Math.min(40f, -v)) * (1f / 64);
+        float e = 1f + a * (1f + a * (1f / 2 + a * (1f / 6 + a * (1f / 24 + a * (1f / 120 + a * (1f / 720))))));
+        e *= e;
+        e *= e;
+        e *= e;
+        e *= e;
+        e *= e;
+        e *= e;
+        return 1f / (1f + e);
+    }
+}
