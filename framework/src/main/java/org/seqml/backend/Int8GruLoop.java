@@ -69,6 +69,9 @@ final class Int8GruLoop {
         FloatBuffer out = PackedBatch.floats(y);
         float[] xs = new float[b * width];
         float[] hs = new float[b * width];
+        float[] z = new float[b * u];
+        float[] reset = new float[b * u];
+        float[] candidate = new float[b * u];
         OneDnn.run(() -> {   // the steps' products run on these threads, without asking again
             for (int s = 0; s < t; s++) {
                 int step = reverse ? t - 1 - s : s;
@@ -77,7 +80,7 @@ final class Int8GruLoop {
                 for (int r = 0; r < b; r++) {
                     inputs.get((r * t + step) * width, xs, r * width, width);
                 }
-                step(xs, hs, recurrentBiasH, h, b, u);
+                step(xs, hs, recurrentBiasH, h, b, u, z, reset, candidate);
                 for (int r = 0; r < b; r++) {
                     out.put((r * t + step) * u, h, r * u, u);
                 }
@@ -88,31 +91,42 @@ final class Int8GruLoop {
 
     /**
      * One step's gates for every row: h (rows, units) from the input and recurrent products (rows,
-     * 3U). Each loop reads every array at one offset, which Java's compiler needs to vectorize it.
+     * 3U); {@code z}, {@code reset} and {@code candidate} are scratch of h's size. The gates are
+     * gathered by row, then each function runs over the whole batch in one loop, which Java's
+     * compiler vectorizes (a loop per row and gate took half as long again).
      */
-    static void step(float[] xs, float[] hs, float[] recurrentBiasH, float[] h, int rows, int u) {
+    static void step(float[] xs, float[] hs, float[] recurrentBiasH, float[] h, int rows, int u, float[] z,
+                     float[] reset, float[] candidate) {
         int width = 3 * u;
-        float[] gates = new float[2 * u];
-        float[] candidate = new float[u];
+        int n = rows * u;
         for (int r = 0; r < rows; r++) {
             int o = r * width;
-            for (int k = 0; k < 2 * u; k++) {   // z, then r
-                gates[k] = xs[o + k] + hs[o + k];
-            }
-            for (int k = 0; k < 2 * u; k++) {
-                gates[k] = sigmoid(gates[k]);
-            }
-            int n = o + 2 * u;
-            for (int j = 0; j < u; j++) {
-                candidate[j] = xs[n + j] + gates[u + j] * (hs[n + j] + recurrentBiasH[j]);
-            }
-            for (int j = 0; j < u; j++) {   // tanh(v) = 2 sigmoid(2 v) - 1
-                candidate[j] = 2 * sigmoid(2 * candidate[j]) - 1;
-            }
             int at = r * u;
             for (int j = 0; j < u; j++) {
-                h[at + j] = gates[j] * h[at + j] + (1 - gates[j]) * candidate[j];
+                z[at + j] = xs[o + j] + hs[o + j];
             }
+            for (int j = 0; j < u; j++) {
+                reset[at + j] = xs[o + u + j] + hs[o + u + j];
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            z[i] = sigmoid(z[i]);
+        }
+        for (int i = 0; i < n; i++) {
+            reset[i] = sigmoid(reset[i]);
+        }
+        for (int r = 0; r < rows; r++) {
+            int o = r * width + 2 * u;
+            int at = r * u;
+            for (int j = 0; j < u; j++) {
+                candidate[at + j] = xs[o + j] + reset[at + j] * (hs[o + j] + recurrentBiasH[j]);
+            }
+        }
+        for (int i = 0; i < n; i++) {   // tanh(v) = 2 sigmoid(2 v) - 1
+            candidate[i] = 2 * sigmoid(2 * candidate[i]) - 1;
+        }
+        for (int i = 0; i < n; i++) {
+            h[i] = z[i] * h[i] + (1 - z[i]) * candidate[i];
         }
     }
 

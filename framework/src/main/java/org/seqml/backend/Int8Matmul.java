@@ -277,14 +277,20 @@ public final class Int8Matmul {
         return scales;
     }
 
+    /**
+     * Adding and subtracting 1.5 * 2^23 rounds a float of magnitude below 2^22 to the nearest
+     * integer, even on ties, as {@code Math.rint} does, in float arithmetic that vectorizes.
+     */
+    private static final float ROUND = 12582912f;
+
     /** x_q, row-major (M, K) whatever x's layout: to the nearest (even on ties), saturated as oneDNN's. */
     private static byte[] quantize(float[] v, boolean transposed, int m, int k, float[] scales) {
         byte[] q = new byte[v.length];
         for (int row = 0; row < m; row++) {
             float s = scales[row];
             for (int p = 0; p < k; p++) {
-                float r = (float) Math.rint(v[transposed ? p * m + row : row * k + p] * s);
-                q[row * k + p] = (byte) Math.max(-128, Math.min(127, r));
+                float r = Math.max(-128f, Math.min(127f, v[transposed ? p * m + row : row * k + p] * s));
+                q[row * k + p] = (byte) ((r + ROUND) - ROUND);
             }
         }
         return q;

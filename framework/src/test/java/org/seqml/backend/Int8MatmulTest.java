@@ -161,4 +161,18 @@ class Int8MatmulTest {
             () -> q.multiply(Nd4j.ones(DataType.FLOAT, 2, 9), 0, Nd4j.create(DataType.FLOAT, 2, 4), false));
         assertTrue(e.getMessage().contains("(batch, 8)"), e.getMessage());
     }
+
+    /** Inputs round to the nearest step, even on ties, and saturate: seen through an identity's product. */
+    @Test
+    void inputsRoundHalfToEvenAndSaturate() {
+        float[] x = {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, 126.5f, 200f, -300f};
+        float[] q = {0, 2, 2, 0, -2, 126, 127, -128};
+        Int8Matmul identity = Int8Matmul.quantize(Nd4j.eye(x.length).castTo(DataType.FLOAT));
+        INDArray y = Nd4j.create(DataType.FLOAT, 1, x.length);
+        identity.multiply(Nd4j.createFromArray(x).reshape(1, x.length), 127, y, false);   // one step per unit
+        org.junit.jupiter.api.Assertions.assertArrayEquals(q, y.toFloatVector(), "multiply");
+        INDArray rows = Nd4j.create(DataType.FLOAT, 1, x.length);
+        identity.multiplyRows(x, 1, 127, rows);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(q, rows.toFloatVector(), "multiplyRows");
+    }
 }
