@@ -188,9 +188,29 @@ public final class Int8Matmul {
                 + " and a dense float32 y of " + m + " x " + columns + "; got range " + range + ", " + x.length
                 + " values and " + y.dataType() + " " + java.util.Arrays.toString(y.shape()) + ".");
         }
-        quantizedProduct(quantize(x, false, m, (int) rows, rowScales(x, false, m, (int) rows, range)), m, range,
-            false, y);
+        int n = m * (int) rows;
+        RowInput in = ROW_INPUT.get();
+        if (in.values.length < n) {
+            in.values = new byte[n];
+            in.buffer = Nd4j.createUninitialized(DataType.INT8, n);
+            in.at = new BytePointer(in.buffer.data().addressPointer());
+        }
+        quantize(x, false, m, (int) rows, rowScales(x, false, m, (int) rows, range), in.values);
+        in.at.put(in.values, 0, n);
+        oneDnn(primitive(new Key(m, 0, 0, false, (float) range)), null, in.buffer, null, y);
     }
+
+    /**
+     * A thread's quantized input for {@link #multiplyRows}, grown as asked and reused: a loop asks
+     * every step, and a new native buffer and pointer each time cost as much as the product.
+     */
+    private static final class RowInput {
+        byte[] values = new byte[0];
+        INDArray buffer;
+        BytePointer at;
+    }
+
+    private static final ThreadLocal<RowInput> ROW_INPUT = ThreadLocal.withInitial(RowInput::new);
 
     /** The product of int8 inputs {@code q} (M, K) row-major on oneDNN, into {@code product} (M, N). */
     private void quantizedProduct(byte[] q, long m, double range, boolean accumulate, INDArray product) {
@@ -285,7 +305,11 @@ public final class Int8Matmul {
 
     /** x_q, row-major (M, K) whatever x's layout: to the nearest (even on ties), saturated as oneDNN's. */
     private static byte[] quantize(float[] v, boolean transposed, int m, int k, float[] scales) {
-        byte[] q = new byte[v.length];
+        return quantize(v, transposed, m, k, scales, new byte[v.length]);
+    }
+
+    /** As above, into {@code q} (at least M * K long). */
+    private static byte[] quantize(float[] v, boolean transposed, int m, int k, float[] scales, byte[] q) {
         for (int row = 0; row < m; row++) {
             float s = scales[row];
             for (int p = 0; p < k; p++) {
