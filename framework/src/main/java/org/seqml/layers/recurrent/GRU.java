@@ -10,6 +10,7 @@ import org.seqml.initializers.Constant;
 import org.seqml.initializers.GlorotUniform;
 import org.seqml.initializers.Initializer;
 import org.seqml.initializers.Orthogonal;
+import org.seqml.layers.Forward;
 import org.seqml.layers.Parameter;
 import org.seqml.backend.FusedRnn;
 
@@ -151,6 +152,22 @@ public final class GRU extends RNN<GRU> {
     @Override
     protected boolean int8Loop() {
         return config.resetAfter();
+    }
+
+    /** The default GRU's int8 form on the backend's kernel ({@code FusedRnn.forwardInt8Gru}), or null for the loop. */
+    @Override
+    Forward int8Kernel(LoopInt8 q, INDArray[] inputs, INDArray[] masks) {
+        INDArray mask = masks.length > 0 ? masks[0] : null;
+        if (fusedCell() != FusedRnn.Cell.GRU_RESET_AFTER || !FusedRnn.takesInt8Gru(mask)) {
+            return null;
+        }
+        INDArray x = inputs[0];
+        RNN.Options o = options();
+        FusedRnn.Call call = FusedRnn.forwardInt8Gru(q.kernel(), q.recurrent(), 1 / q.inputScale().getDouble(0),
+            bias == null ? null : bias.value(), x, mask, initialState(inputs, 0, x.size(0)),
+            new FusedRnn.Options(o.goBackwards(), o.returnSequences(), o.zeroOutputForMask(),
+                o.returnState() || o.stateful()));
+        return fusedResult(inputs, masks, call, false, call);
     }
 
     @Override

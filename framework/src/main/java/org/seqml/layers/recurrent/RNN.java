@@ -494,23 +494,13 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
         return fusedResult(inputs, masks, call, training, call);
     }
 
-    /** Keras's default GRU in int8 on the backend's kernel, or null: the loop runs it (another cell, or declined). */
-    private Forward int8Gru(LoopInt8 q, INDArray[] inputs, INDArray[] masks) {
-        INDArray mask = masks.length > 0 ? masks[0] : null;
-        if (fusedCell() != FusedRnn.Cell.GRU_RESET_AFTER || !FusedRnn.takesInt8Gru(mask)) {
-            return null;
-        }
-        INDArray x = inputs[0];
-        Parameter bias = biasParameter();
-        FusedRnn.Options o = new FusedRnn.Options(options.goBackwards(), options.returnSequences(),
-            options.zeroOutputForMask(), options.returnState() || options.stateful());
-        FusedRnn.Call call = FusedRnn.forwardInt8Gru(q.kernel(), q.recurrent(), 1 / q.inputScale().getDouble(0),
-            bias == null ? null : bias.value(), x, mask, initialState(inputs, 0, x.size(0)), o);
-        return fusedResult(inputs, masks, call, false, call);
+    /** The forward of the cell's int8 form on a backend kernel, or null: the loop runs it (GRU has one). */
+    Forward int8Kernel(LoopInt8 q, INDArray[] inputs, INDArray[] masks) {
+        return null;
     }
 
     /** A kernel's call as the layer's forward: its output, its final states with returnState (carried when stateful). */
-    private Forward fusedResult(INDArray[] inputs, INDArray[] masks, FusedRnn.Call call, boolean training,
+    final Forward fusedResult(INDArray[] inputs, INDArray[] masks, FusedRnn.Call call, boolean training,
                                 Object cache) {
         INDArray[] finals = call.states();
         INDArray[] outs = new INDArray[1 + (options.returnState() ? finals.length : 0)];
@@ -536,7 +526,7 @@ public abstract class RNN<L extends RNN<L>> extends Layer implements org.seqml.l
                 throw new IllegalStateException(describe() + " is quantized to int8 and runs inference only: train"
                     + " the float model, then quantize it.");
             }
-            Forward fast = int8Gru(q8, inputs, masks);
+            Forward fast = int8Kernel(q8, inputs, masks);
             return fast != null ? fast : loop(inputs, masks, false);
         }
         FusedRnn.Cell cell = fusedCell();
