@@ -424,7 +424,12 @@ public final class FusedRnn {
 
     /** Whether the int8 kernel takes this call: oneDNN loaded, and a mask (if any) of 0s and 1s. */
     public static boolean takes(Quantized q, INDArray mask) {
-        return OneDnn.available() && (mask == null || PackedMask.kind(mask) != PackedMask.Kind.WEIGHTED);
+        return OneDnn.available() && int8Mask(mask);
+    }
+
+    /** Whether an int8 kernel takes a call under this mask: none, or one of 0s and 1s (it runs packed). */
+    private static boolean int8Mask(INDArray mask) {
+        return mask == null || PackedMask.kind(mask) != PackedMask.Kind.WEIGHTED;
     }
 
     /** Runs a call {@link #takes(Quantized, INDArray)} said yes to on the int8 kernel (inference). */
@@ -441,8 +446,7 @@ public final class FusedRnn {
      * and a mask (if any) of 0s and 1s.
      */
     public static boolean takesInt8Gru(INDArray mask) {
-        return OneDnn.available() && !OneDnn.declinedHere()
-            && (mask == null || PackedMask.kind(mask) != PackedMask.Kind.WEIGHTED);
+        return OneDnn.available() && !OneDnn.declinedHere() && int8Mask(mask);
     }
 
     /**
@@ -452,7 +456,7 @@ public final class FusedRnn {
      */
     public static Call forwardInt8Gru(Int8Matmul kernel, Int8Matmul recurrent, double inputRange, INDArray bias,
                                       INDArray x, INDArray mask, INDArray h0, Options options) {
-        Int8GruLoop.Weights w = new Int8GruLoop.Weights(kernel, recurrent, inputRange, bias);
+        Int8GruLoop.Weights w = Int8GruLoop.Weights.of(kernel, recurrent, inputRange, bias);
         return int8Forward((xk, h, c, reverse, finalH) -> {
             INDArray[] out = Int8GruLoop.forward(w, xk, h, reverse);
             return new INDArray[] {out[0], out[1], null};

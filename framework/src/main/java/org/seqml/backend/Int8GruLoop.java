@@ -28,10 +28,31 @@ final class Int8GruLoop {
     private Int8GruLoop() {
     }
 
-    /** The quantized layer: its products, its inputs' range, and its bias (2, 3U) float32 or null. */
-    record Weights(Int8Matmul kernel, Int8Matmul recurrent, double inputRange, INDArray bias) {
+    /**
+     * The quantized layer: its products, its inputs' range, and its bias as the steps add it: the
+     * input product's (3U: Keras's input row, with the recurrent row's z and r parts folded in) and
+     * the candidate's recurrent part (U), zeros without a bias.
+     */
+    record Weights(Int8Matmul kernel, Int8Matmul recurrent, double inputRange, float[] inputBias,
+                   float[] recurrentBiasH) {
+        /** From the layer's bias (2, 3U) in Keras's layout, or null. */
+        static Weights of(Int8Matmul kernel, Int8Matmul recurrent, double inputRange, INDArray bias) {
+            int u = (int) recurrent.inputs();
+            float[] in = new float[3 * u];
+            float[] candidate = new float[u];
+            if (bias != null) {
+                float[] input = bias.getRow(0).toFloatVector();
+                float[] rec = bias.getRow(1).toFloatVector();
+                for (int j = 0; j < 3 * u; j++) {
+                    in[j] = input[j] + (j < 2 * u ? rec[j] : 0f);
+                }
+                System.arraycopy(rec, 2 * u, candidate, 0, u);
+            }
+            return new Weights(kernel, recurrent, inputRange, in, candidate);
+        }
+
         int units() {
-            return (int) recurrent.inputs();
+            return recurrentBiasH.length;
         }
     }
 
@@ -44,20 +65,10 @@ final class Int8GruLoop {
         int t = (int) x.size(1);
         int u = w.units();
         int width = 3 * u;
-        float[] bias = new float[width];
-        float[] recurrentBiasH = new float[u];
-        if (w.bias() != null) {
-            float[] in = w.bias().getRow(0).toFloatVector();
-            float[] rec = w.bias().getRow(1).toFloatVector();
-            for (int j = 0; j < width; j++) {
-                bias[j] = in[j] + (j < 2 * u ? rec[j] : 0f);
-            }
-            System.arraycopy(rec, 2 * u, recurrentBiasH, 0, u);
-        }
         INDArray xz = CallScope.uninitialized(DataType.FLOAT, (long) b * t, width);
         w.kernel().multiply(OneDnn.dense(x.castTo(DataType.FLOAT)).reshape((long) b * t, x.size(2)), w.inputRange(),
             xz, false);
-        xz.addiRowVector(Nd4j.createFromArray(bias));
+        xz.addiRowVector(Nd4j.createFromArray(w.inputBias()));
         FloatBuffer inputs = PackedBatch.floats(xz);
         float[] h = new float[b * u];
         if (h0 != null) {
@@ -80,7 +91,7 @@ final class Int8GruLoop {
                 for (int r = 0; r < b; r++) {
                     inputs.get((r * t + step) * width, xs, r * width, width);
                 }
-                step(xs, hs, recurrentBiasH, h, b, u, z, reset, candidate);
+                step(xs, hs, w.recurrentBiasH(), h, b, u, z, reset, candidate);
                 for (int r = 0; r < b; r++) {
                     out.put((r * t + step) * u, h, r * u, u);
                 }
