@@ -157,7 +157,9 @@ public final class Int8Matmul {
             // a loop's step: each native call costs tens of microseconds here, Java's loops a few
             float[] v = floats(in);
             float[] scales = rowScales(v, transposed, (int) m, (int) rows, range);
-            quantizedProduct(quantize(v, transposed, (int) m, (int) rows, scales), m, range, direct && accumulate, product);
+            RowInput q = rowInput((int) (m * rows));
+            quantize(v, transposed, (int) m, (int) rows, scales, q.values);
+            quantizedProduct(q, m, range, direct && accumulate, product);
             if (!direct) {
                 epilogue(product, range > 0 ? null : scales, y, transposed, accumulate);
             }
@@ -188,21 +190,14 @@ public final class Int8Matmul {
                 + " and a dense float32 y of " + m + " x " + columns + "; got range " + range + ", " + x.length
                 + " values and " + y.dataType() + " " + java.util.Arrays.toString(y.shape()) + ".");
         }
-        int n = m * (int) rows;
-        RowInput in = ROW_INPUT.get();
-        if (in.values.length < n) {
-            in.values = new byte[n];
-            in.buffer = Nd4j.createUninitialized(DataType.INT8, n);
-            in.at = new BytePointer(in.buffer.data().addressPointer());
-        }
-        quantize(x, false, m, (int) rows, rowScales(x, false, m, (int) rows, range), in.values);
-        in.at.put(in.values, 0, n);
-        oneDnn(primitive(new Key(m, 0, 0, false, (float) range)), null, in.buffer, null, y);
+        RowInput q = rowInput(m * (int) rows);
+        quantize(x, false, m, (int) rows, rowScales(x, false, m, (int) rows, range), q.values);
+        quantizedProduct(q, m, range, false, y);
     }
 
     /**
-     * A thread's quantized input for {@link #multiplyRows}, grown as asked and reused: a loop asks
-     * every step, and a new native buffer and pointer each time cost as much as the product.
+     * A thread's quantized input for the small products (a loop's steps), grown as asked and
+     * reused: a new native buffer and pointer every step cost as much as the product.
      */
     private static final class RowInput {
         byte[] values = new byte[0];
@@ -212,12 +207,22 @@ public final class Int8Matmul {
 
     private static final ThreadLocal<RowInput> ROW_INPUT = ThreadLocal.withInitial(RowInput::new);
 
-    /** The product of int8 inputs {@code q} (M, K) row-major on oneDNN, into {@code product} (M, N). */
-    private void quantizedProduct(byte[] q, long m, double range, boolean accumulate, INDArray product) {
-        INDArray quantized = CallScope.uninitialized(DataType.INT8, m, rows);
-        new BytePointer(quantized.data().addressPointer()).put(q);
+    /** This thread's quantized input, at least {@code n} values long. */
+    private static RowInput rowInput(int n) {
+        RowInput in = ROW_INPUT.get();
+        if (in.values.length < n) {
+            in.values = new byte[n];
+            in.buffer = Nd4j.createUninitialized(DataType.INT8, n);
+            in.at = new BytePointer(in.buffer.data().addressPointer());
+        }
+        return in;
+    }
+
+    /** The product of the int8 inputs in {@code q} (M, K) row-major on oneDNN, into {@code product} (M, N). */
+    private void quantizedProduct(RowInput q, long m, double range, boolean accumulate, INDArray product) {
+        q.at.put(q.values, 0, (int) (m * rows));
         Primitive p = primitive(new Key(m, 0, 0, accumulate, (float) Math.max(range, 0)));
-        oneDnn(p, null, quantized, null, product);
+        oneDnn(p, null, q.buffer, null, product);
     }
 
     /**
